@@ -1,0 +1,90 @@
+//! Persisted definitions of external tables and views.
+//!
+//! Their data lives elsewhere (files, other tables), so Firn stores only the
+//! statement that created them under `catalog/relations/<name>.json` and replays
+//! it when the database is opened.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::store::DatabaseStore;
+use crate::error::{Error, Result};
+
+const RELATIONS_DIR: &str = "catalog/relations";
+const DEFINITION_FORMAT_VERSION: u32 = 1;
+
+/// What kind of relation a definition creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    /// `CREATE EXTERNAL TABLE`.
+    ExternalTable,
+    /// `CREATE VIEW`.
+    View,
+}
+
+/// A stored `CREATE EXTERNAL TABLE` or `CREATE VIEW` statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationDefinition {
+    /// Format of this file.
+    pub format_version: u32,
+    /// The relation's name.
+    pub name: String,
+    /// External table or view.
+    pub kind: RelationKind,
+    /// The statement to replay (paths already absolute).
+    pub sql: String,
+    /// Creation time in nanoseconds since the Unix epoch; replay order.
+    pub created_at_ns: i64,
+}
+
+impl RelationDefinition {
+    /// A definition created now.
+    pub fn new(name: &str, kind: RelationKind, sql: String) -> Self {
+        Self {
+            format_version: DEFINITION_FORMAT_VERSION,
+            name: name.to_string(),
+            kind,
+            sql,
+            created_at_ns: chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX),
+        }
+    }
+}
+
+fn file_name(name: &str) -> String {
+    format!("{RELATIONS_DIR}/{name}.json")
+}
+
+/// Stores (or replaces) a definition.
+pub async fn save(store: &DatabaseStore, definition: &RelationDefinition) -> Result<()> {
+    let json = serde_json::to_vec_pretty(definition).map_err(|e| Error::Corrupt {
+        path: file_name(&definition.name),
+        reason: format!("cannot encode definition: {e}"),
+    })?;
+    store.put(&store.path(&file_name(&definition.name)), Bytes::from(json)).await
+}
+
+/// Removes the definition of `name`, if any.
+pub async fn remove(store: &DatabaseStore, name: &str) -> Result<()> {
+    store.delete(&store.path(&file_name(name))).await
+}
+
+/// Every stored definition, oldest first.
+pub async fn load_all(store: &DatabaseStore) -> Result<Vec<RelationDefinition>> {
+    let mut definitions = Vec::new();
+    for meta in store.list(&store.path(RELATIONS_DIR)).await? {
+        if !meta.location.as_ref().ends_with(".json") {
+            continue;
+        }
+        let Some(bytes) = store.get(&meta.location).await? else {
+            continue;
+        };
+        let definition: RelationDefinition = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+            path: meta.location.to_string(),
+            reason: format!("not a valid relation definition: {e}"),
+        })?;
+        definitions.push(definition);
+    }
+    definitions.sort_by_key(|d| d.created_at_ns);
+    Ok(definitions)
+}

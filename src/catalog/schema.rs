@@ -1,0 +1,155 @@
+//! The `public` schema of a Firn database: persistent Parquet tables plus the
+//! external tables and views registered in it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::SchemaProvider;
+use datafusion::common::{DataFusionError, exec_err, plan_err};
+use datafusion::datasource::TableProvider;
+use datafusion::execution::SendableRecordBatchStream;
+
+use crate::catalog::persistent_table::PersistentTable;
+use crate::catalog::store::DatabaseStore;
+use crate::catalog::table_log;
+use crate::error::Result;
+
+/// Schema provider for Firn's default schema.
+pub struct FirnSchema {
+    store: Arc<DatabaseStore>,
+    persistent: RwLock<HashMap<String, PersistentTable>>,
+    /// External tables and views: their providers live in memory, their
+    /// definitions are persisted separately (see `definitions`).
+    registered: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
+}
+
+impl fmt::Debug for FirnSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FirnSchema")
+            .field("location", &self.store.display_location())
+            .field("tables", &self.table_names())
+            .finish()
+    }
+}
+
+/// Checks that `name` can name a directory of the database on every object store.
+pub fn validate_table_name(name: &str) -> datafusion::error::Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+    if valid {
+        Ok(())
+    } else {
+        plan_err!(
+            "table name '{name}' cannot be stored: names of persistent tables are 1-128 letters, \
+             digits, '_', '-' or '.', not starting with '.'"
+        )
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+impl FirnSchema {
+    /// Opens the schema, loading every persistent table's newest version.
+    pub async fn open(store: Arc<DatabaseStore>) -> Result<Self> {
+        let mut persistent = HashMap::new();
+        for name in table_log::list_table_names(&store).await? {
+            if let Some(table) = PersistentTable::open(Arc::clone(&store), &name).await? {
+                persistent.insert(name, table);
+            }
+        }
+        Ok(Self {
+            store,
+            persistent: RwLock::new(persistent),
+            registered: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The persistent table `name`, if there is one.
+    pub fn persistent_table(&self, name: &str) -> Option<PersistentTable> {
+        read(&self.persistent).get(name).cloned()
+    }
+
+    /// Creates or replaces persistent table `name` from `stream`; atomic.
+    pub async fn create_table(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        stream: SendableRecordBatchStream,
+        replace: bool,
+    ) -> Result<()> {
+        validate_table_name(name)?;
+        if read(&self.registered).contains_key(name) {
+            return Err(DataFusionError::Plan(format!(
+                "'{name}' already exists as an external table or view; drop it first"
+            ))
+            .into());
+        }
+        let table = PersistentTable::create(Arc::clone(&self.store), name, schema, stream, replace).await?;
+        write(&self.persistent).insert(name.to_string(), table);
+        Ok(())
+    }
+
+    /// Drops persistent table `name`. Returns false if there is none.
+    pub async fn drop_table(&self, name: &str) -> Result<bool> {
+        let Some(table) = self.persistent_table(name) else {
+            return Ok(false);
+        };
+        table.drop_table().await?;
+        write(&self.persistent).remove(name);
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for FirnSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = read(&self.persistent).keys().cloned().collect();
+        names.extend(read(&self.registered).keys().cloned());
+        names.sort();
+        names
+    }
+
+    async fn table(&self, name: &str) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(table) = self.persistent_table(name) {
+            return Ok(Some(Arc::new(table)));
+        }
+        Ok(read(&self.registered).get(name).cloned())
+    }
+
+    fn register_table(
+        &self,
+        name: String,
+        table: Arc<dyn TableProvider>,
+    ) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
+        if self.table_exist(&name) {
+            return exec_err!("table '{name}' already exists");
+        }
+        Ok(write(&self.registered).insert(name, table))
+    }
+
+    fn deregister_table(&self, name: &str) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
+        if read(&self.persistent).contains_key(name) {
+            return exec_err!(
+                "table '{name}' is persistent; drop it with DROP TABLE through a Firn session"
+            );
+        }
+        Ok(write(&self.registered).remove(name))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        read(&self.persistent).contains_key(name) || read(&self.registered).contains_key(name)
+    }
+}

@@ -1,0 +1,260 @@
+//! A Firn database: storage, catalog and the runtime shared by all its sessions.
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use datafusion::catalog::{CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::definitions;
+use crate::catalog::schema::FirnSchema;
+use crate::catalog::store::DatabaseStore;
+use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionBuilder};
+
+/// The marker file that makes a directory a Firn database.
+const MARKER: &str = "firn.json";
+/// Version of the database layout this build writes and reads.
+pub const DATABASE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Marker {
+    format: String,
+    format_version: u32,
+    created_at: String,
+}
+
+/// An open Firn database. Cheap to clone; clones share everything.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> firnml::Result<()> {
+/// let db = firnml::Database::in_memory().await?;
+/// let batches = db.session().sql("CREATE TABLE t AS SELECT 41 + 1 AS answer; SELECT * FROM t").await?;
+/// assert_eq!(batches[0].num_rows(), 1);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<DatabaseStore>,
+    schema: Arc<FirnSchema>,
+    catalogs: Arc<dyn CatalogProviderList>,
+    runtime: Arc<RuntimeEnv>,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("location", &self.location()).finish()
+    }
+}
+
+/// Where `Database::open` should look.
+enum Location {
+    Local(PathBuf),
+    Memory,
+}
+
+fn parse_location(location: &str) -> Result<Location> {
+    if location == ":memory:" || location == "memory://" {
+        return Ok(Location::Memory);
+    }
+    if let Some(rest) = location.strip_prefix("file://") {
+        return Ok(Location::Local(PathBuf::from(rest)));
+    }
+    if let Some((scheme, _)) = location.split_once("://") {
+        return Err(Error::Unsupported(format!(
+            "object store scheme '{scheme}://' is not built into this Firn; \
+             use a local directory, a file:// URL, or :memory:"
+        )));
+    }
+    Ok(Location::Local(PathBuf::from(location)))
+}
+
+impl Database {
+    /// Opens the database at `location` (a directory, `file://` URL or `:memory:`),
+    /// creating it when the directory does not exist or is empty.
+    pub async fn open(location: impl AsRef<str>) -> Result<Self> {
+        match parse_location(location.as_ref())? {
+            Location::Memory => Self::in_memory().await,
+            Location::Local(dir) => {
+                check_local_directory(&dir)?;
+                let store = Arc::new(DatabaseStore::local(&dir)?);
+                check_writable(&store)?;
+                Self::from_store(store).await
+            }
+        }
+    }
+
+    /// A new database held in memory; nothing is written anywhere.
+    pub async fn in_memory() -> Result<Self> {
+        Self::from_store(Arc::new(DatabaseStore::memory())).await
+    }
+
+    async fn from_store(store: Arc<DatabaseStore>) -> Result<Self> {
+        ensure_marker(&store).await?;
+        let schema = Arc::new(FirnSchema::open(Arc::clone(&store)).await?);
+        let catalog = MemoryCatalogProvider::new();
+        catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
+        let catalogs = Arc::new(MemoryCatalogProviderList::new());
+        catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
+        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        if store.local_dir().is_none() {
+            runtime.register_object_store(&store.store_url(), Arc::clone(store.object_store()));
+        }
+        let db = Self {
+            inner: Arc::new(Inner {
+                store,
+                schema,
+                catalogs,
+                runtime,
+                warnings: Mutex::new(Vec::new()),
+            }),
+        };
+        db.restore_definitions().await?;
+        Ok(db)
+    }
+
+    /// Replays stored external-table and view statements. One that fails (its file
+    /// was moved, say) becomes a warning rather than making the database unopenable.
+    async fn restore_definitions(&self) -> Result<()> {
+        let definitions = definitions::load_all(&self.inner.store).await?;
+        if definitions.is_empty() {
+            return Ok(());
+        }
+        let session = self.session();
+        for definition in definitions {
+            if let Err(e) = session.restore_definition(&definition.sql).await {
+                self.warn(format!("could not restore '{}': {e}", definition.name));
+            }
+        }
+        Ok(())
+    }
+
+    fn warn(&self, message: String) {
+        self.inner.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(message);
+    }
+
+    /// A new session: its own settings and variables, the database's tables.
+    pub fn session(&self) -> Session {
+        SessionBuilder::new(self.clone()).build()
+    }
+
+    /// Runs `sql` (one or more statements) in a fresh session; returns the last result.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<datafusion::arrow::array::RecordBatch>> {
+        self.session().sql(sql).await
+    }
+
+    /// Where the database lives, for display.
+    pub fn location(&self) -> String {
+        self.inner.store.display_location()
+    }
+
+    /// Problems found while opening (definitions that could not be restored).
+    pub fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The storage of this database.
+    pub fn store(&self) -> &Arc<DatabaseStore> {
+        &self.inner.store
+    }
+
+    /// The schema holding persistent tables.
+    pub fn schema(&self) -> &Arc<FirnSchema> {
+        &self.inner.schema
+    }
+
+    /// The catalogs every session of this database sees.
+    pub fn catalogs(&self) -> Arc<dyn CatalogProviderList> {
+        Arc::clone(&self.inner.catalogs)
+    }
+
+    /// The runtime (object stores, memory pool) shared by all sessions.
+    pub fn runtime(&self) -> Arc<RuntimeEnv> {
+        Arc::clone(&self.inner.runtime)
+    }
+}
+
+/// Refuses a location that is a file, or a non-empty directory that is not Firn's.
+fn check_local_directory(dir: &FsPath) -> Result<()> {
+    if dir.is_file() {
+        return Err(Error::NotAFirnDatabase { path: dir.to_path_buf() });
+    }
+    if !dir.is_dir() || dir.join(MARKER).is_file() {
+        return Ok(());
+    }
+    let mut entries =
+        std::fs::read_dir(dir).map_err(|e| Error::io(format!("cannot read directory '{}'", dir.display()), e))?;
+    if entries.next().is_some() {
+        return Err(Error::NotAFirnDatabase { path: dir.to_path_buf() });
+    }
+    Ok(())
+}
+
+/// Fails early, with the reason, when the database directory cannot be written.
+fn check_writable(store: &DatabaseStore) -> Result<()> {
+    let Some(dir) = store.local_dir() else {
+        return Ok(());
+    };
+    let probe = dir.join(format!(".firn-write-probe-{}", uuid::Uuid::new_v4().simple()));
+    match std::fs::write(&probe, b"") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Error::ReadOnly {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Writes the marker of a new database, or checks the marker of an existing one.
+async fn ensure_marker(store: &DatabaseStore) -> Result<()> {
+    let path = store.path(MARKER);
+    match store.get(&path).await? {
+        Some(bytes) => {
+            let marker: Marker = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+                path: MARKER.into(),
+                reason: e.to_string(),
+            })?;
+            if marker.format != "firn" {
+                return Err(Error::Corrupt {
+                    path: MARKER.into(),
+                    reason: format!("format is '{}', expected 'firn'", marker.format),
+                });
+            }
+            if marker.format_version > DATABASE_FORMAT_VERSION {
+                return Err(Error::Corrupt {
+                    path: MARKER.into(),
+                    reason: format!(
+                        "written by a newer Firn (format {}, this build reads up to {DATABASE_FORMAT_VERSION})",
+                        marker.format_version
+                    ),
+                });
+            }
+            Ok(())
+        }
+        None => {
+            let marker = Marker {
+                format: "firn".into(),
+                format_version: DATABASE_FORMAT_VERSION,
+                created_at: chrono::Utc::now().to_rfc3339(),
+            };
+            let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Corrupt {
+                path: MARKER.into(),
+                reason: e.to_string(),
+            })?;
+            // Two processes creating one database at once: whichever marker lands is fine.
+            store.put_if_absent(&path, Bytes::from(json)).await?;
+            Ok(())
+        }
+    }
+}

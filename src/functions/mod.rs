@@ -1,0 +1,19 @@
+//! Firn's SQL functions that need the database (table functions over its tables).
+//! Pure Arrow kernels live in the `firnml-udfs` crate.
+
+mod args;
+mod churn_labels;
+
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+
+use crate::database::Database;
+
+pub use churn_labels::ChurnLabels;
+
+/// Registers every Firn function on `ctx`.
+pub fn register_all(ctx: &SessionContext, _db: &Database) {
+    firnml_udfs::register_all(ctx);
+    ctx.register_udtf("churn_labels", Arc::new(ChurnLabels::new()));
+}

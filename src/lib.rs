@@ -1,0 +1,30 @@
+//! Firn: an embedded analytics database on Apache DataFusion in which a tabular
+//! model's whole MLOps loop is plain SQL.
+//!
+//! ```no_run
+//! # async fn demo() -> firnml::Result<()> {
+//! let db = firnml::Database::open("churn.firn").await?;
+//! let session = db.session();
+//! let batches = session.sql("SELECT 1 AS one").await?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod database;
+pub mod datagen;
+pub mod error;
+pub mod functions;
+pub mod script;
+pub mod session;
+pub mod shell;
+pub mod sql;
+
+pub use database::Database;
+pub use error::{Error, Result};
+pub use session::{QueryOutput, Session};
+
+/// The Arrow version Firn is built on, re-exported so users have exactly one.
+pub use datafusion::arrow;
+/// The DataFusion version Firn is built on, re-exported so users have exactly one.
+pub use datafusion;

@@ -1,0 +1,155 @@
+//! A session: runs Firn SQL (DataFusion's dialect plus Firn's statements).
+
+mod builder;
+mod ddl;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::sql::parser::Statement as DFStatement;
+use std::sync::Arc;
+
+pub use builder::SessionBuilder;
+
+use crate::database::Database;
+use crate::error::{Error, Result};
+use crate::sql::{FirnStatement, parse_sql};
+
+/// The result of one statement.
+#[derive(Debug, Clone)]
+pub struct QueryOutput {
+    /// The result's schema (empty for statements that return nothing).
+    pub schema: SchemaRef,
+    /// The result's rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryOutput {
+    /// A result with no columns and no rows (DDL).
+    pub fn empty() -> Self {
+        Self {
+            schema: Arc::new(Schema::empty()),
+            batches: vec![],
+        }
+    }
+
+    /// Total number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    async fn collect(frame: DataFrame) -> Result<Self> {
+        let schema = Arc::clone(frame.schema().inner());
+        let batches = frame.collect().await?;
+        Ok(Self { schema, batches })
+    }
+}
+
+/// A connection-like handle: its own settings, the database's tables.
+#[derive(Clone)]
+pub struct Session {
+    ctx: SessionContext,
+    db: Database,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.ctx.session_id())
+            .field("database", &self.db.location())
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(ctx: SessionContext, db: Database) -> Self {
+        Self { ctx, db }
+    }
+
+    /// The DataFusion context (for registering your own functions, or DataFrame work).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The database this session belongs to.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Runs exactly one statement.
+    pub async fn execute(&self, sql: &str) -> Result<QueryOutput> {
+        let mut statements = parse_sql(sql)?;
+        if statements.len() != 1 {
+            return Err(Error::DataFusion(datafusion::error::DataFusionError::Plan(format!(
+                "expected exactly one statement, found {}",
+                statements.len()
+            ))));
+        }
+        let statement = statements.remove(0);
+        self.run(statement, true).await
+    }
+
+    /// Runs one or more `;`-separated statements; returns the last one's rows.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let mut last = QueryOutput::empty();
+        for statement in parse_sql(sql)? {
+            last = self.run(statement, true).await?;
+        }
+        Ok(last.batches)
+    }
+
+    /// Plans one query into a DataFrame without running it.
+    pub async fn dataframe(&self, sql: &str) -> Result<DataFrame> {
+        let mut statements = parse_sql(sql)?;
+        match (statements.pop(), statements.is_empty()) {
+            (Some(FirnStatement::DataFusion(statement)), true) => {
+                let plan = self.ctx.state().statement_to_plan(*statement).await?;
+                Ok(self.ctx.execute_logical_plan(plan).await?)
+            }
+            _ => Err(Error::DataFusion(datafusion::error::DataFusionError::Plan(
+                "dataframe() takes exactly one query".into(),
+            ))),
+        }
+    }
+
+    /// Re-runs a stored external-table or view definition when a database opens.
+    pub(crate) async fn restore_definition(&self, sql: &str) -> Result<()> {
+        for statement in parse_sql(sql)? {
+            self.run(statement, false).await?;
+        }
+        Ok(())
+    }
+
+    async fn run(&self, statement: FirnStatement, persist_definitions: bool) -> Result<QueryOutput> {
+        match statement {
+            FirnStatement::DataFusion(statement) => self.run_datafusion(*statement, persist_definitions).await,
+        }
+    }
+
+    async fn run_datafusion(&self, statement: DFStatement, persist_definitions: bool) -> Result<QueryOutput> {
+        let definition = ddl::definition_sql(&statement)?;
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        match plan {
+            LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(cmd)) if ddl::is_default_schema(&cmd.name) => {
+                ddl::create_table_as(self, cmd).await
+            }
+            LogicalPlan::Ddl(DdlStatement::DropTable(cmd))
+                if ddl::is_default_schema(&cmd.name) && self.db.schema().persistent_table(cmd.name.table()).is_some() =>
+            {
+                self.db.schema().drop_table(cmd.name.table()).await?;
+                Ok(QueryOutput::empty())
+            }
+            plan => {
+                let persisted = if persist_definitions {
+                    ddl::persisted_relation(&plan, definition)
+                } else {
+                    ddl::PersistedRelation::None
+                };
+                let output = QueryOutput::collect(self.ctx.execute_logical_plan(plan).await?).await?;
+                persisted.apply(self.db.store()).await?;
+                Ok(output)
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Firn's SQL dialect: DataFusion's, plus Firn's own statements.
+
+mod parser;
+
+pub use parser::{FirnParser, FirnStatement, parse_sql};
