@@ -109,7 +109,7 @@ impl DatabaseStore {
     }
 
     /// The path of `path` relative to the database root, `/`-separated.
-    pub fn relative<'a>(&self, path: &'a Path) -> Option<String> {
+    pub fn relative(&self, path: &Path) -> Option<String> {
         let parts: Vec<_> = path.prefix_match(&self.root)?.collect();
         Some(parts.iter().map(|p| p.as_ref()).collect::<Vec<_>>().join("/"))
     }
