@@ -4,7 +4,9 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use datafusion::catalog::{CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList};
+use datafusion::catalog::{
+    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
+};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +53,9 @@ struct Inner {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("location", &self.location()).finish()
+        f.debug_struct("Database")
+            .field("location", &self.location())
+            .finish()
     }
 }
 
@@ -138,7 +142,11 @@ impl Database {
     }
 
     fn warn(&self, message: String) {
-        self.inner.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(message);
+        self.inner
+            .warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message);
     }
 
     /// A new session: its own settings and variables, the database's tables.
@@ -158,7 +166,11 @@ impl Database {
 
     /// Problems found while opening (definitions that could not be restored).
     pub fn warnings(&self) -> Vec<String> {
-        self.inner.warnings.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The storage of this database.
@@ -185,15 +197,19 @@ impl Database {
 /// Refuses a location that is a file, or a non-empty directory that is not Firn's.
 fn check_local_directory(dir: &FsPath) -> Result<()> {
     if dir.is_file() {
-        return Err(Error::NotAFirnDatabase { path: dir.to_path_buf() });
+        return Err(Error::NotAFirnDatabase {
+            path: dir.to_path_buf(),
+        });
     }
     if !dir.is_dir() || dir.join(MARKER).is_file() {
         return Ok(());
     }
-    let mut entries =
-        std::fs::read_dir(dir).map_err(|e| Error::io(format!("cannot read directory '{}'", dir.display()), e))?;
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("cannot read directory '{}'", dir.display()), e))?;
     if entries.next().is_some() {
-        return Err(Error::NotAFirnDatabase { path: dir.to_path_buf() });
+        return Err(Error::NotAFirnDatabase {
+            path: dir.to_path_buf(),
+        });
     }
     Ok(())
 }
@@ -203,7 +219,10 @@ fn check_writable(store: &DatabaseStore) -> Result<()> {
     let Some(dir) = store.local_dir() else {
         return Ok(());
     };
-    let probe = dir.join(format!(".firn-write-probe-{}", uuid::Uuid::new_v4().simple()));
+    let probe = dir.join(format!(
+        ".firn-write-probe-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     match std::fs::write(&probe, b"") {
         Ok(()) => {
             let _ = std::fs::remove_file(&probe);

@@ -24,7 +24,7 @@ pub use database::Database;
 pub use error::{Error, Result};
 pub use session::{QueryOutput, Session};
 
-/// The Arrow version Firn is built on, re-exported so users have exactly one.
-pub use datafusion::arrow;
 /// The DataFusion version Firn is built on, re-exported so users have exactly one.
 pub use datafusion;
+/// The Arrow version Firn is built on, re-exported so users have exactly one.
+pub use datafusion::arrow;

@@ -8,7 +8,12 @@ use firnml::{Database, Error};
 
 async fn count(db: &Database, sql: &str) -> i64 {
     let batches = db.sql(sql).await.expect("query runs");
-    let column = batches[0].column(0).as_any().downcast_ref::<Int64Array>().expect("BIGINT").clone();
+    let column = batches[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("BIGINT")
+        .clone();
     column.value(0)
 }
 
@@ -18,7 +23,9 @@ async fn reopening_finds_tables_views_and_external_tables() {
     let path = dir.path().join("shop.firn");
     let csv = std::path::absolute("tests/data/orders_small.csv").expect("absolute");
     {
-        let db = Database::open(path.to_str().expect("utf-8")).await.expect("create");
+        let db = Database::open(path.to_str().expect("utf-8"))
+            .await
+            .expect("create");
         db.sql(&format!(
             "CREATE EXTERNAL TABLE orders_csv STORED AS CSV LOCATION '{}' OPTIONS ('format.has_header' 'true');
              CREATE TABLE orders AS SELECT * FROM orders_csv;
@@ -29,25 +36,39 @@ async fn reopening_finds_tables_views_and_external_tables() {
         .await
         .expect("statements run");
     }
-    let db = Database::open(path.to_str().expect("utf-8")).await.expect("reopen");
+    let db = Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("reopen");
     assert!(db.warnings().is_empty(), "{:?}", db.warnings());
     assert_eq!(count(&db, "SELECT count(*) FROM orders").await, 15);
     assert_eq!(count(&db, "SELECT count(*) FROM orders_csv").await, 12);
     // amounts > 100: O2, O6, O7, O10, O11, plus the re-inserted O2
     assert_eq!(count(&db, "SELECT count(*) FROM big_orders").await, 6);
     // column types survive the round trip through Parquet
-    let batches = db.sql("SELECT order_date, order_amount FROM orders LIMIT 1").await.expect("query");
+    let batches = db
+        .sql("SELECT order_date, order_amount FROM orders LIMIT 1")
+        .await
+        .expect("query");
     let schema = batches[0].schema();
     assert_eq!(schema.field(0).data_type().to_string(), "Date32");
     assert_eq!(schema.field(1).data_type().to_string(), "Float64");
 
-    db.sql("DROP VIEW big_orders; DROP TABLE orders_csv; DROP TABLE orders").await.expect("drops");
-    let db = Database::open(path.to_str().expect("utf-8")).await.expect("reopen again");
+    db.sql("DROP VIEW big_orders; DROP TABLE orders_csv; DROP TABLE orders")
+        .await
+        .expect("drops");
+    let db = Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("reopen again");
     let tables = db
         .sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
         .await
         .expect("query");
-    let n = tables[0].column(0).as_any().downcast_ref::<Int64Array>().expect("BIGINT").value(0);
+    let n = tables[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("BIGINT")
+        .value(0);
     assert_eq!(n, 0, "dropped relations stay dropped");
 }
 
@@ -55,14 +76,25 @@ async fn reopening_finds_tables_views_and_external_tables() {
 async fn a_data_file_without_a_commit_is_invisible() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
-    let db = Database::open(path.to_str().expect("utf-8")).await.expect("create");
-    db.sql("CREATE TABLE t AS SELECT 1 AS x").await.expect("create table");
+    let db = Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("create");
+    db.sql("CREATE TABLE t AS SELECT 1 AS x")
+        .await
+        .expect("create table");
     // Simulate a crash between writing a data file and publishing its commit:
     // the orphan file lies in the table's data directory but no commit names it.
     let data_dir = path.join("tables/t/data");
-    let existing = std::fs::read_dir(&data_dir).expect("data dir").next().expect("one file").expect("entry").path();
+    let existing = std::fs::read_dir(&data_dir)
+        .expect("data dir")
+        .next()
+        .expect("one file")
+        .expect("entry")
+        .path();
     std::fs::copy(&existing, data_dir.join("orphan.parquet")).expect("copy");
-    let reopened = Database::open(path.to_str().expect("utf-8")).await.expect("reopen");
+    let reopened = Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("reopen");
     assert_eq!(count(&reopened, "SELECT count(*) FROM t").await, 1);
 }
 
@@ -74,16 +106,24 @@ async fn concurrent_creators_of_one_table_one_wins() {
         a.sql("CREATE TABLE t AS SELECT 1 AS who"),
         b.sql("CREATE TABLE t AS SELECT 2 AS who")
     );
-    assert!(ra.is_ok() != rb.is_ok(), "exactly one creator wins: {ra:?} / {rb:?}");
+    assert!(
+        ra.is_ok() != rb.is_ok(),
+        "exactly one creator wins: {ra:?} / {rb:?}"
+    );
     let err = ra.err().or(rb.err()).expect("one error").to_string();
-    assert!(err.contains("already exists") || err.contains("another writer"), "{err}");
+    assert!(
+        err.contains("already exists") || err.contains("another writer"),
+        "{err}"
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM t").await, 1);
 }
 
 #[tokio::test]
 async fn concurrent_appends_all_land() {
     let db = Database::in_memory().await.expect("db");
-    db.sql("CREATE TABLE t AS SELECT 0 AS n WHERE false").await.expect("create");
+    db.sql("CREATE TABLE t AS SELECT 0 AS n WHERE false")
+        .await
+        .expect("create");
     let sessions: Vec<_> = (0..8).map(|_| Arc::new(db.session())).collect();
     let inserts = sessions.iter().enumerate().map(|(i, s)| {
         let s = Arc::clone(s);
@@ -100,7 +140,9 @@ async fn concurrent_appends_all_land() {
 async fn a_foreign_directory_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("notes.txt"), "not a database").expect("write");
-    let err = Database::open(dir.path().to_str().expect("utf-8")).await.expect_err("refused");
+    let err = Database::open(dir.path().to_str().expect("utf-8"))
+        .await
+        .expect_err("refused");
     assert!(matches!(err, Error::NotAFirnDatabase { .. }), "{err:?}");
     assert!(err.to_string().contains("is not a Firn database"), "{err}");
     assert!(dir.path().join("notes.txt").exists(), "nothing touched");
@@ -112,7 +154,9 @@ async fn a_file_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("data.csv");
     std::fs::write(&file, "a,b\n").expect("write");
-    let err = Database::open(file.to_str().expect("utf-8")).await.expect_err("refused");
+    let err = Database::open(file.to_str().expect("utf-8"))
+        .await
+        .expect_err("refused");
     assert!(matches!(err, Error::NotAFirnDatabase { .. }), "{err:?}");
 }
 
@@ -121,7 +165,9 @@ async fn a_read_only_directory_is_refused_at_open() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
-    Database::open(path.to_str().expect("utf-8")).await.expect("create");
+    Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("create");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o555)).expect("chmod");
     // root ignores permission bits; the check only means something for other users.
     let probe = path.join("probe");
@@ -130,14 +176,21 @@ async fn a_read_only_directory_is_refused_at_open() {
         eprintln!("running as root: the read-only case cannot be observed here");
         return;
     }
-    let err = Database::open(path.to_str().expect("utf-8")).await.expect_err("read-only");
+    let err = Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect_err("read-only");
     assert!(matches!(err, Error::ReadOnly { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn unknown_url_schemes_are_refused_clearly() {
-    let err = Database::open("s3://bucket/db").await.expect_err("no s3 support built in");
-    assert!(err.to_string().contains("object store scheme 's3://'"), "{err}");
+    let err = Database::open("s3://bucket/db")
+        .await
+        .expect_err("no s3 support built in");
+    assert!(
+        err.to_string().contains("object store scheme 's3://'"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -150,8 +203,17 @@ async fn a_corrupt_commit_is_an_error_not_a_panic() {
         .sql("CREATE TABLE t AS SELECT 1 AS x")
         .await
         .expect("table");
-    std::fs::write(path.join("tables/t/_log/00000000000000000001.json"), "{ not json").expect("corrupt");
-    let err = Database::open(path.to_str().expect("utf-8")).await.expect_err("corrupt commit");
+    std::fs::write(
+        path.join("tables/t/_log/00000000000000000001.json"),
+        "{ not json",
+    )
+    .expect("corrupt");
+    let err = Database::open(path.to_str().expect("utf-8"))
+        .await
+        .expect_err("corrupt commit");
     assert!(err.to_string().contains("corrupt database file"), "{err}");
-    assert!(err.to_string().contains("not a valid table commit"), "{err}");
+    assert!(
+        err.to_string().contains("not a valid table commit"),
+        "{err}"
+    );
 }

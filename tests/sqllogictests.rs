@@ -27,9 +27,11 @@ fn column_type(data_type: &DataType) -> DefaultColumnType {
         | DataType::UInt16
         | DataType::UInt32
         | DataType::UInt64 => DefaultColumnType::Integer,
-        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => {
-            DefaultColumnType::FloatingPoint
-        }
+        DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => DefaultColumnType::FloatingPoint,
         _ => DefaultColumnType::Text,
     }
 }
@@ -51,7 +53,11 @@ fn format_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, firnml::Erro
                     .zip(batch.columns())
                     .map(|(f, column)| {
                         let text = f.value(row).to_string();
-                        if text.is_empty() && !column.is_null(row) { "(empty)".to_string() } else { text }
+                        if text.is_empty() && !column.is_null(row) {
+                            "(empty)".to_string()
+                        } else {
+                            text
+                        }
                     })
                     .collect(),
             );
@@ -70,7 +76,12 @@ impl sqllogictest::AsyncDB for FirnDb {
         if output.schema.fields().is_empty() {
             return Ok(DBOutput::StatementComplete(0));
         }
-        let types = output.schema.fields().iter().map(|f| column_type(f.data_type())).collect();
+        let types = output
+            .schema
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
         Ok(DBOutput::Rows {
             types,
             rows: format_rows(&output.batches)?,
@@ -121,7 +132,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     slt_files(Path::new("tests/slt"), &mut files)?;
     files.sort();
-    files.retain(|f| filters.is_empty() || filters.iter().any(|x| f.to_string_lossy().contains(x.as_str())));
+    files.retain(|f| {
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|x| f.to_string_lossy().contains(x.as_str()))
+    });
 
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
@@ -138,7 +154,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await
                 .map_err(|e| e.to_string())
         } else {
-            runner.run_file_async(file).await.map_err(|e| e.display(true).to_string())
+            runner
+                .run_file_async(file)
+                .await
+                .map_err(|e| e.display(true).to_string())
         };
         match result {
             Ok(()) => {

@@ -41,9 +41,17 @@ impl CaseFoldingFactory {
 
 #[async_trait]
 impl TableProviderFactory for CaseFoldingFactory {
-    async fn create(&self, state: &dyn Session, cmd: &CreateExternalTable) -> Result<Arc<dyn TableProvider>> {
+    async fn create(
+        &self,
+        state: &dyn Session,
+        cmd: &CreateExternalTable,
+    ) -> Result<Arc<dyn TableProvider>> {
         let table = self.inner.create(state, cmd).await?;
-        let source = format!("reading {} '{}'", cmd.file_type.to_uppercase(), cmd.locations.join("', '"));
+        let source = format!(
+            "reading {} '{}'",
+            cmd.file_type.to_uppercase(),
+            cmd.locations.join("', '")
+        );
         Ok(Arc::new(FoldedTable::new(table, source)))
     }
 }
@@ -59,7 +67,9 @@ pub struct FoldedTable {
 
 impl fmt::Debug for FoldedTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FoldedTable").field("source", &self.source).finish()
+        f.debug_struct("FoldedTable")
+            .field("source", &self.source)
+            .finish()
     }
 }
 
@@ -69,7 +79,9 @@ impl FoldedTable {
         let inner_schema = inner.schema();
         let mut folded_counts: HashMap<String, usize> = HashMap::new();
         for field in inner_schema.fields() {
-            *folded_counts.entry(field.name().to_lowercase()).or_default() += 1;
+            *folded_counts
+                .entry(field.name().to_lowercase())
+                .or_default() += 1;
         }
         let mut original = HashMap::new();
         let fields: Vec<Field> = inner_schema
@@ -85,7 +97,10 @@ impl FoldedTable {
                 }
             })
             .collect();
-        let schema = Arc::new(Schema::new_with_metadata(fields, inner_schema.metadata().clone()));
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields,
+            inner_schema.metadata().clone(),
+        ));
         Self {
             inner,
             schema,
@@ -99,7 +114,10 @@ impl FoldedTable {
         expr.clone()
             .transform(|e| match &e {
                 Expr::Column(c) => match self.original.get(&c.name) {
-                    Some(name) => Ok(Transformed::yes(Expr::Column(Column::new(c.relation.clone(), name)))),
+                    Some(name) => Ok(Transformed::yes(Expr::Column(Column::new(
+                        c.relation.clone(),
+                        name,
+                    )))),
                     None => Ok(Transformed::no(e)),
                 },
                 _ => Ok(Transformed::no(e)),
@@ -118,9 +136,16 @@ impl TableProvider for FoldedTable {
         self.inner.table_type()
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        let unfolded = filters.iter().map(|f| self.unfold(f)).collect::<Result<Vec<_>>>()?;
-        self.inner.supports_filters_pushdown(&unfolded.iter().collect::<Vec<_>>())
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        let unfolded = filters
+            .iter()
+            .map(|f| self.unfold(f))
+            .collect::<Result<Vec<_>>>()?;
+        self.inner
+            .supports_filters_pushdown(&unfolded.iter().collect::<Vec<_>>())
     }
 
     async fn scan(
@@ -130,7 +155,10 @@ impl TableProvider for FoldedTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let filters = filters.iter().map(|f| self.unfold(f)).collect::<Result<Vec<_>>>()?;
+        let filters = filters
+            .iter()
+            .map(|f| self.unfold(f))
+            .collect::<Result<Vec<_>>>()?;
         let plan = self.inner.scan(state, projection, &filters, limit).await?;
         let plan: Arc<dyn ExecutionPlan> = if self.original.is_empty() {
             plan

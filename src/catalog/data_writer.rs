@@ -6,11 +6,11 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::parquet::arrow::AsyncArrowWriter;
-use object_store::ObjectStoreExt;
-use object_store::buffered::BufWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use futures::StreamExt;
+use object_store::ObjectStoreExt;
+use object_store::buffered::BufWriter;
 
 use crate::catalog::store::DatabaseStore;
 use crate::catalog::table_log::{DataFile, table_dir};

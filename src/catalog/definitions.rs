@@ -61,7 +61,9 @@ pub async fn save(store: &DatabaseStore, definition: &RelationDefinition) -> Res
         path: file_name(&definition.name),
         reason: format!("cannot encode definition: {e}"),
     })?;
-    store.put(&store.path(&file_name(&definition.name)), Bytes::from(json)).await
+    store
+        .put(&store.path(&file_name(&definition.name)), Bytes::from(json))
+        .await
 }
 
 /// Removes the definition of `name`, if any.
@@ -79,10 +81,11 @@ pub async fn load_all(store: &DatabaseStore) -> Result<Vec<RelationDefinition>> 
         let Some(bytes) = store.get(&meta.location).await? else {
             continue;
         };
-        let definition: RelationDefinition = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-            path: meta.location.to_string(),
-            reason: format!("not a valid relation definition: {e}"),
-        })?;
+        let definition: RelationDefinition =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+                path: meta.location.to_string(),
+                reason: format!("not a valid relation definition: {e}"),
+            })?;
         definitions.push(definition);
     }
     definitions.sort_by_key(|d| d.created_at_ns);

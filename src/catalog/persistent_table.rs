@@ -140,17 +140,28 @@ impl PersistentTable {
 
     fn snapshot(&self) -> Arc<Snapshot> {
         // A poisoned lock only means a panic elsewhere mid-swap of an Arc; the value is intact.
-        Arc::clone(&self.inner.snapshot.read().unwrap_or_else(|e| e.into_inner()))
+        Arc::clone(
+            &self
+                .inner
+                .snapshot
+                .read()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
     }
 
     fn set_snapshot(&self, snapshot: Snapshot) {
-        *self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        *self
+            .inner
+            .snapshot
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
     }
 
     /// Picks up versions committed by other sessions or processes.
     pub async fn refresh(&self) -> Result<()> {
         let current = self.snapshot();
-        let Some(latest) = table_log::latest_commit(&self.inner.store, &self.inner.name).await? else {
+        let Some(latest) = table_log::latest_commit(&self.inner.store, &self.inner.name).await?
+        else {
             return Ok(());
         };
         if latest.version == current.commit.version || latest.is_drop() {
@@ -234,8 +245,8 @@ impl Snapshot {
             .iter()
             .map(|f| store.listing_url(&format!("{}/{}", table_dir(name), f.path)))
             .collect::<Result<Vec<_>>>()?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet");
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls)
             .with_listing_options(options)
             .with_schema(Arc::clone(&schema));
@@ -260,7 +271,11 @@ async fn read_schema(store: &DatabaseStore, name: &str, commit: &Commit) -> Resu
     // ParquetObjectReader is deprecated in parquet 59 in favour of hand-written readers;
     // for reading one footer it is still exactly right.
     #[allow(deprecated)]
-    let reader = datafusion::parquet::arrow::async_reader::ParquetObjectReader::new(Arc::clone(store.object_store()), path).with_file_size(file.bytes);
+    let reader = datafusion::parquet::arrow::async_reader::ParquetObjectReader::new(
+        Arc::clone(store.object_store()),
+        path,
+    )
+    .with_file_size(file.bytes);
     let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
     Ok(Arc::clone(builder.schema()))
 }
@@ -291,7 +306,10 @@ impl TableProvider for PersistentTable {
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         self.refresh().await?;
         let snapshot = self.snapshot();
-        snapshot.listing.scan(state, projection, filters, limit).await
+        snapshot
+            .listing
+            .scan(state, projection, filters, limit)
+            .await
     }
 
     async fn insert_into(
@@ -303,7 +321,9 @@ impl TableProvider for PersistentTable {
         let overwrite = match insert_op {
             InsertOp::Append => false,
             InsertOp::Overwrite => true,
-            InsertOp::Replace => return not_impl_err!("REPLACE INTO is not supported; use INSERT OVERWRITE"),
+            InsertOp::Replace => {
+                return not_impl_err!("REPLACE INTO is not supported; use INSERT OVERWRITE");
+            }
         };
         let sink = PersistentTableSink {
             table: self.clone(),

@@ -97,7 +97,8 @@ impl FirnSchema {
             ))
             .into());
         }
-        let table = PersistentTable::create(Arc::clone(&self.store), name, schema, stream, replace).await?;
+        let table =
+            PersistentTable::create(Arc::clone(&self.store), name, schema, stream, replace).await?;
         write(&self.persistent).insert(name.to_string(), table);
         Ok(())
     }
@@ -140,7 +141,10 @@ impl SchemaProvider for FirnSchema {
         Ok(write(&self.registered).insert(name, table))
     }
 
-    fn deregister_table(&self, name: &str) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
+    fn deregister_table(
+        &self,
+        name: &str,
+    ) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
         if read(&self.persistent).contains_key(name) {
             return exec_err!(
                 "table '{name}' is persistent; drop it with DROP TABLE through a Firn session"

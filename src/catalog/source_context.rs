@@ -58,18 +58,26 @@ impl ExecutionPlan for SourceContextExec {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         match <[_; 1]>::try_from(children) {
             Ok([input]) => Ok(Arc::new(Self::new(input, self.context.clone()))),
-            Err(children) => internal_err!("SourceContextExec takes one child, got {}", children.len()),
+            Err(children) => {
+                internal_err!("SourceContextExec takes one child, got {}", children.len())
+            }
         }
     }
 
-    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let what = self.context.clone();
         let stream = self
             .input
             .execute(partition, context)
             .map_err(|e| DataFusionError::Context(what.clone(), Box::new(e)))?;
         let schema = stream.schema();
-        let mapped = stream.map(move |batch| batch.map_err(|e| DataFusionError::Context(what.clone(), Box::new(e))));
+        let mapped = stream.map(move |batch| {
+            batch.map_err(|e| DataFusionError::Context(what.clone(), Box::new(e)))
+        });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, mapped)))
     }
 }

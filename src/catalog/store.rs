@@ -39,15 +39,29 @@ pub enum PutOutcome {
 impl DatabaseStore {
     /// A database in a local directory (created if missing).
     pub fn local(dir: &FsPath) -> Result<Self> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create database directory '{}'", dir.display()), e))?;
-        let dir = std::fs::canonicalize(dir)
-            .map_err(|e| Error::io(format!("cannot resolve database directory '{}'", dir.display()), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::io(
+                format!("cannot create database directory '{}'", dir.display()),
+                e,
+            )
+        })?;
+        let dir = std::fs::canonicalize(dir).map_err(|e| {
+            Error::io(
+                format!("cannot resolve database directory '{}'", dir.display()),
+                e,
+            )
+        })?;
         let root = Path::from_filesystem_path(&dir).map_err(|e| {
-            Error::Unsupported(format!("'{}' cannot be used as a database path: {e}", dir.display()))
+            Error::Unsupported(format!(
+                "'{}' cannot be used as a database path: {e}",
+                dir.display()
+            ))
         })?;
         let base_url = Url::from_directory_path(&dir).map_err(|()| {
-            Error::Unsupported(format!("'{}' cannot be expressed as a file URL", dir.display()))
+            Error::Unsupported(format!(
+                "'{}' cannot be expressed as a file URL",
+                dir.display()
+            ))
         })?;
         Ok(Self {
             store: Arc::new(LocalFileSystem::new()),
@@ -111,15 +125,20 @@ impl DatabaseStore {
     /// The path of `path` relative to the database root, `/`-separated.
     pub fn relative(&self, path: &Path) -> Option<String> {
         let parts: Vec<_> = path.prefix_match(&self.root)?.collect();
-        Some(parts.iter().map(|p| p.as_ref()).collect::<Vec<_>>().join("/"))
+        Some(
+            parts
+                .iter()
+                .map(|p| p.as_ref())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
     }
 
     /// The URL DataFusion uses to read the object at `relative`.
     pub fn listing_url(&self, relative: &str) -> Result<ListingTableUrl> {
-        let url = self
-            .base_url
-            .join(relative)
-            .map_err(|e| Error::Unsupported(format!("invalid path '{relative}' in database: {e}")))?;
+        let url = self.base_url.join(relative).map_err(|e| {
+            Error::Unsupported(format!("invalid path '{relative}' in database: {e}"))
+        })?;
         Ok(ListingTableUrl::parse(url.as_str())?)
     }
 
@@ -141,7 +160,11 @@ impl DatabaseStore {
     /// Writes an object atomically only if nothing exists at `path` yet.
     pub async fn put_if_absent(&self, path: &Path, bytes: Bytes) -> Result<PutOutcome> {
         let opts = PutOptions::from(PutMode::Create);
-        match self.store.put_opts(path, PutPayload::from(bytes), opts).await {
+        match self
+            .store
+            .put_opts(path, PutPayload::from(bytes), opts)
+            .await
+        {
             Ok(_) => Ok(PutOutcome::Written),
             Err(object_store::Error::AlreadyExists { .. }) => Ok(PutOutcome::AlreadyExists),
             Err(e) => Err(e.into()),

@@ -123,7 +123,10 @@ pub async fn latest_commit(store: &DatabaseStore, table: &str) -> Result<Option<
     if commit.version != version {
         return Err(Error::Corrupt {
             path: path.to_string(),
-            reason: format!("file is named version {version} but says {}", commit.version),
+            reason: format!(
+                "file is named version {version} but says {}",
+                commit.version
+            ),
         });
     }
     Ok(Some(commit))
@@ -137,12 +140,19 @@ pub async fn publish(store: &DatabaseStore, table: &str, commit: &Commit) -> Res
         reason: format!("cannot encode commit: {e}"),
     })?;
     store
-        .put_if_absent(&commit_path(store, table, commit.version), Bytes::from(json))
+        .put_if_absent(
+            &commit_path(store, table, commit.version),
+            Bytes::from(json),
+        )
         .await
 }
 
 /// A new commit following `previous` (or the first one).
-pub fn next_commit(previous: Option<&Commit>, operation: Operation, files: Vec<DataFile>) -> Commit {
+pub fn next_commit(
+    previous: Option<&Commit>,
+    operation: Operation,
+    files: Vec<DataFile>,
+) -> Commit {
     Commit {
         format_version: TABLE_FORMAT_VERSION,
         version: previous.map_or(0, |c| c.version + 1),

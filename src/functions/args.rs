@@ -52,9 +52,12 @@ impl Signature {
     /// A constant string argument.
     pub fn string(&self, args: &[Expr], index: usize) -> Result<String> {
         match &args[index] {
-            Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)), _) => {
-                Ok(s.clone())
-            }
+            Expr::Literal(
+                ScalarValue::Utf8(Some(s))
+                | ScalarValue::Utf8View(Some(s))
+                | ScalarValue::LargeUtf8(Some(s)),
+                _,
+            ) => Ok(s.clone()),
             other => self.bad_arg(index, other, "a string literal"),
         }
     }
@@ -72,9 +75,13 @@ impl Signature {
         };
         let as_date = match value {
             ScalarValue::Date32(Some(_)) => value,
-            ScalarValue::Utf8(Some(_)) | ScalarValue::Utf8View(Some(_)) | ScalarValue::LargeUtf8(Some(_)) => value
-                .cast_to(&DataType::Date32)
-                .or_else(|_| self.bad_arg(index, &args[index], "a date such as DATE '2024-06-30'"))?,
+            ScalarValue::Utf8(Some(_))
+            | ScalarValue::Utf8View(Some(_))
+            | ScalarValue::LargeUtf8(Some(_)) => {
+                value.cast_to(&DataType::Date32).or_else(|_| {
+                    self.bad_arg(index, &args[index], "a date such as DATE '2024-06-30'")
+                })?
+            }
             _ => return self.bad_arg(index, &args[index], "a date such as DATE '2024-06-30'"),
         };
         match as_date {
@@ -99,7 +106,9 @@ pub fn resolve_table(
     let table = schema
         .table(reference.table())
         .now_or_never()
-        .ok_or_else(|| plan_datafusion_err!("{function}: table '{name}' cannot be resolved while planning"))??;
+        .ok_or_else(|| {
+            plan_datafusion_err!("{function}: table '{name}' cannot be resolved while planning")
+        })??;
     match table {
         Some(table) => Ok((reference, table)),
         None => plan_err!("{function}: table '{name}' does not exist"),
@@ -107,7 +116,12 @@ pub fn resolve_table(
 }
 
 /// Finds column `name` in `schema`: an exact match, else the one match ignoring case.
-pub fn find_column(schema: &SchemaRef, name: &str, table: &str, function: &str) -> Result<FieldRef> {
+pub fn find_column(
+    schema: &SchemaRef,
+    name: &str,
+    table: &str,
+    function: &str,
+) -> Result<FieldRef> {
     if let Ok(field) = schema.field_with_name(name) {
         return Ok(Arc::new(field.clone()));
     }

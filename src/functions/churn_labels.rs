@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::catalog::view::ViewTable;
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::common::{Column, Result, ScalarValue, plan_err};
 use datafusion::datasource::{TableProvider, provider_as_source};
 use datafusion::functions_aggregate::expr_fn::sum;
@@ -72,9 +72,11 @@ impl TableFunctionImpl for ChurnLabels {
         let ts_column = Expr::Column(Column::new_unqualified(ts_field.name()));
         let ts = match ts_field.data_type() {
             DataType::Date32 => ts_column,
-            DataType::Date64 | DataType::Timestamp(_, _) | DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
-                cast(ts_column, DataType::Date32)
-            }
+            DataType::Date64
+            | DataType::Timestamp(_, _)
+            | DataType::Utf8
+            | DataType::Utf8View
+            | DataType::LargeUtf8 => cast(ts_column, DataType::Date32),
             other => {
                 return plan_err!(
                     "churn_labels: timestamp column '{}' of '{table_name}' is {other}; expected a DATE, TIMESTAMP or ISO-date string",
@@ -83,13 +85,23 @@ impl TableFunctionImpl for ChurnLabels {
             }
         };
         let entity_column = Expr::Column(Column::new_unqualified(entity.name()));
-        let in_window = ts.clone().gt_eq(date(window_start)).and(ts.clone().lt_eq(date(cutoff)));
-        let in_horizon = ts.clone().gt(date(cutoff)).and(ts.clone().lt_eq(date(horizon_end)));
+        let in_window = ts
+            .clone()
+            .gt_eq(date(window_start))
+            .and(ts.clone().lt_eq(date(cutoff)));
+        let in_horizon = ts
+            .clone()
+            .gt(date(cutoff))
+            .and(ts.clone().lt_eq(date(horizon_end)));
         let window_orders = Expr::Column(Column::new_unqualified("window_events"));
         let horizon_orders = Expr::Column(Column::new_unqualified("horizon_events"));
 
         let plan = LogicalPlanBuilder::scan(reference, provider_as_source(table), None)?
-            .filter(ts.clone().gt_eq(date(window_start)).and(ts.lt_eq(date(horizon_end))))?
+            .filter(
+                ts.clone()
+                    .gt_eq(date(window_start))
+                    .and(ts.lt_eq(date(horizon_end))),
+            )?
             .aggregate(
                 vec![entity_column.clone()],
                 vec![

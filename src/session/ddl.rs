@@ -19,33 +19,43 @@ use crate::session::{QueryOutput, Session};
 
 /// Whether `name` resolves to Firn's default (persistent) schema.
 pub(super) fn is_default_schema(name: &TableReference) -> bool {
-    name.catalog().is_none_or(|c| c == DEFAULT_CATALOG) && name.schema().is_none_or(|s| s == DEFAULT_SCHEMA)
+    name.catalog().is_none_or(|c| c == DEFAULT_CATALOG)
+        && name.schema().is_none_or(|s| s == DEFAULT_SCHEMA)
 }
 
 /// `CREATE [OR REPLACE] TABLE name AS query` into a persistent table.
-pub(super) async fn create_table_as(session: &Session, cmd: CreateMemoryTable) -> Result<QueryOutput> {
+pub(super) async fn create_table_as(
+    session: &Session,
+    cmd: CreateMemoryTable,
+) -> Result<QueryOutput> {
     let name = cmd.name.table().to_string();
     let schema = session.database().schema();
     if cmd.temporary {
-        return plan_err!("temporary tables are not supported; use CREATE TABLE").map_err(Into::into);
+        return plan_err!("temporary tables are not supported; use CREATE TABLE")
+            .map_err(Into::into);
     }
     if cmd.if_not_exists && cmd.or_replace {
-        return plan_err!("'IF NOT EXISTS' cannot be combined with 'OR REPLACE'").map_err(Into::into);
+        return plan_err!("'IF NOT EXISTS' cannot be combined with 'OR REPLACE'")
+            .map_err(Into::into);
     }
     let exists = datafusion::catalog::SchemaProvider::table_exist(schema.as_ref(), &name);
     if exists && cmd.if_not_exists {
         return Ok(QueryOutput::empty());
     }
     if exists && !cmd.or_replace {
-        return plan_err!("table '{name}' already exists; use CREATE OR REPLACE TABLE to replace it")
-            .map_err(Into::into);
+        return plan_err!(
+            "table '{name}' already exists; use CREATE OR REPLACE TABLE to replace it"
+        )
+        .map_err(Into::into);
     }
     let input = Arc::unwrap_or_clone(cmd.input);
     ensure_unique_column_names(&input)?;
     let frame = DataFrame::new(session.context().state(), input);
     let arrow_schema = Arc::clone(frame.schema().inner());
     let stream = frame.execute_stream().await?;
-    schema.create_table(&name, arrow_schema, stream, cmd.or_replace).await?;
+    schema
+        .create_table(&name, arrow_schema, stream, cmd.or_replace)
+        .await?;
     Ok(QueryOutput::empty())
 }
 
@@ -105,21 +115,40 @@ impl PersistedRelation {
 }
 
 /// Decides what a DDL plan changes among the stored definitions.
-pub(super) fn persisted_relation(plan: &LogicalPlan, external_sql: Option<String>) -> PersistedRelation {
+pub(super) fn persisted_relation(
+    plan: &LogicalPlan,
+    external_sql: Option<String>,
+) -> PersistedRelation {
     let LogicalPlan::Ddl(ddl) = plan else {
         return PersistedRelation::None;
     };
     match ddl {
-        DdlStatement::CreateExternalTable(cmd) if is_default_schema(&cmd.name) => match external_sql {
-            Some(sql) => PersistedRelation::Save(RelationDefinition::new(cmd.name.table(), RelationKind::ExternalTable, sql)),
-            None => PersistedRelation::None,
-        },
-        DdlStatement::CreateView(cmd) if is_default_schema(&cmd.name) && !cmd.temporary => match &cmd.definition {
-            Some(sql) => PersistedRelation::Save(RelationDefinition::new(cmd.name.table(), RelationKind::View, sql.clone())),
-            None => PersistedRelation::None,
-        },
-        DdlStatement::DropTable(cmd) if is_default_schema(&cmd.name) => PersistedRelation::Remove(cmd.name.table().into()),
-        DdlStatement::DropView(cmd) if is_default_schema(&cmd.name) => PersistedRelation::Remove(cmd.name.table().into()),
+        DdlStatement::CreateExternalTable(cmd) if is_default_schema(&cmd.name) => {
+            match external_sql {
+                Some(sql) => PersistedRelation::Save(RelationDefinition::new(
+                    cmd.name.table(),
+                    RelationKind::ExternalTable,
+                    sql,
+                )),
+                None => PersistedRelation::None,
+            }
+        }
+        DdlStatement::CreateView(cmd) if is_default_schema(&cmd.name) && !cmd.temporary => {
+            match &cmd.definition {
+                Some(sql) => PersistedRelation::Save(RelationDefinition::new(
+                    cmd.name.table(),
+                    RelationKind::View,
+                    sql.clone(),
+                )),
+                None => PersistedRelation::None,
+            }
+        }
+        DdlStatement::DropTable(cmd) if is_default_schema(&cmd.name) => {
+            PersistedRelation::Remove(cmd.name.table().into())
+        }
+        DdlStatement::DropView(cmd) if is_default_schema(&cmd.name) => {
+            PersistedRelation::Remove(cmd.name.table().into())
+        }
         _ => PersistedRelation::None,
     }
 }

@@ -81,10 +81,9 @@ impl Session {
     pub async fn execute(&self, sql: &str) -> Result<QueryOutput> {
         let mut statements = parse_sql(sql)?;
         if statements.len() != 1 {
-            return Err(Error::DataFusion(datafusion::error::DataFusionError::Plan(format!(
-                "expected exactly one statement, found {}",
-                statements.len()
-            ))));
+            return Err(Error::DataFusion(datafusion::error::DataFusionError::Plan(
+                format!("expected exactly one statement, found {}", statements.len()),
+            )));
         }
         let statement = statements.remove(0);
         self.run(statement, true).await
@@ -121,21 +120,38 @@ impl Session {
         Ok(())
     }
 
-    async fn run(&self, statement: FirnStatement, persist_definitions: bool) -> Result<QueryOutput> {
+    async fn run(
+        &self,
+        statement: FirnStatement,
+        persist_definitions: bool,
+    ) -> Result<QueryOutput> {
         match statement {
-            FirnStatement::DataFusion(statement) => self.run_datafusion(*statement, persist_definitions).await,
+            FirnStatement::DataFusion(statement) => {
+                self.run_datafusion(*statement, persist_definitions).await
+            }
         }
     }
 
-    async fn run_datafusion(&self, statement: DFStatement, persist_definitions: bool) -> Result<QueryOutput> {
+    async fn run_datafusion(
+        &self,
+        statement: DFStatement,
+        persist_definitions: bool,
+    ) -> Result<QueryOutput> {
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         match plan {
-            LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(cmd)) if ddl::is_default_schema(&cmd.name) => {
+            LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(cmd))
+                if ddl::is_default_schema(&cmd.name) =>
+            {
                 ddl::create_table_as(self, cmd).await
             }
             LogicalPlan::Ddl(DdlStatement::DropTable(cmd))
-                if ddl::is_default_schema(&cmd.name) && self.db.schema().persistent_table(cmd.name.table()).is_some() =>
+                if ddl::is_default_schema(&cmd.name)
+                    && self
+                        .db
+                        .schema()
+                        .persistent_table(cmd.name.table())
+                        .is_some() =>
             {
                 self.db.schema().drop_table(cmd.name.table()).await?;
                 Ok(QueryOutput::empty())
@@ -146,7 +162,8 @@ impl Session {
                 } else {
                     ddl::PersistedRelation::None
                 };
-                let output = QueryOutput::collect(self.ctx.execute_logical_plan(plan).await?).await?;
+                let output =
+                    QueryOutput::collect(self.ctx.execute_logical_plan(plan).await?).await?;
                 persisted.apply(self.db.store()).await?;
                 Ok(output)
             }

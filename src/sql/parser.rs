@@ -51,7 +51,9 @@ impl<'a> FirnParser<'a> {
 
     /// Parses one statement.
     pub fn parse_statement(&mut self) -> Result<FirnStatement> {
-        Ok(FirnStatement::DataFusion(Box::new(self.df.parse_statement()?)))
+        Ok(FirnStatement::DataFusion(Box::new(
+            self.df.parse_statement()?,
+        )))
     }
 }
 
