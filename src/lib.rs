@@ -15,6 +15,8 @@ pub mod database;
 pub mod datagen;
 pub mod error;
 pub mod functions;
+pub mod ml;
+mod rng;
 pub mod script;
 pub mod session;
 pub mod shell;
@@ -22,6 +24,10 @@ pub mod sql;
 
 pub use database::Database;
 pub use error::{Error, Result};
+/// Metrics shared by the SQL aggregates and the training code (from `firnml-udfs`).
+pub use firnml_udfs::metrics;
+/// Firn's model format, predictor and explanations (from the `firnml-udfs` crate).
+pub use firnml_udfs::model;
 pub use session::{QueryOutput, Session};
 
 /// The DataFusion version Firn is built on, re-exported so users have exactly one.

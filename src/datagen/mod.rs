@@ -17,7 +17,7 @@
 mod calendar;
 mod format;
 mod model;
-mod rng;
+
 mod sink;
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@
 //! noise, so RFM features predict churn well but not perfectly.
 
 use super::calendar::days_from_civil;
-use super::rng::Rng;
+use crate::rng::Rng;
 
 /// First possible registration date.
 pub(crate) const REG_START: i32 = days_from_civil(2021, 7, 1);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Firn beside Python XGBoost in one run: the seed's three experiment runs on the
+# 80/20 split, the seed's random search, and a synthetic 1,000,000 × 8 problem.
+# Both sides read identical inputs (the Rust side writes them) and use the same
+# thread count. Prints a markdown table of medians and appends it, with the date
+# and this command, to benches/RESULTS.md.
+#
+# Usage: benches/peer/run.sh [--reps N] [--rows N] [--threads N] [--no-append]
+# Needs python3 (a venv with xgboost-cpu, numpy and scikit-learn is made under
+# $HOME/.cache/firn-peer-venv) and the seed CSVs in ../shared/seed-data.
+# The first build of the bench-ml profile takes 10-25 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command_line="benches/peer/run.sh${*:+ $*}"
+reps=3 rows=1000000 threads=$(nproc) append=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --reps) reps="$2"; shift 2 ;;
+    --rows) rows="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --no-append) append=0; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/firn-target}"
+seed_data=../shared/seed-data
+[ -d "$seed_data" ] || { echo "$seed_data is missing: the seed CSVs must be beside the project" >&2; exit 1; }
+
+venv="$HOME/.cache/firn-peer-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c "import xgboost, numpy, sklearn" 2>/dev/null \
+  || "$venv/bin/pip" install --quiet xgboost-cpu numpy scikit-learn
+py="$venv/bin/python"
+
+# Build once; the second call only reports where the executable is.
+cargo bench --profile bench-ml --bench peer_ml --no-run
+firn=$(cargo bench --profile bench-ml --bench peer_ml --no-run --message-format=json 2>/dev/null \
+  | "$py" -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "peer_ml" and m.get("executable"):
+        print(m["executable"])')
+[ -x "$firn" ] || { echo "could not find the peer_ml executable" >&2; exit 1; }
+
+work="${PEER_WORK_DIR:-$HOME/.cache/firn-peer-work}"
+mkdir -p "$work"
+: >"$work/firn.jsonl"
+: >"$work/xgboost.jsonl"
+for rep in $(seq "$reps"); do
+  echo "repetition $rep of $reps" >&2
+  "$firn" --threads "$threads" seed --data "$seed_data" --out "$work/seed" >>"$work/firn.jsonl"
+  "$py" benches/peer/xgboost_peer.py seed --dir "$work/seed" --threads "$threads" >>"$work/xgboost.jsonl"
+  "$firn" --threads "$threads" search --data "$seed_data" --out "$work/search" >>"$work/firn.jsonl"
+  "$py" benches/peer/xgboost_peer.py search --dir "$work/search" --threads "$threads" >>"$work/xgboost.jsonl"
+  "$firn" --threads "$threads" synthetic --rows "$rows" --out "$work/synthetic" >>"$work/firn.jsonl"
+  "$py" benches/peer/xgboost_peer.py synthetic --dir "$work/synthetic" --threads "$threads" >>"$work/xgboost.jsonl"
+done
+
+table=$("$py" benches/peer/report.py "$work/firn.jsonl" "$work/xgboost.jsonl")
+echo "$table"
+echo "raw JSON lines: $work/firn.jsonl, $work/xgboost.jsonl" >&2
+if [ "$append" = 1 ]; then
+  {
+    echo
+    echo "## ML: Firn vs Python XGBoost (issue: peer benchmark)"
+    echo
+    echo "\`$command_line\` — $(date -u +%Y-%m-%d), $(nproc) cores, profile bench-ml:"
+    echo
+    echo "$table"
+  } >>benches/RESULTS.md
+  echo "appended to benches/RESULTS.md" >&2
+fi

@@ -1,0 +1,19 @@
+//! Machine learning: training data, parameters, the training backend, and
+//! (as they are built) cross-validation, search and explanations.
+
+pub mod cv;
+pub mod dataset;
+pub mod forust;
+pub mod metric;
+pub mod model_file;
+pub mod params;
+pub mod search;
+#[cfg(test)]
+mod shap_oracle;
+pub mod split;
+pub mod trainer;
+pub mod xgboost_json;
+
+pub use dataset::Dataset;
+pub use params::GbdtParams;
+pub use trainer::{Trainer, default_trainer};

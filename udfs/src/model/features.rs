@@ -1,0 +1,181 @@
+//! Arrow columns → the column-major `f64` matrix trees work on.
+//!
+//! Numbers, booleans (0/1) and dates (days since 1970-01-01) are used as they
+//! are; strings are categorical and coded by their position among the sorted
+//! categories seen in training (ordinal coding, stored in the model). NULL, NaN
+//! and unseen categories become NaN: "missing", which each split routes by its
+//! learned default direction.
+
+use std::collections::{BTreeSet, HashMap};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{Result, plan_err};
+
+use crate::model::ensemble::{FeatureKind, FeatureSpec};
+
+fn is_numeric(data_type: &DataType) -> bool {
+    data_type.is_numeric()
+        || matches!(
+            data_type,
+            DataType::Boolean | DataType::Date32 | DataType::Null
+        )
+}
+
+fn is_text(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, value) => is_text(value),
+        _ => false,
+    }
+}
+
+/// Decides each column's encoding from the training data.
+pub fn learn_feature_specs(names: &[String], arrays: &[ArrayRef]) -> Result<Vec<FeatureSpec>> {
+    names
+        .iter()
+        .zip(arrays)
+        .map(|(name, array)| {
+            let data_type = array.data_type();
+            if is_numeric(data_type) {
+                Ok(FeatureSpec::numeric(name.clone()))
+            } else if is_text(data_type) {
+                let strings = cast(array, &DataType::Utf8)?;
+                let strings = strings.as_string::<i32>();
+                let categories: BTreeSet<&str> = strings.iter().flatten().collect();
+                Ok(FeatureSpec {
+                    name: name.clone(),
+                    kind: FeatureKind::Categorical {
+                        categories: categories.into_iter().map(str::to_string).collect(),
+                    },
+                })
+            } else {
+                plan_err!("feature '{name}' has type {data_type}; features must be numbers, booleans, dates or strings")
+            }
+        })
+        .collect()
+}
+
+/// Encodes `arrays` (one per spec, same order) into one `Vec<f64>` per feature.
+pub fn encode_columns(specs: &[FeatureSpec], arrays: &[ArrayRef]) -> Result<Vec<Vec<f64>>> {
+    if specs.len() != arrays.len() {
+        return plan_err!(
+            "expected {} feature columns, got {}",
+            specs.len(),
+            arrays.len()
+        );
+    }
+    specs
+        .iter()
+        .zip(arrays)
+        .map(|(spec, array)| encode_column(spec, array))
+        .collect()
+}
+
+fn encode_column(spec: &FeatureSpec, array: &ArrayRef) -> Result<Vec<f64>> {
+    let data_type = array.data_type();
+    match &spec.kind {
+        FeatureKind::Numeric => {
+            if !is_numeric(data_type) {
+                return plan_err!(
+                    "feature '{}' was numeric in training but is {data_type} here",
+                    spec.name
+                );
+            }
+            let as_numbers = match data_type {
+                // Arrow casts dates to integers (days), not floats; go through Int32.
+                DataType::Date32 => cast(&cast(array, &DataType::Int32)?, &DataType::Float64)?,
+                _ => cast(array, &DataType::Float64)?,
+            };
+            let floats = as_numbers.as_primitive::<Float64Type>();
+            Ok(match floats.nulls() {
+                None => floats.values().to_vec(),
+                Some(_) => floats.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+            })
+        }
+        FeatureKind::Categorical { categories } => {
+            if !is_text(data_type) {
+                return plan_err!(
+                    "feature '{}' was text in training but is {data_type} here",
+                    spec.name
+                );
+            }
+            let codes: HashMap<&str, f64> = categories
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.as_str(), i as f64))
+                .collect();
+            let strings = cast(array, &DataType::Utf8)?;
+            Ok(strings
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.and_then(|s| codes.get(s).copied()).unwrap_or(f64::NAN))
+                .collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{BooleanArray, Date32Array, Int64Array, StringArray};
+
+    use super::*;
+
+    #[test]
+    fn encodes_numbers_booleans_dates_and_strings() {
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(BooleanArray::from(vec![true, false, true])),
+            Arc::new(Date32Array::from(vec![0, 1, 19_000])),
+            Arc::new(StringArray::from(vec![
+                Some("Premium"),
+                Some("Basic"),
+                None,
+            ])),
+        ];
+        let names: Vec<String> = ["n", "b", "d", "s"].map(String::from).to_vec();
+        let specs = learn_feature_specs(&names, &arrays).expect("specs");
+        assert_eq!(
+            specs[3].kind,
+            FeatureKind::Categorical {
+                categories: vec!["Basic".into(), "Premium".into()]
+            }
+        );
+        let columns = encode_columns(&specs, &arrays).expect("encode");
+        assert_eq!(columns[0][0], 1.0);
+        assert!(columns[0][1].is_nan());
+        assert_eq!(columns[1], vec![1.0, 0.0, 1.0]);
+        assert_eq!(columns[2], vec![0.0, 1.0, 19_000.0]);
+        assert_eq!(&columns[3][..2], &[1.0, 0.0]);
+        assert!(columns[3][2].is_nan());
+
+        // an unseen category is missing, not an error
+        let unseen: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["Gold"]))];
+        let coded = encode_columns(&specs[3..], &unseen).expect("encode");
+        assert!(coded[0][0].is_nan());
+    }
+
+    #[test]
+    fn rejects_mismatched_types() {
+        let specs = vec![FeatureSpec::numeric("x")];
+        let text: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["a"]))];
+        let err = encode_columns(&specs, &text).expect_err("text for a number");
+        assert!(
+            err.to_string()
+                .contains("feature 'x' was numeric in training but is Utf8 here"),
+            "{err}"
+        );
+        let unsupported: Vec<ArrayRef> =
+            vec![Arc::new(datafusion::arrow::array::BinaryArray::from(vec![
+                b"x".as_ref(),
+            ]))];
+        let err = learn_feature_specs(&["blob".to_string()], &unsupported).expect_err("binary");
+        assert!(
+            err.to_string().contains("feature 'blob' has type Binary"),
+            "{err}"
+        );
+    }
+}

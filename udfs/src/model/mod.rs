@@ -1,0 +1,14 @@
+//! Firn's tree-ensemble model: the node table it is stored as, the feature
+//! encoding shared by training and scoring, and the batch predictor.
+
+pub mod ensemble;
+pub mod features;
+pub mod importance;
+pub mod predict;
+pub mod shap;
+
+pub use ensemble::{FeatureKind, FeatureSpec, NodeTable, Objective, TreeEnsemble};
+pub use features::{encode_columns, learn_feature_specs};
+pub use importance::{FeatureImportance, importance, mean_abs_shap};
+pub use predict::CompactForest;
+pub use shap::{ShapForest, expected_value, shap_values};
