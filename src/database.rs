@@ -178,6 +178,11 @@ impl Database {
         &self.inner.store
     }
 
+    /// The model registry stored in this database.
+    pub fn registry(&self) -> crate::registry::Registry {
+        crate::registry::Registry::new(Arc::clone(&self.inner.store))
+    }
+
     /// The schema holding persistent tables.
     pub fn schema(&self) -> &Arc<FirnSchema> {
         &self.inner.schema

@@ -16,6 +16,7 @@ pub mod datagen;
 pub mod error;
 pub mod functions;
 pub mod ml;
+pub mod registry;
 mod rng;
 pub mod script;
 pub mod session;

@@ -1,0 +1,193 @@
+//! Whole-registry scenarios: damaged files and reopening a database.
+
+use datafusion::error::DataFusionError;
+
+use super::ModelRef;
+use super::test_support::{backends, model, new_version, plan_message, registry_of};
+use crate::Database;
+use crate::error::Error;
+
+fn corrupt_file(err: Error) -> (String, String) {
+    match err {
+        Error::Corrupt { path, reason } => (path, reason),
+        other => panic!("expected a corrupt-file error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn damaged_manifests_and_model_files_are_errors_naming_the_file() {
+    for b in backends().await {
+        let reg = &b.registry;
+        let published = reg
+            .publish(&model(1), new_version("m", "v1"))
+            .await
+            .expect("v1");
+        reg.publish(&model(1), new_version("m", "v2"))
+            .await
+            .expect("v2");
+        let store = reg.store();
+        let v1 = ModelRef::parse("m@v1").expect("ref");
+
+        let file = format!("models/m/v1/{}", published.model_file);
+        store
+            .put(&store.path(&file), "PAR1 not really".into())
+            .await
+            .expect("damages");
+        let (path, reason) = corrupt_file(reg.load(&v1).await.unwrap_err());
+        assert_eq!(path, file, "{}", b.label);
+        assert!(reason.starts_with("not a valid model file: "), "{reason}");
+        store.delete(&store.path(&file)).await.expect("deletes");
+        let (path, reason) = corrupt_file(reg.load(&v1).await.unwrap_err());
+        assert_eq!(
+            (path.as_str(), reason.as_str()),
+            (
+                file.as_str(),
+                "the model file named by the manifest is missing"
+            )
+        );
+
+        let manifest = "models/m/v2/manifest.json";
+        store
+            .put(&store.path(manifest), "{\"format_version\": 1,".into())
+            .await
+            .expect("damages");
+        let v2 = ModelRef::parse("m@v2").expect("ref");
+        let (path, reason) = corrupt_file(reg.load(&v2).await.unwrap_err());
+        assert_eq!(path, manifest, "{}", b.label);
+        assert!(reason.starts_with("not valid JSON"), "{reason}");
+        let (path, _) = corrupt_file(reg.list_versions("m").await.unwrap_err());
+        assert_eq!(path, manifest);
+        let message = reg.load(&v2).await.unwrap_err().to_string();
+        assert!(
+            message.starts_with("corrupt database file 'models/m/v2/manifest.json'"),
+            "{message}"
+        );
+
+        store
+            .put(&store.path(manifest), r#"{"format_version": 9}"#.into())
+            .await
+            .expect("writes");
+        let (_, reason) = corrupt_file(reg.load(&v2).await.unwrap_err());
+        assert_eq!(
+            reason,
+            "written by a newer Firn (manifest format 9, this build reads up to 1)"
+        );
+
+        let entry = "models/m/_refs/00000000000000000002.json";
+        store
+            .put(&store.path(entry), "[]".into())
+            .await
+            .expect("damages");
+        let (path, _) = corrupt_file(reg.history("m").await.unwrap_err());
+        assert_eq!(path, entry, "{}", b.label);
+    }
+}
+
+#[tokio::test]
+async fn unknown_references_list_what_exists() {
+    for b in backends().await {
+        let reg = &b.registry;
+        let err = reg
+            .resolve(&ModelRef::parse("m").expect("ref"))
+            .await
+            .unwrap_err();
+        assert_eq!(plan_message(err), "unknown model 'm'; models: none");
+        reg.publish(&model(1), new_version("churn", "v1"))
+            .await
+            .expect("publishes");
+        reg.publish(&model(1), new_version("ltv", "v1"))
+            .await
+            .expect("publishes");
+        let err = reg
+            .load(&ModelRef::parse("m@v1").expect("ref"))
+            .await
+            .unwrap_err();
+        assert_eq!(plan_message(err), "unknown model 'm'; models: churn, ltv");
+        let err = reg
+            .describe(&ModelRef::parse("churn@v2").expect("ref"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            plan_message(err),
+            "model 'churn' has no version or alias 'v2'; versions: v1; aliases: none"
+        );
+        // Through DataFusion the message is a planning error.
+        let err = reg
+            .resolve(&ModelRef::parse("nope").expect("ref"))
+            .await
+            .unwrap_err();
+        let df: DataFusionError = err.into();
+        assert!(
+            matches!(df, DataFusionError::Plan(_)),
+            "{}: {df:?}",
+            b.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reopened_database_shows_the_same_registry() {
+    let mut backends = backends().await;
+    let b = backends.pop().expect("local backend");
+    let dir = b.dir.expect("a directory");
+    let reg = &b.registry;
+    for v in ["v1", "v2", "v3"] {
+        reg.publish(&model(1), new_version("churn", v))
+            .await
+            .expect("publishes");
+    }
+    reg.publish(&model(2), new_version("ltv", "2024.1"))
+        .await
+        .expect("publishes");
+    reg.set_default("churn", "v2").await.expect("default");
+    reg.set_alias("churn", "v3", "canary").await.expect("alias");
+    reg.set_comment("churn", "v2", "promoted")
+        .await
+        .expect("comment");
+    let before = (
+        reg.list_models().await.expect("models"),
+        reg.list_versions("churn").await.expect("versions"),
+        reg.pointers("churn").await.expect("pointers"),
+        reg.history("churn").await.expect("history"),
+    );
+    drop(backends);
+
+    let reopened = Database::open(dir.path().to_string_lossy())
+        .await
+        .expect("reopens");
+    for reg in [reopened.registry(), registry_of(&reopened)] {
+        let after = (
+            reg.list_models().await.expect("models"),
+            reg.list_versions("churn").await.expect("versions"),
+            reg.pointers("churn").await.expect("pointers"),
+            reg.history("churn").await.expect("history"),
+        );
+        assert_eq!(after, before);
+        let (manifest, loaded) = reg
+            .load(&ModelRef::parse("churn@canary").expect("ref"))
+            .await
+            .expect("loads");
+        assert_eq!((manifest.version.as_str(), &loaded), ("v3", &model(1)));
+        let info = reg
+            .describe(&ModelRef::parse("churn").expect("ref"))
+            .await
+            .expect("describes");
+        assert_eq!(
+            (info.manifest.version.as_str(), info.is_default),
+            ("v2", true)
+        );
+        assert_eq!(info.manifest.comment.as_deref(), Some("promoted"));
+    }
+    let models = &before.0;
+    assert_eq!(models.len(), 2);
+    assert_eq!(
+        (
+            models[0].name.as_str(),
+            models[0].default_version.as_deref(),
+            models[0].versions
+        ),
+        ("churn", Some("v2"), 3)
+    );
+    assert_eq!(models[0].latest_created_at, "2025-01-01T00:00:04.000Z");
+    assert_eq!(models[1].name, "ltv");
+}
