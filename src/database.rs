@@ -15,6 +15,7 @@ use crate::catalog::schema::FirnSchema;
 use crate::catalog::store::DatabaseStore;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
+use crate::functions::model_resolver::RegistryResolver;
 use crate::session::{Session, SessionBuilder};
 
 /// The marker file that makes a directory a Firn database.
@@ -48,6 +49,7 @@ struct Inner {
     schema: Arc<FirnSchema>,
     catalogs: Arc<dyn CatalogProviderList>,
     runtime: Arc<RuntimeEnv>,
+    resolver: Arc<RegistryResolver>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -114,10 +116,13 @@ impl Database {
         }
         let db = Self {
             inner: Arc::new(Inner {
-                store,
+                store: Arc::clone(&store),
                 schema,
                 catalogs,
                 runtime,
+                resolver: Arc::new(RegistryResolver::new(crate::registry::Registry::new(
+                    Arc::clone(&store),
+                ))),
                 warnings: Mutex::new(Vec::new()),
             }),
         };
@@ -181,6 +186,11 @@ impl Database {
     /// The model registry stored in this database.
     pub fn registry(&self) -> crate::registry::Registry {
         crate::registry::Registry::new(Arc::clone(&self.inner.store))
+    }
+
+    /// The cache through which `predict(…)` finds registered models.
+    pub fn model_resolver(&self) -> Arc<RegistryResolver> {
+        Arc::clone(&self.inner.resolver)
     }
 
     /// The schema holding persistent tables.

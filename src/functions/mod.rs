@@ -3,6 +3,7 @@
 
 mod args;
 mod churn_labels;
+pub mod model_resolver;
 
 use std::sync::Arc;
 
@@ -13,7 +14,10 @@ use crate::database::Database;
 pub use churn_labels::ChurnLabels;
 
 /// Registers every Firn function on `ctx`.
-pub fn register_all(ctx: &SessionContext, _db: &Database) {
+pub fn register_all(ctx: &SessionContext, db: &Database) {
     firnml_udfs::register_all(ctx);
+    for udf in firnml_udfs::model::sql::functions(db.model_resolver()) {
+        ctx.register_udf(udf.as_ref().clone());
+    }
     ctx.register_udtf("churn_labels", Arc::new(ChurnLabels::new()));
 }

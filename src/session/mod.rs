@@ -14,6 +14,7 @@ pub use builder::SessionBuilder;
 
 use crate::database::Database;
 use crate::error::{Error, Result};
+use crate::functions::model_resolver::model_references;
 use crate::sql::{FirnStatement, parse_sql};
 
 /// The result of one statement.
@@ -103,6 +104,7 @@ impl Session {
         let mut statements = parse_sql(sql)?;
         match (statements.pop(), statements.is_empty()) {
             (Some(FirnStatement::DataFusion(statement)), true) => {
+                self.preload_models(&statement).await?;
                 let plan = self.ctx.state().statement_to_plan(*statement).await?;
                 Ok(self.ctx.execute_logical_plan(plan).await?)
             }
@@ -132,11 +134,20 @@ impl Session {
         }
     }
 
+    /// Loads the models a statement's `predict(…)` calls name, before planning it.
+    async fn preload_models(&self, statement: &DFStatement) -> Result<()> {
+        for reference in model_references(statement) {
+            self.db.model_resolver().preload(&reference).await?;
+        }
+        Ok(())
+    }
+
     async fn run_datafusion(
         &self,
         statement: DFStatement,
         persist_definitions: bool,
     ) -> Result<QueryOutput> {
+        self.preload_models(&statement).await?;
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         match plan {

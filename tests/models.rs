@@ -1,0 +1,122 @@
+//! Models in SQL: a model trained through the library and published in the
+//! registry is scored with `predict(…)` in queries, picks up a new default
+//! version, and bad calls are planning errors.
+
+use firnml::Database;
+use firnml::arrow::array::{AsArray, RecordBatch};
+use firnml::arrow::compute::concat_batches;
+use firnml::arrow::datatypes::Float64Type;
+use firnml::ml::{Dataset, GbdtParams, default_trainer};
+use firnml::model::{CompactForest, Objective};
+use firnml::registry::NewVersion;
+
+const TRAINING: &str = "CREATE TABLE train AS
+    SELECT x, CASE WHEN x % 7 < 3 THEN 'a' ELSE 'b' END AS kind,
+           CASE WHEN (x % 10) + (CASE WHEN x % 7 < 3 THEN 4 ELSE 0 END) > 6 THEN 1 ELSE 0 END AS y
+    FROM (SELECT CAST(value AS DOUBLE) AS x FROM generate_series(1, 400))";
+
+async fn trained(db: &Database, n_estimators: usize) -> (Dataset, firnml::model::TreeEnsemble) {
+    let batches = db
+        .sql("SELECT x, kind, y FROM train ORDER BY x")
+        .await
+        .expect("training rows");
+    let data =
+        Dataset::for_training(&batches, "y", None, Objective::BinaryLogistic).expect("dataset");
+    let params = GbdtParams {
+        n_estimators,
+        max_depth: 3,
+        ..GbdtParams::default()
+    };
+    let model = default_trainer().fit(&data, &params).expect("fit");
+    (data, model)
+}
+
+fn probabilities(batches: &[RecordBatch]) -> Vec<f64> {
+    let batch = concat_batches(&batches[0].schema(), batches).expect("concat");
+    batch
+        .column(0)
+        .as_primitive::<Float64Type>()
+        .values()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn predict_scores_registered_models_in_sql() {
+    let db = Database::in_memory().await.expect("db");
+    db.sql(TRAINING).await.expect("training table");
+    let (data, v1) = trained(&db, 5).await;
+    db.registry()
+        .publish(&v1, NewVersion::new("churn", "v1"))
+        .await
+        .expect("publish v1");
+
+    let sql = "SELECT predict('churn', x, kind) FROM train ORDER BY x";
+    let got = probabilities(&db.sql(sql).await.expect("predict"));
+    let margins = CompactForest::new(&v1).predict_margin(&data.column_slices());
+    assert_eq!(got.len(), 400);
+    for (g, m) in got.iter().zip(&margins) {
+        assert!((g - Objective::BinaryLogistic.transform(*m)).abs() < 1e-12);
+    }
+
+    // A second version becomes the default: the next statement scores with it.
+    let (_, v2) = trained(&db, 40).await;
+    let registry = db.registry();
+    registry
+        .publish(&v2, NewVersion::new("churn", "v2"))
+        .await
+        .expect("publish v2");
+    let still_v1 = probabilities(&db.sql(sql).await.expect("predict"));
+    assert_eq!(still_v1, got, "publishing does not move the default");
+    registry
+        .set_default("churn", "v2")
+        .await
+        .expect("default v2");
+    let now_v2 = probabilities(&db.sql(sql).await.expect("predict"));
+    assert_ne!(now_v2, got);
+    let pinned = probabilities(
+        &db.sql("SELECT predict('churn@v1', x, kind) FROM train ORDER BY x")
+            .await
+            .expect("v1"),
+    );
+    assert_eq!(pinned, got);
+
+    let labels = db
+        .sql("SELECT sum(predict_label('churn', x, kind, 0.5)) FROM train")
+        .await
+        .expect("labels");
+    assert!(
+        labels[0]
+            .column(0)
+            .as_primitive::<firnml::arrow::datatypes::Int64Type>()
+            .value(0)
+            > 0
+    );
+}
+
+#[tokio::test]
+async fn bad_predict_calls_are_planning_errors() {
+    let db = Database::in_memory().await.expect("db");
+    db.sql(TRAINING).await.expect("training table");
+    let (_, model) = trained(&db, 3).await;
+    db.registry()
+        .publish(&model, NewVersion::new("churn", "v1"))
+        .await
+        .expect("publish");
+    let err = |sql: &'static str| {
+        let db = db.clone();
+        async move { db.sql(sql).await.expect_err("refused").to_string() }
+    };
+    let e = err("SELECT predict('nope', x, kind) FROM train").await;
+    assert!(e.contains("nope"), "{e}");
+    let e = err("SELECT predict('churn', x) FROM train").await;
+    assert!(
+        e.contains("takes 2 features, got 1; expected predict('churn@v1', x DOUBLE, kind VARCHAR)"),
+        "{e}"
+    );
+    let e = err("SELECT predict('churn', kind, x) FROM train").await;
+    assert!(e.contains("cannot take Utf8"), "{e}");
+    let e = err("SELECT predict('churn@v9', x, kind) FROM train").await;
+    assert!(e.contains("v9"), "{e}");
+    let e = err("SELECT predict('../etc', x, kind) FROM train").await;
+    assert!(e.contains("../etc"), "{e}");
+}
