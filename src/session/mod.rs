@@ -1,7 +1,9 @@
 //! A session: runs Firn SQL (DataFusion's dialect plus Firn's statements).
 
 mod builder;
+mod create_model;
 mod ddl;
+mod model_options;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
@@ -130,6 +132,9 @@ impl Session {
         match statement {
             FirnStatement::DataFusion(statement) => {
                 self.run_datafusion(*statement, persist_definitions).await
+            }
+            FirnStatement::CreateModel(statement) => {
+                create_model::create_model(self, *statement).await
             }
         }
     }

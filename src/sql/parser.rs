@@ -5,17 +5,22 @@ use datafusion::error::Result;
 use datafusion::sql::parser::{DFParser, DFParserBuilder, Statement as DFStatement};
 use datafusion::sql::sqlparser::tokenizer::Token;
 
+use crate::sql::create_model::{CreateModel, parse_create_model, starts_create_model};
+
 /// One parsed statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FirnStatement {
     /// A statement DataFusion understands.
     DataFusion(Box<DFStatement>),
+    /// `CREATE MODEL … OPTIONS (…) AS query`.
+    CreateModel(Box<CreateModel>),
 }
 
 impl std::fmt::Display for FirnStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FirnStatement::DataFusion(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateModel(statement) => write!(f, "{statement}"),
         }
     }
 }
@@ -51,6 +56,11 @@ impl<'a> FirnParser<'a> {
 
     /// Parses one statement.
     pub fn parse_statement(&mut self) -> Result<FirnStatement> {
+        if starts_create_model(&self.df.parser) {
+            return Ok(FirnStatement::CreateModel(Box::new(parse_create_model(
+                &mut self.df.parser,
+            )?)));
+        }
         Ok(FirnStatement::DataFusion(Box::new(
             self.df.parse_statement()?,
         )))

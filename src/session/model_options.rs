@@ -1,0 +1,312 @@
+//! The OPTIONS of CREATE MODEL, parsed once into typed settings.
+
+use datafusion::common::{Result as DFResult, plan_err};
+use firnml_udfs::model::Objective;
+
+use crate::ml::GbdtParams;
+use crate::ml::metric::Metric;
+use crate::ml::params::PARAMETERS;
+use crate::ml::search::{SearchSpace, Strategy};
+
+/// `CREATE MODEL`'s own options (the training parameters of [`PARAMETERS`] come on top).
+pub(super) const SETTINGS: &[&str] = &[
+    "type",
+    "label",
+    "features",
+    "exclude",
+    "test_fraction",
+    "threshold",
+    "comment",
+    "search",
+    "n_iter",
+    "cv",
+    "scoring",
+];
+
+/// Held-out metrics returned as columns, by objective.
+pub(super) const CLASSIFIER_COLUMNS: &[&str] =
+    &["accuracy", "precision", "recall", "f1", "roc_auc"];
+pub(super) const REGRESSOR_COLUMNS: &[&str] = &["rmse", "mae", "r2"];
+
+/// How to tune parameters given as ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SearchOptions {
+    /// The ranges (`max_depth 'int(3,9)'`).
+    pub space: SearchSpace,
+    /// Grid or `n_iter` random draws.
+    pub strategy: Strategy,
+    /// Cross-validation folds per candidate.
+    pub folds: usize,
+    /// What candidates are ranked by.
+    pub metric: Metric,
+}
+
+/// `OPTIONS (…)` of `CREATE MODEL`, checked and typed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ModelOptions {
+    /// From `type`: binary logistic or squared error.
+    pub objective: Objective,
+    /// The label column.
+    pub label: String,
+    /// The feature columns; `None` means every column but the label.
+    pub features: Option<Vec<String>>,
+    /// Share of rows held out for metrics; 0 trains on every row.
+    pub test_fraction: f64,
+    /// Decision threshold of a classifier's metrics.
+    pub threshold: f64,
+    /// Recorded with the version.
+    pub comment: Option<String>,
+    /// Training parameters (the seed also drives the split and the search).
+    pub params: GbdtParams,
+    /// Set when `search` is given.
+    pub search: Option<SearchOptions>,
+}
+
+pub(super) fn valid_options() -> String {
+    SETTINGS
+        .iter()
+        .copied()
+        .chain(
+            PARAMETERS
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|n| *n != "objective"),
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn objective_of(value: &str) -> DFResult<Objective> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "gbdt_classifier" => Ok(Objective::BinaryLogistic),
+        "gbdt_regressor" => Ok(Objective::SquaredError),
+        _ => plan_err!(
+            "invalid value '{value}' for option type: expected 'gbdt_classifier' or 'gbdt_regressor'"
+        ),
+    }
+}
+
+pub(super) fn type_name(objective: Objective) -> &'static str {
+    match objective {
+        Objective::BinaryLogistic => "gbdt_classifier",
+        Objective::SquaredError => "gbdt_regressor",
+    }
+}
+
+pub(super) fn number_in(
+    name: &str,
+    value: &str,
+    range: &str,
+    ok: impl Fn(f64) -> bool,
+) -> DFResult<f64> {
+    match value.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && ok(v) => Ok(v),
+        _ => plan_err!("invalid value '{value}' for option {name}: expected {range}"),
+    }
+}
+
+pub(super) fn integer_in(name: &str, value: &str, low: usize, high: usize) -> DFResult<usize> {
+    match value.trim().parse::<usize>() {
+        Ok(v) if (low..=high).contains(&v) => Ok(v),
+        _ => plan_err!(
+            "invalid value '{value}' for option {name}: expected an integer in {low}..={high}"
+        ),
+    }
+}
+
+/// The query column `name` refers to: an exact match, else the one match ignoring case.
+pub(super) fn column<'a>(option: &str, name: &str, columns: &'a [String]) -> DFResult<&'a str> {
+    if let Some(exact) = columns.iter().find(|c| *c == name) {
+        return Ok(exact);
+    }
+    let folded: Vec<&String> = columns
+        .iter()
+        .filter(|c| c.eq_ignore_ascii_case(name))
+        .collect();
+    match folded.as_slice() {
+        [only] => Ok(only.as_str()),
+        _ => plan_err!(
+            "{option} column '{name}' is not in the query; its columns are: {}",
+            columns.join(", ")
+        ),
+    }
+}
+
+/// `'a, b, c'` as query columns.
+pub(super) fn column_list(option: &str, value: &str, columns: &[String]) -> DFResult<Vec<String>> {
+    let names: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        return plan_err!("option {option} lists no columns; write e.g. {option} 'a, b'");
+    }
+    names
+        .into_iter()
+        .map(|n| column(option, n, columns).map(str::to_string))
+        .collect()
+}
+
+impl ModelOptions {
+    /// Reads `options` for a query with `columns`; every mistake names the option.
+    pub(crate) fn parse(options: &[(String, String)], columns: &[String]) -> DFResult<Self> {
+        let get = |key: &str| {
+            options
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let objective = match get("type") {
+            Some(value) => objective_of(value)?,
+            None => {
+                return plan_err!(
+                    "missing option type: expected type 'gbdt_classifier' or type 'gbdt_regressor'"
+                );
+            }
+        };
+        let strategy = match get("search").map(|s| s.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(s) if s == "random" => Some(Strategy::Random { n_iter: 10 }),
+            Some(s) if s == "grid" => Some(Strategy::Grid),
+            Some(s) => {
+                return plan_err!(
+                    "invalid value '{s}' for option search: expected 'random' or 'grid'"
+                );
+            }
+        };
+        let mut params = GbdtParams {
+            objective,
+            ..GbdtParams::default()
+        };
+        let (mut label, mut features, mut exclude) = (None, None, None);
+        let (mut test_fraction, mut threshold, mut comment) = (0.2, 0.5, None);
+        let (mut space, mut folds, mut metric) = (SearchSpace::default(), None, None);
+        let mut n_iter = None;
+        for (key, value) in options {
+            match key.as_str() {
+                "type" | "search" => {}
+                "label" => label = Some(column("label", value, columns)?.to_string()),
+                "features" => features = Some(column_list("features", value, columns)?),
+                "exclude" => exclude = Some(column_list("exclude", value, columns)?),
+                "test_fraction" => {
+                    test_fraction = number_in(key, value, "a number in [0, 1)", |v| {
+                        (0.0..1.0).contains(&v)
+                    })?
+                }
+                "threshold" => {
+                    threshold = number_in(key, value, "a number in [0, 1]", |v| {
+                        (0.0..=1.0).contains(&v)
+                    })?
+                }
+                "comment" => comment = Some(value.clone()),
+                "n_iter" => n_iter = Some(integer_in(key, value, 1, 10_000)?),
+                "cv" => folds = Some(integer_in(key, value, 2, 100)?),
+                "scoring" => metric = Some(Metric::from_name(value)?),
+                "objective" => {
+                    return plan_err!(
+                        "option objective is set by type: write type 'gbdt_classifier' or type 'gbdt_regressor'"
+                    );
+                }
+                "experiment" | "run" => {
+                    return plan_err!(
+                        "option {key} needs experiment tracking, which Firn does not have yet"
+                    );
+                }
+                name if GbdtParams::is_parameter(name) => {
+                    if !value.contains('(') {
+                        params.set(name, value)?;
+                    } else if strategy.is_some() {
+                        space.add(name, value)?;
+                    } else {
+                        return plan_err!(
+                            "option {name} is a range '{value}', which needs search 'random' or search 'grid'"
+                        );
+                    }
+                }
+                other => {
+                    return plan_err!(
+                        "unknown option '{other}' of CREATE MODEL; valid options are: {}",
+                        valid_options()
+                    );
+                }
+            }
+        }
+        let Some(label) = label else {
+            return plan_err!(
+                "missing option label: name the label column; the query's columns are: {}",
+                columns.join(", ")
+            );
+        };
+        let features = match (features, exclude) {
+            (Some(_), Some(_)) => {
+                return plan_err!("give either option features or option exclude, not both");
+            }
+            (features, None) => features,
+            (None, Some(excluded)) => Some(
+                columns
+                    .iter()
+                    .filter(|c| **c != label && !excluded.contains(c))
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        let search = match strategy {
+            None => {
+                for (option, given) in [
+                    ("n_iter", n_iter.is_some()),
+                    ("cv", folds.is_some()),
+                    ("scoring", metric.is_some()),
+                ] {
+                    if given {
+                        return plan_err!(
+                            "option {option} applies to a search: add search 'random' or search 'grid'"
+                        );
+                    }
+                }
+                None
+            }
+            Some(strategy) => {
+                if space.ranges.is_empty() {
+                    return plan_err!(
+                        "search needs at least one parameter given as a range, e.g. max_depth 'int(3,9)'"
+                    );
+                }
+                let strategy = match (strategy, n_iter) {
+                    (Strategy::Grid, Some(_)) => {
+                        return plan_err!("option n_iter applies to search 'random' only");
+                    }
+                    (Strategy::Random { .. }, Some(n_iter)) => Strategy::Random { n_iter },
+                    (strategy, None) => strategy,
+                };
+                let metric = metric.unwrap_or(match objective {
+                    Objective::BinaryLogistic => Metric::F1,
+                    Objective::SquaredError => Metric::Rmse,
+                });
+                if !metric.fits(objective) {
+                    return plan_err!(
+                        "scoring '{}' does not apply to a {}",
+                        metric.name(),
+                        type_name(objective)
+                    );
+                }
+                Some(SearchOptions {
+                    space,
+                    strategy,
+                    folds: folds.unwrap_or(3),
+                    metric,
+                })
+            }
+        };
+        Ok(Self {
+            objective,
+            label,
+            features,
+            test_fraction,
+            threshold,
+            comment,
+            params,
+            search,
+        })
+    }
+}
