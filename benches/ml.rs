@@ -13,7 +13,9 @@ mod synthetic;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use firnml::ml::forust::ForustTrainer;
 use firnml::ml::{GbdtParams, Trainer};
 use firnml_udfs::model::{CompactForest, ShapForest};
@@ -31,8 +33,13 @@ fn params() -> GbdtParams {
 
 fn training(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_100_trees_depth_6");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1));
-    for (rows, seconds) in [(10_000, 5), (100_000, 15), (1_000_000, 60)] {
+    // Flat sampling: every sample runs the same number of fits, so 10 samples of a
+    // multi-second fit take about ten fits' time.
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1));
+    for (rows, seconds) in [(10_000, 3), (100_000, 10), (1_000_000, 60)] {
         let data = synthetic::dataset(rows, 1);
         group.measurement_time(Duration::from_secs(seconds));
         group.throughput(Throughput::Elements(rows as u64));
@@ -58,7 +65,8 @@ fn prediction(c: &mut Criterion) {
     let data = synthetic::dataset(SCORED_ROWS, 2);
     let mut group = c.benchmark_group("predict_65536_rows_by_batch_size");
     group
-        .sample_size(20)
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(SCORED_ROWS as u64));
@@ -89,8 +97,9 @@ fn shap(c: &mut Criterion) {
     let mut group = c.benchmark_group("treeshap_2000_rows");
     group
         .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+        .measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Elements(data.rows() as u64));
     group.bench_function("shap_values", |b| {
         b.iter(|| black_box(shap.shap_values(&data.column_slices())))

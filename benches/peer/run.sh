@@ -5,19 +5,24 @@
 # thread count. Prints a markdown table of medians and appends it, with the date
 # and this command, to benches/RESULTS.md.
 #
-# Usage: benches/peer/run.sh [--reps N] [--rows N] [--threads N] [--no-append]
+# The machine is shared: before each measurement the script waits (up to
+# --quiet-wait seconds, default 300) for the CPUs to be >= 90 % idle, and says
+# how many measurements had to start on a busy machine.
+#
+# Usage: benches/peer/run.sh [--reps N] [--rows N] [--threads N] [--quiet-wait S] [--no-append]
 # Needs python3 (a venv with xgboost-cpu, numpy and scikit-learn is made under
 # $HOME/.cache/firn-peer-venv) and the seed CSVs in ../shared/seed-data.
 # The first build of the bench-ml profile takes 10-25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command_line="benches/peer/run.sh${*:+ $*}"
-reps=3 rows=1000000 threads=$(nproc) append=1
+reps=3 rows=1000000 threads=$(nproc) append=1 quiet_wait=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) reps="$2"; shift 2 ;;
     --rows) rows="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --quiet-wait) quiet_wait="$2"; shift 2 ;;
     --no-append) append=0; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -42,22 +47,53 @@ for line in sys.stdin:
         print(m["executable"])')
 [ -x "$firn" ] || { echo "could not find the peer_ml executable" >&2; exit 1; }
 
+# Percent of CPU time idle over the next 3 seconds, from /proc/stat.
+cpu_idle_pct() {
+  local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2
+  read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
+  sleep 3
+  read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ </proc/stat
+  local busy=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1)))
+  local idle=$(((i2 + w2) - (i1 + w1)))
+  echo $((100 * idle / (busy + idle > 0 ? busy + idle : 1)))
+}
+measurements=0 busy_starts=0
+# Runs a measurement once the machine is quiet (or the wait is over), appending its JSON to $1.
+measure() {
+  local log="$1" waited=0 idle
+  shift
+  while idle=$(cpu_idle_pct) && [ "$idle" -lt 90 ] && [ "$waited" -lt "$quiet_wait" ]; do
+    waited=$((waited + 3))
+  done
+  measurements=$((measurements + 1))
+  if [ "$idle" -lt 90 ]; then
+    busy_starts=$((busy_starts + 1))
+    echo "  machine still busy ($idle % idle) after ${waited} s; measuring anyway: $*" >&2
+  else
+    echo "  ($idle % idle after ${waited} s) $*" >&2
+  fi
+  "$@" >>"$log"
+}
+
 work="${PEER_WORK_DIR:-$HOME/.cache/firn-peer-work}"
 mkdir -p "$work"
 : >"$work/firn.jsonl"
 : >"$work/xgboost.jsonl"
 for rep in $(seq "$reps"); do
   echo "repetition $rep of $reps" >&2
-  "$firn" --threads "$threads" seed --data "$seed_data" --out "$work/seed" >>"$work/firn.jsonl"
-  "$py" benches/peer/xgboost_peer.py seed --dir "$work/seed" --threads "$threads" >>"$work/xgboost.jsonl"
-  "$firn" --threads "$threads" search --data "$seed_data" --out "$work/search" >>"$work/firn.jsonl"
-  "$py" benches/peer/xgboost_peer.py search --dir "$work/search" --threads "$threads" >>"$work/xgboost.jsonl"
-  "$firn" --threads "$threads" synthetic --rows "$rows" --out "$work/synthetic" >>"$work/firn.jsonl"
-  "$py" benches/peer/xgboost_peer.py synthetic --dir "$work/synthetic" --threads "$threads" >>"$work/xgboost.jsonl"
+  measure "$work/firn.jsonl" "$firn" --threads "$threads" seed --data "$seed_data" --out "$work/seed"
+  measure "$work/xgboost.jsonl" "$py" benches/peer/xgboost_peer.py seed --dir "$work/seed" --threads "$threads"
+  measure "$work/firn.jsonl" "$firn" --threads "$threads" search --data "$seed_data" --out "$work/search"
+  measure "$work/xgboost.jsonl" "$py" benches/peer/xgboost_peer.py search --dir "$work/search" --threads "$threads"
+  measure "$work/firn.jsonl" "$firn" --threads "$threads" synthetic --rows "$rows" --out "$work/synthetic"
+  measure "$work/xgboost.jsonl" "$py" benches/peer/xgboost_peer.py synthetic --dir "$work/synthetic" --threads "$threads"
 done
+quiet="$((measurements - busy_starts)) of $measurements measurements started on a quiet machine (>= 90 % CPU idle)."
 
 table=$("$py" benches/peer/report.py "$work/firn.jsonl" "$work/xgboost.jsonl")
 echo "$table"
+echo
+echo "$quiet"
 echo "raw JSON lines: $work/firn.jsonl, $work/xgboost.jsonl" >&2
 if [ "$append" = 1 ]; then
   {
@@ -67,6 +103,8 @@ if [ "$append" = 1 ]; then
     echo "\`$command_line\` — $(date -u +%Y-%m-%d), $(nproc) cores, profile bench-ml:"
     echo
     echo "$table"
+    echo
+    echo "$quiet"
   } >>benches/RESULTS.md
   echo "appended to benches/RESULTS.md" >&2
 fi

@@ -3,50 +3,87 @@
 
 use crate::model::ensemble::TreeEnsemble;
 
-/// Marks a leaf in `CompactForest::feature`.
-const LEAF: u32 = u32::MAX;
+/// Low 31 bits of `Node::feature` on a leaf.
+const LEAF: u32 = 0x7FFF_FFFF;
+/// High bit of `Node::feature`: a missing value goes left.
+const DEFAULT_LEFT: u32 = 0x8000_0000;
 
-/// The trees of a model as flat arrays with absolute child indices.
+/// One node in 16 bytes, so a visit touches one cache line: the threshold (or
+/// the leaf's value), the feature with the missing-value direction in its high
+/// bit (or `LEAF`), and the index of the left child — the right child is the
+/// next node, because children are laid out in pairs.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    value: f64,
+    feature: u32,
+    left: u32,
+}
+
+/// The trees of a model as one array of packed nodes.
 #[derive(Debug, Clone)]
 pub struct CompactForest {
-    feature: Vec<u32>,
-    threshold: Vec<f64>,
-    /// `[left, right]` as absolute node indices; for leaves, unused.
-    children: Vec<[u32; 2]>,
-    default_left: Vec<bool>,
-    leaf_value: Vec<f64>,
+    nodes: Vec<Node>,
     roots: Vec<u32>,
     base_score: f64,
     num_features: usize,
 }
 
 impl CompactForest {
-    /// Flattens a validated ensemble.
+    /// Flattens a validated ensemble, laying each tree out breadth-first with
+    /// sibling nodes side by side.
     pub fn new(model: &TreeEnsemble) -> Self {
-        let nodes = model.nodes();
-        let mut children = Vec::with_capacity(nodes.len());
-        let mut feature = Vec::with_capacity(nodes.len());
+        let table = model.nodes();
+        let mut nodes: Vec<Node> = Vec::with_capacity(table.len());
+        let mut roots = Vec::with_capacity(model.num_trees());
+        let mut queue = std::collections::VecDeque::new();
         for t in 0..model.num_trees() {
-            let range = model.tree_range(t);
-            let start = range.start as u32;
-            for i in range {
-                if nodes.is_leaf(i) {
-                    feature.push(LEAF);
-                    children.push([0, 0]);
-                } else {
-                    // Validation guarantees children are in range and greater than the parent.
-                    feature.push(nodes.feature[i] as u32);
-                    children.push([start + nodes.left[i] as u32, start + nodes.right[i] as u32]);
+            let start = model.tree_range(t).start;
+            let root = nodes.len();
+            roots.push(root as u32);
+            nodes.push(Node {
+                value: 0.0,
+                feature: LEAF,
+                left: 0,
+            });
+            queue.push_back((start, root));
+            while let Some((row, at)) = queue.pop_front() {
+                if table.is_leaf(row) {
+                    nodes[at] = Node {
+                        value: table.leaf_value[row],
+                        feature: LEAF,
+                        left: 0,
+                    };
+                    continue;
                 }
+                // Validation guarantees children are in range and greater than the parent.
+                let left = nodes.len();
+                nodes.push(Node {
+                    value: 0.0,
+                    feature: LEAF,
+                    left: 0,
+                });
+                nodes.push(Node {
+                    value: 0.0,
+                    feature: LEAF,
+                    left: 0,
+                });
+                let flag = if table.default_left[row] {
+                    DEFAULT_LEFT
+                } else {
+                    0
+                };
+                nodes[at] = Node {
+                    value: table.threshold[row],
+                    feature: table.feature[row] as u32 | flag,
+                    left: left as u32,
+                };
+                queue.push_back((start + table.left[row] as usize, left));
+                queue.push_back((start + table.right[row] as usize, left + 1));
             }
         }
         Self {
-            feature,
-            threshold: nodes.threshold.clone(),
-            children,
-            default_left: nodes.default_left.clone(),
-            leaf_value: nodes.leaf_value.clone(),
-            roots: model.tree_starts().iter().map(|&s| s as u32).collect(),
+            nodes,
+            roots,
             base_score: model.base_score(),
             num_features: model.features().len(),
         }
@@ -57,22 +94,22 @@ impl CompactForest {
         self.num_features
     }
 
-    /// The leaf a row reaches in the tree rooted at `root`.
+    /// The value of the leaf a row reaches in the tree rooted at `root`.
     #[inline]
-    fn leaf(&self, root: u32, columns: &[&[f64]], row: usize) -> usize {
-        let mut node = root as usize;
+    fn leaf_value(&self, root: u32, columns: &[&[f64]], row: usize) -> f64 {
+        let mut node = self.nodes[root as usize];
         loop {
-            let feature = self.feature[node];
+            let feature = node.feature & LEAF;
             if feature == LEAF {
-                return node;
+                return node.value;
             }
             let value = columns[feature as usize][row];
-            let go_left = if value.is_nan() {
-                self.default_left[node]
+            let go_right = if value.is_nan() {
+                node.feature & DEFAULT_LEFT == 0
             } else {
-                value < self.threshold[node]
+                value >= node.value
             };
-            node = self.children[node][usize::from(!go_left)] as usize;
+            node = self.nodes[node.left as usize + usize::from(go_right)];
         }
     }
 
@@ -83,7 +120,7 @@ impl CompactForest {
         // Tree-major order keeps one tree's nodes hot in cache across the batch.
         for &root in &self.roots {
             for (row, margin) in out.iter_mut().enumerate() {
-                *margin += self.leaf_value[self.leaf(root, columns, row)];
+                *margin += self.leaf_value(root, columns, row);
             }
         }
     }
