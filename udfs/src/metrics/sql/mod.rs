@@ -27,6 +27,7 @@
 
 mod accuracy;
 mod auc;
+mod confusion_aggregate;
 mod confusion_metric;
 mod f1;
 mod log_loss;
@@ -49,14 +50,15 @@ use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, DocSection};
 use datafusion::prelude::SessionContext;
 
-pub use accuracy::AccuracyScore;
+pub use accuracy::accuracy_score;
 pub use auc::Auc;
-pub use f1::F1Score;
+pub use confusion_aggregate::ConfusionAggregate;
+pub use f1::f1_score;
 pub use log_loss::LogLoss;
 pub use pr_auc::PrAuc;
-pub use precision::PrecisionScore;
+pub use precision::precision_score;
 pub use r2::R2Score;
-pub use recall::RecallScore;
+pub use recall::recall_score;
 pub use rmse::Rmse;
 
 /// Every metric aggregate of this module.
@@ -65,10 +67,10 @@ pub fn functions() -> Vec<Arc<AggregateUDF>> {
         Arc::new(AggregateUDF::from(Auc::new())),
         Arc::new(AggregateUDF::from(PrAuc::new())),
         Arc::new(AggregateUDF::from(LogLoss::new())),
-        Arc::new(AggregateUDF::from(AccuracyScore::new())),
-        Arc::new(AggregateUDF::from(PrecisionScore::new())),
-        Arc::new(AggregateUDF::from(RecallScore::new())),
-        Arc::new(AggregateUDF::from(F1Score::new())),
+        Arc::new(AggregateUDF::from(accuracy_score())),
+        Arc::new(AggregateUDF::from(precision_score())),
+        Arc::new(AggregateUDF::from(recall_score())),
+        Arc::new(AggregateUDF::from(f1_score())),
         Arc::new(AggregateUDF::from(Rmse::new())),
         Arc::new(AggregateUDF::from(R2Score::new())),
     ]

@@ -2,16 +2,11 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::Documentation;
 
-use super::confusion_metric::{ConfusionMetric, ConfusionScore};
-use super::pairwise::{PairAccumulator, PairGroupsAccumulator, PairMetric};
-use super::{DOC_SECTION_METRICS, coerce_args};
+use super::DOC_SECTION_METRICS;
+use super::confusion_aggregate::ConfusionAggregate;
+use super::confusion_metric::ConfusionScore;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
@@ -41,78 +36,6 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 /// `recall_score(pred, label [, threshold])`: the share of positive labels that are found.
 ///
 /// Recall (true-positive rate), `tp / (tp + fn)`; 0 when the group has no positive label (scikit-learn's `zero_division=0`).
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct RecallScore {
-    signature: Signature,
-}
-
-impl Default for RecallScore {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl RecallScore {
-    /// The `recall_score` aggregate.
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-
-    fn metric(&self, args: &AccumulatorArgs) -> Result<ConfusionMetric> {
-        ConfusionMetric::new("recall_score", ConfusionScore::Recall, args)
-    }
-}
-
-impl AggregateUDFImpl for RecallScore {
-    fn name(&self) -> &str {
-        "recall_score"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_args(
-            self.name(),
-            &["pred", "label"],
-            Some("threshold"),
-            arg_types,
-        )
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(PairAccumulator::try_new(
-            self.metric(&args)?,
-            &args,
-        )?))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(ConfusionMetric::state_fields(args.name))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(PairGroupsAccumulator::try_new(
-            self.metric(&args)?,
-            &args,
-        )?))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOC)
-    }
+pub fn recall_score() -> ConfusionAggregate {
+    ConfusionAggregate::new("recall_score", ConfusionScore::Recall, &DOC)
 }
