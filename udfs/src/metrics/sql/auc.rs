@@ -2,15 +2,11 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
-};
+use datafusion::logical_expr::Documentation;
 
-use super::ranking_acc::{RankingAccumulator, RankingScore, state_fields};
-use super::{DOC_SECTION_METRICS, coerce_args};
+use super::DOC_SECTION_METRICS;
+use super::ranking_acc::RankingScore;
+use super::ranking_aggregate::RankingAggregate;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
@@ -38,56 +34,6 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 /// `auc(score, label)`: area under the ROC curve.
 ///
 /// Area under the ROC curve (ROC-AUC), tie-aware (trapezoids over distinct scores, as scikit-learn's `roc_auc_score`); NULL when the group lacks either class.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Auc {
-    signature: Signature,
-}
-
-impl Default for Auc {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Auc {
-    /// The `auc` aggregate.
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl AggregateUDFImpl for Auc {
-    fn name(&self) -> &str {
-        "auc"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_args(self.name(), &["score", "label"], None, arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RankingAccumulator::try_new(
-            "auc",
-            RankingScore::RocAuc,
-            &args,
-        )?))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields(args.name))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOC)
-    }
+pub fn auc() -> RankingAggregate {
+    RankingAggregate::new("auc", RankingScore::RocAuc, &DOC)
 }

@@ -36,7 +36,9 @@ mod pr_auc;
 mod precision;
 mod r2;
 mod ranking_acc;
+mod ranking_aggregate;
 mod recall;
+mod regression_aggregate;
 mod regression_metric;
 mod rmse;
 
@@ -51,28 +53,30 @@ use datafusion::logical_expr::{AggregateUDF, ColumnarValue, DocSection};
 use datafusion::prelude::SessionContext;
 
 pub use accuracy::accuracy_score;
-pub use auc::Auc;
+pub use auc::auc;
 pub use confusion_aggregate::ConfusionAggregate;
 pub use f1::f1_score;
 pub use log_loss::LogLoss;
-pub use pr_auc::PrAuc;
+pub use pr_auc::pr_auc;
 pub use precision::precision_score;
-pub use r2::R2Score;
+pub use r2::r2_score;
+pub use ranking_aggregate::RankingAggregate;
 pub use recall::recall_score;
-pub use rmse::Rmse;
+pub use regression_aggregate::RegressionAggregate;
+pub use rmse::rmse;
 
 /// Every metric aggregate of this module.
 pub fn functions() -> Vec<Arc<AggregateUDF>> {
     vec![
-        Arc::new(AggregateUDF::from(Auc::new())),
-        Arc::new(AggregateUDF::from(PrAuc::new())),
+        Arc::new(AggregateUDF::from(auc())),
+        Arc::new(AggregateUDF::from(pr_auc())),
         Arc::new(AggregateUDF::from(LogLoss::new())),
         Arc::new(AggregateUDF::from(accuracy_score())),
         Arc::new(AggregateUDF::from(precision_score())),
         Arc::new(AggregateUDF::from(recall_score())),
         Arc::new(AggregateUDF::from(f1_score())),
-        Arc::new(AggregateUDF::from(Rmse::new())),
-        Arc::new(AggregateUDF::from(R2Score::new())),
+        Arc::new(AggregateUDF::from(rmse())),
+        Arc::new(AggregateUDF::from(r2_score())),
     ]
 }
 

@@ -2,15 +2,11 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
-};
+use datafusion::logical_expr::Documentation;
 
-use super::ranking_acc::{RankingAccumulator, RankingScore, state_fields};
-use super::{DOC_SECTION_METRICS, coerce_args};
+use super::DOC_SECTION_METRICS;
+use super::ranking_acc::RankingScore;
+use super::ranking_aggregate::RankingAggregate;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
@@ -38,56 +34,6 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 /// `pr_auc(score, label)`: average precision, the area under the precision-recall curve.
 ///
 /// Average precision, `Σ (Rₖ − Rₖ₋₁)·Pₖ` over distinct scores in descending order (scikit-learn's `average_precision_score`, no interpolation); NULL when the group has no positive label.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PrAuc {
-    signature: Signature,
-}
-
-impl Default for PrAuc {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl PrAuc {
-    /// The `pr_auc` aggregate.
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl AggregateUDFImpl for PrAuc {
-    fn name(&self) -> &str {
-        "pr_auc"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_args(self.name(), &["score", "label"], None, arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RankingAccumulator::try_new(
-            "pr_auc",
-            RankingScore::AveragePrecision,
-            &args,
-        )?))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields(args.name))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOC)
-    }
+pub fn pr_auc() -> RankingAggregate {
+    RankingAggregate::new("pr_auc", RankingScore::AveragePrecision, &DOC)
 }

@@ -2,16 +2,11 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::Documentation;
 
-use super::pairwise::{PairAccumulator, PairGroupsAccumulator, PairMetric};
-use super::regression_metric::{RegressionMetric, RegressionScore};
-use super::{DOC_SECTION_METRICS, coerce_args};
+use super::DOC_SECTION_METRICS;
+use super::regression_aggregate::RegressionAggregate;
+use super::regression_metric::RegressionScore;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
@@ -38,73 +33,6 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 /// `rmse(pred, actual)`: root mean squared error.
 ///
 /// Root mean squared error, `sqrt(mean((pred - actual)²))`; NULL for an empty group; NaN or infinite inputs are errors.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Rmse {
-    signature: Signature,
-}
-
-impl Default for Rmse {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Rmse {
-    /// The `rmse` aggregate.
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-
-    fn metric(&self) -> RegressionMetric {
-        RegressionMetric {
-            name: "rmse",
-            score: RegressionScore::Rmse,
-        }
-    }
-}
-
-impl AggregateUDFImpl for Rmse {
-    fn name(&self) -> &str {
-        "rmse"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_args(self.name(), &["pred", "actual"], None, arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(PairAccumulator::try_new(self.metric(), &args)?))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(RegressionMetric::state_fields(args.name))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(PairGroupsAccumulator::try_new(
-            self.metric(),
-            &args,
-        )?))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOC)
-    }
+pub fn rmse() -> RegressionAggregate {
+    RegressionAggregate::new("rmse", RegressionScore::Rmse, &DOC)
 }
