@@ -100,7 +100,9 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{backends, model, new_version, plan_message};
+    use super::super::test_support::{
+        backends, model, new_version, plan_message, publish_versions,
+    };
     use super::*;
     use crate::registry::ModelRef;
     use crate::registry::pointers::PointerState;
@@ -109,11 +111,7 @@ mod tests {
     async fn dropping_versions_follows_the_rules() {
         for b in backends().await {
             let reg = &b.registry;
-            for v in ["v1", "v2", "v3"] {
-                reg.publish(&model(1), new_version("m", v))
-                    .await
-                    .expect("publishes");
-            }
+            publish_versions(reg, "m", &["v1", "v2", "v3"]).await;
             reg.set_alias("m", "v2", "prod").await.expect("alias");
             reg.set_alias("m", "v2", "canary").await.expect("alias");
 
@@ -186,11 +184,7 @@ mod tests {
     async fn dropping_a_model_removes_everything_and_the_name_is_free_again() {
         for b in backends().await {
             let reg = &b.registry;
-            for v in ["v1", "v2"] {
-                reg.publish(&model(1), new_version("m", v))
-                    .await
-                    .expect("publishes");
-            }
+            publish_versions(reg, "m", &["v1", "v2"]).await;
             reg.publish(&model(1), new_version("other", "v1"))
                 .await
                 .expect("publishes");

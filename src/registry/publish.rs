@@ -144,7 +144,9 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{backends, model, new_version, plan_message};
+    use super::super::test_support::{
+        backends, model, new_version, plan_message, publish_versions,
+    };
     use super::*;
     use crate::registry::ModelRef;
 
@@ -309,11 +311,7 @@ mod tests {
     async fn versions_never_shadow_aliases_or_reuse_dropped_names() {
         for b in backends().await {
             let reg = &b.registry;
-            for v in ["v1", "v2"] {
-                reg.publish(&model(1), new_version("m", v))
-                    .await
-                    .expect("publishes");
-            }
+            publish_versions(reg, "m", &["v1", "v2"]).await;
             reg.set_alias("m", "v1", "prod").await.expect("alias");
             let err = reg
                 .publish(&model(1), new_version("m", "prod"))

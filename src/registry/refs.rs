@@ -138,7 +138,9 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{backends, model, new_version, plan_message};
+    use super::super::test_support::{
+        backends, model, new_version, plan_message, publish_versions,
+    };
     use super::*;
     use crate::registry::ModelRef;
 
@@ -151,11 +153,7 @@ mod tests {
     async fn aliases_move_and_keep_their_history() {
         for b in backends().await {
             let reg = &b.registry;
-            for v in ["v1", "v2", "v3"] {
-                reg.publish(&model(1), new_version("m", v))
-                    .await
-                    .expect("publishes");
-            }
+            publish_versions(reg, "m", &["v1", "v2", "v3"]).await;
             reg.set_alias("m", "v1", "Prod").await.expect("alias");
             assert_eq!(resolved(reg, "m@prod").await, "v1", "{}", b.label);
             let moved = reg.set_alias("M", "V2", "prod").await.expect("moves");

@@ -92,3 +92,12 @@ pub(super) fn plan_message(err: Error) -> String {
         other => panic!("expected a planning error, got {other:?}"),
     }
 }
+
+/// Publishes versions `versions` of model `name` (all the same small model).
+pub(super) async fn publish_versions(reg: &Registry, name: &str, versions: &[&str]) {
+    for v in versions {
+        reg.publish(&model(1), new_version(name, v))
+            .await
+            .expect("publishes");
+    }
+}

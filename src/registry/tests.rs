@@ -3,7 +3,9 @@
 use datafusion::error::DataFusionError;
 
 use super::ModelRef;
-use super::test_support::{backends, model, new_version, plan_message, registry_of};
+use super::test_support::{
+    backends, model, new_version, plan_message, publish_versions, registry_of,
+};
 use crate::Database;
 use crate::error::Error;
 
@@ -131,11 +133,7 @@ async fn a_reopened_database_shows_the_same_registry() {
     let b = backends.pop().expect("local backend");
     let dir = b.dir.expect("a directory");
     let reg = &b.registry;
-    for v in ["v1", "v2", "v3"] {
-        reg.publish(&model(1), new_version("churn", v))
-            .await
-            .expect("publishes");
-    }
+    publish_versions(reg, "churn", &["v1", "v2", "v3"]).await;
     reg.publish(&model(2), new_version("ltv", "2024.1"))
         .await
         .expect("publishes");
