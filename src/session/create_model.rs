@@ -21,7 +21,7 @@ use crate::ml::metric::{Metric, evaluate};
 use crate::ml::search::{SearchConfig, search};
 use crate::ml::split::train_test_split;
 use crate::ml::{Dataset, GbdtParams, default_trainer};
-use crate::registry::{NewVersion, Registry, names};
+use crate::registry::{NewVersion, Registry, SplitInfo, names};
 use crate::session::model_options::{CLASSIFIER_COLUMNS, ModelOptions, REGRESSOR_COLUMNS};
 use crate::session::{QueryOutput, Session};
 use crate::sql::CreateModel;
@@ -228,6 +228,13 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
     let batches = DataFrame::new(session.ctx.state(), plan).collect().await?;
     let objective = options.objective;
     let comment = options.comment.clone();
+    let label = options.label.clone();
+    let split = SplitInfo {
+        test_fraction: options.test_fraction,
+        seed: options.params.seed,
+        stratified: objective == Objective::BinaryLogistic,
+        threshold: options.threshold,
+    };
     let trained = tokio::task::spawn_blocking(move || train(&batches, &options))
         .await
         .map_err(|e| DataFusionError::External(Box::new(e)))??;
@@ -260,6 +267,8 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
                 trainer: default_trainer().name().to_string(),
                 lineage,
                 run_id: None,
+                label: Some(label),
+                split: Some(split),
             },
         )
         .await?;
