@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::definitions;
 use crate::catalog::schema::FirnSchema;
 use crate::catalog::store::DatabaseStore;
+use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::functions::model_resolver::RegistryResolver;
@@ -108,6 +109,8 @@ impl Database {
         let schema = Arc::new(FirnSchema::open(Arc::clone(&store)).await?);
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
+        let registry = crate::registry::Registry::new(Arc::clone(&store));
+        catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry)))?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
@@ -120,9 +123,7 @@ impl Database {
                 schema,
                 catalogs,
                 runtime,
-                resolver: Arc::new(RegistryResolver::new(crate::registry::Registry::new(
-                    Arc::clone(&store),
-                ))),
+                resolver: Arc::new(RegistryResolver::new(registry)),
                 warnings: Mutex::new(Vec::new()),
             }),
         };

@@ -3,6 +3,7 @@
 
 mod args;
 mod churn_labels;
+pub mod deferred;
 pub mod model_resolver;
 
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 mod builder;
 mod create_model;
 mod ddl;
+mod model_admin;
 mod model_options;
 
 use datafusion::arrow::array::RecordBatch;
@@ -136,6 +137,28 @@ impl Session {
             FirnStatement::CreateModel(statement) => {
                 create_model::create_model(self, *statement).await
             }
+            FirnStatement::AlterModel(statement) => {
+                model_admin::alter_model(&self.db.registry(), &statement).await?;
+                Ok(QueryOutput::empty())
+            }
+            FirnStatement::DropModel(statement) => {
+                model_admin::drop_model(&self.db.registry(), &statement).await?;
+                Ok(QueryOutput::empty())
+            }
+            FirnStatement::Show(statement) => self.query(&statement.query()).await,
+        }
+    }
+
+    /// Runs a query Firn wrote itself (the meaning of a `SHOW` statement).
+    async fn query(&self, sql: &str) -> Result<QueryOutput> {
+        let mut statements = parse_sql(sql)?;
+        match (statements.pop(), statements.is_empty()) {
+            (Some(FirnStatement::DataFusion(statement)), true) => {
+                self.run_datafusion(*statement, false).await
+            }
+            _ => Err(Error::DataFusion(
+                datafusion::error::DataFusionError::Internal(format!("not one query: {sql}")),
+            )),
         }
     }
 
