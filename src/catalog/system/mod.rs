@@ -5,7 +5,7 @@
 //! scans it, so every session (and every process on the same database) sees
 //! the current state. Statements such as `SHOW MODELS` are queries over them.
 
-mod columns;
+pub mod columns;
 mod model_versions;
 mod models;
 mod provider;
@@ -22,8 +22,9 @@ use datafusion::common::{Result, exec_err};
 use datafusion::datasource::TableProvider;
 
 use crate::registry::Registry;
+use crate::tracking::Tracking;
+use crate::tracking::tables::{ExperimentsTable, RunMetricsTable, RunParamsTable, RunsTable};
 
-pub use columns::{number_map, text_map, timestamp_field, timestamps};
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
 pub use provider::SystemTableProvider;
@@ -32,10 +33,14 @@ pub use provider::SystemTableProvider;
 pub const SYSTEM_SCHEMA: &str = "firn";
 
 /// The system tables every database has (more join as Firn grows).
-pub fn system_schema(registry: &Registry) -> SystemSchema {
+pub fn system_schema(registry: &Registry, tracking: &Tracking) -> SystemSchema {
     SystemSchema::new()
         .with_table(Arc::new(ModelsTable::new(registry.clone())))
         .with_table(Arc::new(ModelVersionsTable::new(registry.clone())))
+        .with_table(Arc::new(ExperimentsTable::new(tracking.clone())))
+        .with_table(Arc::new(RunsTable::new(tracking.clone())))
+        .with_table(Arc::new(RunParamsTable::new(tracking.clone())))
+        .with_table(Arc::new(RunMetricsTable::new(tracking.clone())))
 }
 
 /// One system table: a fixed schema and rows computed on demand.
@@ -47,6 +52,16 @@ pub trait SystemTable: Debug + Send + Sync {
     fn schema(&self) -> SchemaRef;
     /// The table's current rows.
     async fn batches(&self) -> Result<Vec<RecordBatch>>;
+
+    /// Whether `INSERT INTO firn.<name>` is allowed.
+    fn accepts_inserts(&self) -> bool {
+        false
+    }
+
+    /// Takes the rows of an `INSERT` (all of them, in one call); returns how many it took.
+    async fn insert(&self, _batches: Vec<RecordBatch>) -> Result<u64> {
+        exec_err!("{SYSTEM_SCHEMA}.{} is read-only", self.name())
+    }
 }
 
 /// The `firn` schema: a fixed set of system tables.
