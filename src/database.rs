@@ -17,7 +17,7 @@ use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::functions::model_resolver::RegistryResolver;
-use crate::registry::SystemClock;
+use crate::registry::{Clock, Registry, SystemClock};
 use crate::session::{Session, SessionBuilder};
 use crate::tracking::Tracking;
 
@@ -53,6 +53,7 @@ struct Inner {
     catalogs: Arc<dyn CatalogProviderList>,
     runtime: Arc<RuntimeEnv>,
     resolver: Arc<RegistryResolver>,
+    registry: Registry,
     tracking: Tracking,
     warnings: Mutex<Vec<String>>,
 }
@@ -107,13 +108,26 @@ impl Database {
         Self::from_store(Arc::new(DatabaseStore::memory())).await
     }
 
+    /// A new in-memory database whose registry and tracking timestamp with
+    /// `clock` (tests use a [`crate::registry::SteppingClock`] for reproducible times).
+    pub async fn in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::from_store_with_clock(Arc::new(DatabaseStore::memory()), clock).await
+    }
+
     async fn from_store(store: Arc<DatabaseStore>) -> Result<Self> {
+        Self::from_store_with_clock(store, Arc::new(SystemClock)).await
+    }
+
+    async fn from_store_with_clock(
+        store: Arc<DatabaseStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         ensure_marker(&store).await?;
         let schema = Arc::new(FirnSchema::open(Arc::clone(&store)).await?);
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
-        let registry = crate::registry::Registry::new(Arc::clone(&store));
-        let tracking = Tracking::new(Arc::clone(&store), Arc::new(SystemClock));
+        let registry = Registry::with_clock(Arc::clone(&store), Arc::clone(&clock));
+        let tracking = Tracking::new(Arc::clone(&store), Arc::clone(&clock));
         catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry, &tracking)))?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
@@ -127,7 +141,8 @@ impl Database {
                 schema,
                 catalogs,
                 runtime,
-                resolver: Arc::new(RegistryResolver::new(registry)),
+                resolver: Arc::new(RegistryResolver::new(registry.clone())),
+                registry,
                 tracking,
                 warnings: Mutex::new(Vec::new()),
             }),
@@ -190,8 +205,8 @@ impl Database {
     }
 
     /// The model registry stored in this database.
-    pub fn registry(&self) -> crate::registry::Registry {
-        crate::registry::Registry::new(Arc::clone(&self.inner.store))
+    pub fn registry(&self) -> Registry {
+        self.inner.registry.clone()
     }
 
     /// The experiments and runs logged in this database.

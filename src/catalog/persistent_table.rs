@@ -304,7 +304,12 @@ async fn read_schema(store: &DatabaseStore, dir: &str, commit: &Commit) -> Resul
         path,
     )
     .with_file_size(file.bytes);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| Error::Corrupt {
+            path: format!("{dir}/{}", file.path),
+            reason: format!("not a readable Parquet file: {e}"),
+        })?;
     Ok(Arc::clone(builder.schema()))
 }
 

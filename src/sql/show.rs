@@ -75,7 +75,7 @@ impl Show {
                     .into()
             }
             Show::Versions { model } => format!(
-                "SELECT version, is_default, aliases, created_at, objective, comment, run_id \
+                "SELECT version, is_default, aliases, created_at, objective, comment \
                  FROM firn.model_versions WHERE model = {} ORDER BY created_at, version",
                 quote_literal(model)
             ),
@@ -90,7 +90,7 @@ impl Show {
                     .map(|e| format!("WHERE experiment = {} ", quote_literal(e)))
                     .unwrap_or_default();
                 format!(
-                    "SELECT experiment, run, status, started_at, ended_at, model, model_version, parent_run, run_id \
+                    "SELECT experiment, run, status, started_at, ended_at, model, model_version, parent_run \
                      FROM firn.runs {filter}ORDER BY experiment, started_at, run"
                 )
             }

@@ -17,6 +17,8 @@ pub mod event;
 mod log;
 pub mod state;
 pub mod tables;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -60,14 +62,12 @@ fn plan_error(message: String) -> Error {
 
 /// A validated, lower-case experiment name.
 pub fn experiment_name(value: &str) -> Result<String> {
-    names::validate(NameKind::Model, value)
-        .map_err(|e| plan_error(e.to_string().replace("model name", "experiment name")))
+    names::validate(NameKind::Experiment, value)
 }
 
 /// A validated, lower-case run name.
 pub fn run_name(value: &str) -> Result<String> {
-    names::validate(NameKind::Model, value)
-        .map_err(|e| plan_error(e.to_string().replace("model name", "run name")))
+    names::validate(NameKind::Run, value)
 }
 
 impl Tracking {

@@ -234,11 +234,12 @@ impl SystemTable for RunParamsTable {
 
     fn schema(&self) -> SchemaRef {
         Arc::new(Schema::new(vec![
+            // Nullable so that an INSERT with a NULL gets Firn's message naming the row.
             Field::new("run_id", DataType::Utf8, true),
-            Field::new("experiment", DataType::Utf8, false),
-            Field::new("run", DataType::Utf8, false),
-            Field::new("param", DataType::Utf8, false),
-            Field::new("value", DataType::Utf8, false),
+            Field::new("experiment", DataType::Utf8, true),
+            Field::new("run", DataType::Utf8, true),
+            Field::new("param", DataType::Utf8, true),
+            Field::new("value", DataType::Utf8, true),
         ]))
     }
 
@@ -318,11 +319,12 @@ impl SystemTable for RunMetricsTable {
 
     fn schema(&self) -> SchemaRef {
         Arc::new(Schema::new(vec![
+            // Nullable so that an INSERT with a NULL gets Firn's message naming the row.
             Field::new("run_id", DataType::Utf8, true),
-            Field::new("experiment", DataType::Utf8, false),
-            Field::new("run", DataType::Utf8, false),
-            Field::new("metric", DataType::Utf8, false),
-            Field::new("value", DataType::Float64, false),
+            Field::new("experiment", DataType::Utf8, true),
+            Field::new("run", DataType::Utf8, true),
+            Field::new("metric", DataType::Utf8, true),
+            Field::new("value", DataType::Float64, true),
             Field::new("step", DataType::Int64, true),
             timestamp_field("logged_at"),
         ]))
