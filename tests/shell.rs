@@ -419,3 +419,22 @@ fn closed_output_pipe_is_not_an_error() {
     let run: Run = child.wait_with_output().expect("wait for firn").into();
     assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""), "{run:?}");
 }
+
+/// The README's main command: the whole seed pipeline on the project's own data,
+/// in an in-memory database, exporting the risk list.
+#[test]
+fn the_readme_pipeline_runs_on_the_projects_own_data() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_dir = format!("out_dir={}", out.path().display());
+    let run = firn_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["-q", "-f", "sql/pipeline.sql", "--set", &out_dir],
+        "",
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("customer_churn_predictor"), "{run:?}");
+    let csv = std::fs::read_to_string(out.path().join("churn_risk_list.csv")).expect("CSV export");
+    let rows = csv.lines().count() - 1;
+    assert!(rows > 100, "{rows} high-risk customers in the demo data");
+    assert!(out.path().join("churn_risk_list.parquet").is_file());
+}
