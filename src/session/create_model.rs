@@ -17,6 +17,7 @@ use firnml_udfs::model::{CompactForest, Objective, TreeEnsemble};
 
 use crate::error::Result;
 use crate::ml::cv::{CvResult, predict};
+use crate::ml::fingerprint::fingerprint;
 use crate::ml::metric::{Metric, evaluate};
 use crate::ml::search::{SearchConfig, search};
 use crate::ml::split::train_test_split;
@@ -37,45 +38,6 @@ struct Trained {
     /// The best candidate's cross-validation, when searched.
     cv: Option<(Metric, CvResult)>,
     fingerprint: String,
-}
-
-/// FNV-1a, 64 bits: a stable hash (no dependency whose algorithm may change).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-/// A fingerprint of the training data: row count, the query's column names and
-/// types, and the encoded features and labels.
-fn fingerprint(schema: &Schema, data: &Dataset) -> String {
-    let mut hash = Fnv::new();
-    hash.write(&(data.rows() as u64).to_le_bytes());
-    for field in schema.fields() {
-        hash.write(field.name().as_bytes());
-        hash.write(&[0]);
-        hash.write(field.data_type().to_string().as_bytes());
-        hash.write(&[0]);
-    }
-    for (spec, column) in data.features.iter().zip(&data.columns) {
-        hash.write(spec.name.as_bytes());
-        for v in column {
-            hash.write(&v.to_bits().to_le_bytes());
-        }
-    }
-    for v in &data.labels {
-        hash.write(&v.to_bits().to_le_bytes());
-    }
-    format!("fnv1a64:{:016x}", hash.0)
 }
 
 /// Splits, searches (if asked), fits and scores. CPU-bound: run off the async threads.
