@@ -394,7 +394,10 @@ mod tests {
         assert_eq!(roc_auc(&[0.2, 0.7], &[0.0, 0.0]).unwrap(), None);
         assert_eq!(roc_curve(&[0.2, 0.7], &[0.0, 0.0]).unwrap(), None);
         assert_eq!(pr_curve(&[0.2, 0.7], &[0.0, 0.0]).unwrap(), None);
-        assert_eq!(pr_curve(&[0.2, 0.7], &[1.0, 1.0]).unwrap().unwrap().len(), 3);
+        assert_eq!(
+            pr_curve(&[0.2, 0.7], &[1.0, 1.0]).unwrap().unwrap().len(),
+            3
+        );
         assert_eq!(roc_auc(&[], &[]).unwrap(), None);
         // Average precision needs positives only.
         assert_eq!(pr_auc(&[0.5, 0.2], &[1.0, 1.0]).unwrap(), Some(1.0));
