@@ -10,10 +10,10 @@ use firnml::Database;
 use firnml::arrow::array::AsArray;
 use firnml::arrow::datatypes::Float64Type;
 use firnml::metrics::roc_auc;
-use firnml::ml::Dataset;
 use firnml::ml::split::train_test_split;
+use firnml::ml::{Dataset, GbdtParams, default_trainer};
 use firnml::model::{CompactForest, Objective};
-use firnml::registry::ModelRef;
+use firnml::registry::{ModelRef, NewVersion};
 use firnml::report::scale::format_value;
 use firnml::report::{DataSource, ModelCard};
 
@@ -356,6 +356,23 @@ async fn mistakes_are_clear_errors() {
     assert_eq!(
         db.sql("SELECT count(*) FROM t").await.expect("t is intact")[0].num_rows(),
         1
+    );
+    // A model published through the library records no label or training query.
+    let batches = db.sql("SELECT x1, y FROM t").await.expect("rows");
+    let data = Dataset::for_training(&batches, "y", None, Objective::BinaryLogistic).expect("data");
+    let params = GbdtParams {
+        n_estimators: 2,
+        ..GbdtParams::default()
+    };
+    let model = default_trainer().fit(&data, &params).expect("fit");
+    db.registry()
+        .publish(&model, NewVersion::new("bare", "v1"))
+        .await
+        .expect("publish");
+    assert!(
+        error("bare", given("t"))
+            .await
+            .contains("model bare@v1 does not record its label column")
     );
 }
 

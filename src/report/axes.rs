@@ -157,15 +157,27 @@ pub enum Mark {
     Dot(&'static str),
 }
 
-/// A legend box whose top-right corner is at `(right, top)`.
-pub fn legend(svg: &mut Svg, (right, top): (f64, f64), entries: &[(Mark, String)]) {
+/// Where a legend sits inside the plot area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corner {
+    /// Top left (for data along the diagonal).
+    TopLeft,
+    /// Bottom right (for curves that rise to the top left).
+    BottomRight,
+}
+
+/// A legend box in `corner` of `frame`'s plot area.
+pub fn legend(svg: &mut Svg, frame: &Frame, corner: Corner, entries: &[(Mark, String)]) {
     let longest = entries
         .iter()
         .map(|(_, text)| super::svg::text_width(text, 11.0))
         .fold(0.0, f64::max);
     let width = longest + 40.0;
     let height = entries.len() as f64 * 17.0 + 8.0;
-    let left = right - width;
+    let (left, top) = match corner {
+        Corner::TopLeft => (frame.left + 8.0, frame.top + 8.0),
+        Corner::BottomRight => (frame.right() - 8.0 - width, frame.bottom() - 8.0 - height),
+    };
     svg.rect(
         (left, top),
         (width, height),

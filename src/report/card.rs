@@ -31,10 +31,9 @@ h2 { font-size: 19px; margin: 34px 0 10px; border-bottom: 1px solid #dde1e6; pad
 .tile .value { font-size: 24px; font-weight: 600; } .tile .name { color: #555; font-size: 13px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; margin: 0; padding: 8px;
-         max-width: 100%; }
+         max-width: 100%; display: flex; flex-direction: column; }
 figure svg { max-width: 100%; height: auto; display: block; }
-figcaption { max-width: 540px; color: #444; font-size: 13px; padding: 6px 6px 2px; }
-figure.wide figcaption { max-width: 660px; }
+figcaption { width: 0; min-width: calc(100% - 12px); color: #444; font-size: 13px; padding: 6px 6px 2px; }
 table { border-collapse: collapse; background: #fff; margin: 6px 0; }
 th, td { border: 1px solid #dde1e6; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #eef1f4; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -192,14 +191,9 @@ fn tiles(out: &mut String, input: &CardInput<'_>) {
 fn charts(out: &mut String, input: &CardInput<'_>) {
     out.push_str("<h2>Charts</h2>\n<div class=\"charts\">\n");
     for chart in &input.figures.charts {
-        let wide = if chart.file == "shap-summary.svg" {
-            " class=\"wide\""
-        } else {
-            ""
-        };
         let _ = writeln!(
             out,
-            "<figure{wide} id=\"{}\">\n{}<figcaption>{} <a href=\"{}\">SVG</a></figcaption>\n</figure>",
+            "<figure id=\"{}\">\n{}<figcaption>{} <a href=\"{}\">SVG</a></figcaption>\n</figure>",
             escape(chart.file.trim_end_matches(".svg")),
             chart.svg,
             escape(&chart.caption),

@@ -193,13 +193,13 @@ fn explanation_charts(figures: &mut Figures, model: &TreeEnsemble, evaluation: &
     figures.charts.push(Chart {
         file: "importance-shap.svg",
         caption: format!(
-            "How far each feature moves predictions on average (mean |SHAP value|, in {unit}), \
-             over {sampled}."
+            "How far each feature moves predictions on average (mean |SHAP value|, impact on \
+             {unit}), over {sampled}."
         ),
         svg: bar_chart(
             "Feature importance (mean |SHAP|)",
             &format!("over {sampled}"),
-            &format!("mean |SHAP value| ({unit})"),
+            &format!("mean |SHAP value| (impact on {unit})"),
             &means,
         ),
     });

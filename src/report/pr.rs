@@ -4,7 +4,7 @@
 
 use firnml_udfs::metrics::PrPoint;
 
-use super::axes::{Frame, Margins, Mark, legend, thin, title};
+use super::axes::{Corner, Frame, Margins, Mark, legend, thin, title};
 use super::color::{CURVE, REFERENCE};
 use super::roc::{CURVE_CHART, OperatingPoint};
 use super::scale::{format_fixed, format_value, nice_ticks};
@@ -93,14 +93,7 @@ pub fn pr_chart(
             format!("threshold {}", format_fixed(point.threshold, 2)),
         ));
     }
-    legend(
-        &mut svg,
-        (
-            frame.right() - 8.0,
-            frame.bottom() - 8.0 - entries.len() as f64 * 17.0 - 8.0,
-        ),
-        &entries,
-    );
+    legend(&mut svg, &frame, Corner::BottomRight, &entries);
     svg.finish()
 }
 

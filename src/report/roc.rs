@@ -3,7 +3,7 @@
 
 use firnml_udfs::metrics::RocPoint;
 
-use super::axes::{Frame, Margins, Mark, legend, thin, title};
+use super::axes::{Corner, Frame, Margins, Mark, legend, thin, title};
 use super::color::{CURVE, REFERENCE};
 use super::scale::{format_fixed, format_value, nice_ticks};
 use super::svg::{Paint, Svg};
@@ -83,14 +83,7 @@ pub fn roc_chart(curve: &[RocPoint], auc: f64, operating: Option<OperatingPoint>
             format!("threshold {}", format_fixed(point.threshold, 2)),
         ));
     }
-    legend(
-        &mut svg,
-        (
-            frame.right() - 8.0,
-            frame.bottom() - 8.0 - entries.len() as f64 * 17.0 - 8.0,
-        ),
-        &entries,
-    );
+    legend(&mut svg, &frame, Corner::BottomRight, &entries);
     svg.finish()
 }
 

@@ -2,7 +2,7 @@
 //! [`MAX_POINTS`], evenly spaced through the rows) and the line of perfect
 //! prediction.
 
-use super::axes::{Frame, Margins, Mark, legend, title};
+use super::axes::{Corner, Frame, Margins, Mark, legend, title};
 use super::color::{CURVE, REFERENCE};
 use super::roc::CURVE_CHART;
 use super::scale::nice_ticks;
@@ -69,7 +69,7 @@ pub fn scatter_chart(actual: &[f64], predicted: &[f64], subtitle: &str, label: &
             "perfect prediction".to_string(),
         ),
     ];
-    legend(&mut svg, (frame.right() - 8.0, frame.top + 8.0), &entries);
+    legend(&mut svg, &frame, Corner::TopLeft, &entries);
     svg.finish()
 }
 
