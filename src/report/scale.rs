@@ -83,18 +83,25 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     let step = nice_step(lo, hi, target);
     let first = (lo / step).floor() as i64;
     let last = (hi / step).ceil() as i64;
-    // Integer multiples of the step, so 0.1 + 0.2 never prints as 0.30000000000000004.
+    // Integer multiples of the step, rounded to the step's decimals, so 0.1 + 0.2
+    // never prints as 0.30000000000000004. Steps finer than that are left alone.
+    let digits = decimals(step);
+    let scale = 10f64.powi(digits as i32);
     (first..=last)
         .map(|i| {
             let v = i as f64 * step;
-            // Round away the representation error of i × step.
-            let digits = decimals(step) as i32;
-            let scale = 10f64.powi(digits);
-            let v = (v * scale).round() / scale;
+            let v = if digits < MAX_DECIMALS {
+                (v * scale).round() / scale
+            } else {
+                v
+            };
             if v == 0.0 { 0.0 } else { v }
         })
         .collect()
 }
+
+/// Most decimals printed for a tick.
+const MAX_DECIMALS: usize = 12;
 
 /// Decimals needed to print multiples of `step` exactly (0 for steps ≥ 1).
 fn decimals(step: f64) -> usize {
@@ -103,7 +110,7 @@ fn decimals(step: f64) -> usize {
     }
     let mut digits = 0;
     let mut scaled = step;
-    while digits < 12 && (scaled - scaled.round()).abs() > 1e-9 * scaled.abs().max(1.0) {
+    while digits < MAX_DECIMALS && (scaled - scaled.round()).abs() > 1e-6 * scaled.abs() {
         scaled *= 10.0;
         digits += 1;
     }
@@ -123,6 +130,10 @@ pub fn tick_labels(ticks: &[f64]) -> Vec<String> {
         _ => 1.0,
     };
     let digits = decimals(step);
+    let largest = ticks.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if digits >= MAX_DECIMALS || largest >= 1e12 {
+        return ticks.iter().map(|v| format!("{v:.2e}")).collect();
+    }
     ticks.iter().map(|v| format_fixed(*v, digits)).collect()
 }
 
@@ -236,6 +247,17 @@ mod tests {
         let small = nice_ticks(-0.013, 0.042, 5);
         assert_eq!(small.first(), Some(&-0.02));
         assert_eq!(small.last(), Some(&0.06), "step 0.02");
+        let tiny = nice_ticks(0.0, 3e-15, 3);
+        assert!(
+            tiny.len() >= 3 && tiny.windows(2).all(|w| w[0] < w[1]),
+            "{tiny:?}"
+        );
+        assert_eq!(tick_labels(&tiny)[1], "1.00e-15");
+        let huge = nice_ticks(-2e300, 2e300, 4);
+        assert!(
+            huge.len() <= 6 && huge.iter().all(|t| t.is_finite()),
+            "{huge:?}"
+        );
         let flat = nice_ticks(5.0, 5.0, 5);
         assert!(flat.first().is_some_and(|t| *t <= 5.0) && flat.last().is_some_and(|t| *t >= 5.0));
     }
