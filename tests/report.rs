@@ -264,6 +264,11 @@ async fn regressor_card_plots_predicted_against_actual() {
         .await
         .expect("card");
     assert!(card.file("roc.svg").is_none());
+    assert!(
+        card.warnings.is_empty(),
+        "features given out of column order still match"
+    );
+    assert!(card.html().contains("Training data unchanged"));
     let scatter = card.file("predicted-vs-actual.svg").expect("scatter");
     assert_eq!(
         scatter.matches("<circle").count(),

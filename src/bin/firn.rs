@@ -53,6 +53,7 @@ enum Sub {
         out_dir: PathBuf,
     },
     /// Pictures of the database's contents: firn DB report model NAME[@VERSION|@ALIAS] --out DIR
+    #[command(override_usage = "firn DB report <COMMAND>")]
     Report {
         #[command(subcommand)]
         what: Report,
@@ -63,6 +64,7 @@ enum Sub {
 enum Report {
     /// An HTML model card (ROC and precision-recall curves, confusion matrix, importance
     /// and SHAP charts as SVG) of a registered model version
+    #[command(override_usage = "firn DB report model [OPTIONS] --out <DIR> <MODEL>")]
     Model {
         /// NAME (the default version), NAME@VERSION or NAME@ALIAS
         #[arg(value_name = "MODEL")]
