@@ -13,10 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::definitions;
 use crate::catalog::schema::FirnSchema;
 use crate::catalog::store::DatabaseStore;
+use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::functions::model_resolver::RegistryResolver;
+use crate::registry::SystemClock;
 use crate::session::{Session, SessionBuilder};
+use crate::tracking::Tracking;
 
 /// The marker file that makes a directory a Firn database.
 const MARKER: &str = "firn.json";
@@ -50,6 +53,7 @@ struct Inner {
     catalogs: Arc<dyn CatalogProviderList>,
     runtime: Arc<RuntimeEnv>,
     resolver: Arc<RegistryResolver>,
+    tracking: Tracking,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -108,6 +112,9 @@ impl Database {
         let schema = Arc::new(FirnSchema::open(Arc::clone(&store)).await?);
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
+        let registry = crate::registry::Registry::new(Arc::clone(&store));
+        let tracking = Tracking::new(Arc::clone(&store), Arc::new(SystemClock));
+        catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry, &tracking)))?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
@@ -120,9 +127,8 @@ impl Database {
                 schema,
                 catalogs,
                 runtime,
-                resolver: Arc::new(RegistryResolver::new(crate::registry::Registry::new(
-                    Arc::clone(&store),
-                ))),
+                resolver: Arc::new(RegistryResolver::new(registry)),
+                tracking,
                 warnings: Mutex::new(Vec::new()),
             }),
         };
@@ -186,6 +192,11 @@ impl Database {
     /// The model registry stored in this database.
     pub fn registry(&self) -> crate::registry::Registry {
         crate::registry::Registry::new(Arc::clone(&self.inner.store))
+    }
+
+    /// The experiments and runs logged in this database.
+    pub fn tracking(&self) -> &Tracking {
+        &self.inner.tracking
     }
 
     /// The cache through which `predict(…)` finds registered models.

@@ -23,6 +23,7 @@ pub mod script;
 pub mod session;
 pub mod shell;
 pub mod sql;
+pub mod tracking;
 
 pub use database::Database;
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 
 pub mod cv;
 pub mod dataset;
-pub(crate) mod fingerprint;
+pub mod fingerprint;
 pub mod forust;
 pub mod metric;
 pub mod model_file;

@@ -172,6 +172,27 @@ impl ParamRange {
     }
 }
 
+impl std::fmt::Display for ParamRange {
+    /// The range as it is written in `OPTIONS`, e.g. `int(3, 9)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let points = |p: &Option<usize>| p.map(|n| format!(", {n}")).unwrap_or_default();
+        match self {
+            ParamRange::Int { low, high } => write!(f, "int({low}, {high})"),
+            ParamRange::Float {
+                low,
+                high,
+                points: p,
+            } => write!(f, "float({low}, {high}{})", points(p)),
+            ParamRange::LogFloat {
+                low,
+                high,
+                points: p,
+            } => write!(f, "log({low}, {high}{})", points(p)),
+            ParamRange::Choice(values) => write!(f, "choice({})", values.join(", ")),
+        }
+    }
+}
+
 /// Named ranges to search.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchSpace {
