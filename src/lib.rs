@@ -17,6 +17,7 @@ pub mod error;
 pub mod functions;
 pub mod ml;
 pub mod registry;
+pub mod report;
 mod rng;
 pub mod script;
 pub mod session;

@@ -3,15 +3,18 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use firnml::datagen::GenConfig;
+use firnml::report::{self, ReportOptions};
 use firnml::shell::{self, Action, Options, OutputFormat};
 
 /// Firn: an embedded analytics database where a model's MLOps loop is plain SQL.
 ///
 /// Without -f or -c, starts an interactive shell (type \? for help).
+/// `firn DB report model NAME[@VERSION] --out DIR` writes a model card.
 #[derive(Parser)]
-#[command(name = "firn", version, args_conflicts_with_subcommands = true)]
+#[command(name = "firn", version)]
 struct Cli {
     /// DB: a database directory or URL; default: an in-memory database, nothing is written
     #[arg(value_name = "DB")]
@@ -49,23 +52,71 @@ enum Sub {
         #[arg(long = "out", value_name = "DIR", default_value = "data")]
         out_dir: PathBuf,
     },
+    /// Pictures of the database's contents: firn DB report model NAME[@VERSION|@ALIAS] --out DIR
+    #[command(override_usage = "firn DB report <COMMAND>")]
+    Report {
+        #[command(subcommand)]
+        what: Report,
+    },
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// An HTML model card (ROC and precision-recall curves, confusion matrix, importance
+    /// and SHAP charts as SVG) of a registered model version
+    #[command(override_usage = "firn DB report model [OPTIONS] --out <DIR> <MODEL>")]
+    Model {
+        /// NAME (the default version), NAME@VERSION or NAME@ALIAS
+        #[arg(value_name = "MODEL")]
+        model: String,
+        /// Output directory (created if missing): index.html and one SVG per chart
+        #[arg(long = "out", value_name = "DIR")]
+        out_dir: PathBuf,
+        /// Rows to evaluate: a query or a table name [default: the version's held-out rows,
+        /// recomputed from its training query]
+        #[arg(long, value_name = "SQL|TABLE")]
+        data: Option<String>,
+    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    if let Some(Sub::GenData {
-        customers,
-        seed,
-        out_dir,
-    }) = cli.subcommand
-    {
-        return shell::gen_data(&GenConfig {
+    let scripted = !cli.files.is_empty() || !cli.commands.is_empty();
+    match cli.subcommand {
+        Some(Sub::GenData { .. }) if cli.database.is_some() || scripted => {
+            conflict("gen-data takes no DB, -f or -c")
+        }
+        Some(Sub::GenData {
             customers,
             seed,
             out_dir,
-        });
+        }) => {
+            return shell::gen_data(&GenConfig {
+                customers,
+                seed,
+                out_dir,
+            });
+        }
+        Some(Sub::Report { .. }) if scripted => conflict("report takes no -f or -c"),
+        Some(Sub::Report {
+            what:
+                Report::Model {
+                    model,
+                    out_dir,
+                    data,
+                },
+        }) => {
+            return report::report_model(ReportOptions {
+                database: cli.database,
+                model,
+                out: out_dir,
+                data,
+            })
+            .await;
+        }
+        None => {}
     }
     // -f and -c run in the order they were given on the command line.
     let positions = |id: &str| matches.indices_of(id).into_iter().flatten();
@@ -82,4 +133,11 @@ async fn main() -> ExitCode {
         quiet: cli.quiet,
     })
     .await
+}
+
+/// Exits with clap's usage error for arguments that do not go together.
+fn conflict(message: &str) -> ! {
+    Cli::command()
+        .error(ErrorKind::ArgumentConflict, message)
+        .exit()
 }
