@@ -22,6 +22,7 @@ use crate::functions::model_data::{
     check_columns, label_name, model_arg, number_arg, plan_data, string_arg,
 };
 use crate::functions::model_resolver::{RegistryResolver, ResolvedModel};
+use crate::ml::canonical::canonical_rows;
 use crate::ml::cv::predict;
 use crate::ml::metric::Metric;
 use crate::ml::split::{complement, k_folds};
@@ -125,19 +126,27 @@ impl TableFunctionImpl for CrossValidate {
             .iter()
             .map(|f| f.name.clone())
             .collect();
+        let input_schema = Arc::clone(plan.schema().inner());
         let schema = output_schema();
         let out_schema = Arc::clone(&schema);
         let work = Arc::new(move |batches: Vec<RecordBatch>| {
-            let (params, label, features, schema) = (
+            let (params, label, features, schema, input_schema) = (
                 params.clone(),
                 label.clone(),
                 features.clone(),
                 Arc::clone(&out_schema),
+                Arc::clone(&input_schema),
             );
             Box::pin(async move {
                 let rows = tokio::task::spawn_blocking(move || -> Result<Vec<(usize, f64)>> {
-                    let data =
-                        Dataset::for_training(&batches, &label, Some(&features), params.objective)?;
+                    // CREATE MODEL's row order, so folds do not depend on the query's.
+                    let rows = canonical_rows(&input_schema, &batches)?;
+                    let data = Dataset::for_training(
+                        std::slice::from_ref(&rows),
+                        &label,
+                        Some(&features),
+                        params.objective,
+                    )?;
                     let classification = params.objective == Objective::BinaryLogistic;
                     let mut out = Vec::with_capacity(folds);
                     for held_out in k_folds(&data.labels, folds, params.seed, classification)? {

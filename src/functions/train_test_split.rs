@@ -6,12 +6,13 @@
 //! the rows marked `'test'` are exactly the rows `CREATE MODEL` holds out — so
 //! a model's held-out metrics can be reproduced, or the test set kept apart,
 //! in plain SQL. Stratifying keeps each class's share in both parts (the
-//! column must be 0/1).
+//! column must be 0/1). Like `CREATE MODEL`, it puts the rows in a canonical
+//! order first (see `ml::canonical`), so the split does not depend on the order
+//! the query returns rows in; the result comes in that canonical order.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
-use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::common::{Result, plan_err};
@@ -20,6 +21,7 @@ use firnml_udfs::model::Objective;
 
 use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{column_index, labels, number_arg, plan_data, string_arg};
+use crate::ml::canonical::canonical_rows;
 use crate::ml::split::train_test_split;
 
 const USAGE: &str =
@@ -95,7 +97,8 @@ impl TableFunctionImpl for TrainTestSplit {
                 stratify.clone(),
             );
             Box::pin(async move {
-                let batch = concat_batches(&input_schema, &batches)?;
+                // CREATE MODEL's order: the split does not depend on how the query returns rows.
+                let batch = canonical_rows(&input_schema, &batches)?;
                 let rows = batch.num_rows();
                 let classes = match &stratify {
                     Some(column) => labels(

@@ -1,6 +1,7 @@
 //! Machine learning: training data, parameters, the training backend, and
 //! (as they are built) cross-validation, search and explanations.
 
+pub mod canonical;
 pub mod cv;
 pub mod dataset;
 pub mod fingerprint;

@@ -12,6 +12,7 @@ use firnml_udfs::model::{CompactForest, TreeEnsemble, shap_values};
 
 use crate::error::{Error, Result};
 use crate::ml::Dataset;
+use crate::ml::canonical::canonical_rows;
 use crate::ml::cv::predict;
 use crate::ml::fingerprint::fingerprint;
 use crate::ml::split::train_test_split;
@@ -210,6 +211,11 @@ pub(crate) async fn fetch(
             what
         },
     )?;
+    // CREATE MODEL split the training query's rows in canonical order; so must the card.
+    let batches = match source {
+        DataSource::HeldOut => vec![canonical_rows(&schema_of(&batches), &batches)?],
+        DataSource::Given(_) => batches,
+    };
     Ok((batches, query))
 }
 

@@ -290,3 +290,48 @@ mod tests {
         assert_eq!(v1.lineage, vec!["SELECT * FROM t".to_string()]);
     }
 }
+
+#[cfg(test)]
+mod order_tests {
+    /// SQL gives no row order: the same rows in another order train the same model.
+    #[tokio::test]
+    async fn row_order_does_not_change_the_model() {
+        let db = crate::Database::in_memory().await.expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 23 AS DOUBLE) AS x, \
+             CASE WHEN (value % 23 >= 11) <> (value % 7 = 0) THEN 1 ELSE 0 END AS y \
+             FROM generate_series(1, 300)",
+        )
+        .await
+        .expect("table");
+        for order in ["id", "id DESC", "x, id DESC"] {
+            db.sql(&format!(
+                "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', n_estimators 8, seed 5, \
+                 subsample 0.8) AS SELECT * FROM t ORDER BY {order}"
+            ))
+            .await
+            .expect("train");
+        }
+        let versions = db.registry().list_versions("m").await.expect("versions");
+        assert_eq!(versions.len(), 3);
+        for v in &versions[1..] {
+            assert_eq!(
+                v.training_data_fingerprint,
+                versions[0].training_data_fingerprint
+            );
+            assert_eq!(v.metrics, versions[0].metrics, "{} vs v1", v.version);
+        }
+        let same = db
+            .sql(
+                "SELECT bool_and(predict('m@v1', id, x) = predict('m@v2', id, x) \
+                 AND predict('m@v1', id, x) = predict('m@v3', id, x)) FROM t",
+            )
+            .await
+            .expect("scores");
+        let same = same[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::BooleanArray>();
+        assert_eq!(same.map(|b| b.value(0)), Some(true));
+    }
+}

@@ -10,6 +10,7 @@ use datafusion::arrow::datatypes::Schema;
 use datafusion::common::Result as DFResult;
 use firnml_udfs::model::{CompactForest, Objective, TreeEnsemble};
 
+use crate::ml::canonical::canonical_rows;
 use crate::ml::cv::{CvResult, cross_validate, predict};
 use crate::ml::fingerprint::fingerprint;
 use crate::ml::metric::{Metric, evaluate};
@@ -45,16 +46,18 @@ pub(crate) struct Trained {
 /// Splits, searches or cross-validates (if asked), fits and scores.
 pub(crate) fn train(batches: &[RecordBatch], options: &ModelOptions) -> DFResult<Trained> {
     let objective = options.objective;
-    let data = Dataset::for_training(
-        batches,
-        &options.label,
-        options.features.as_deref(),
-        objective,
-    )?;
     let schema = batches
         .first()
         .map(|b| b.schema())
         .unwrap_or_else(|| Arc::new(Schema::empty()));
+    // The same rows in any order train the same model (see `ml::canonical`).
+    let rows = canonical_rows(&schema, batches)?;
+    let data = Dataset::for_training(
+        std::slice::from_ref(&rows),
+        &options.label,
+        options.features.as_deref(),
+        objective,
+    )?;
     let fingerprint = fingerprint(&schema, &data);
     let classification = objective == Objective::BinaryLogistic;
     let (train, test) = if options.test_fraction > 0.0 {
