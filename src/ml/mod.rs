@@ -9,6 +9,7 @@ pub mod forust;
 pub mod metric;
 pub mod model_file;
 pub mod params;
+pub mod progress;
 pub mod search;
 #[cfg(test)]
 mod shap_oracle;

@@ -8,10 +8,11 @@
 
 use datafusion::common::{Result, plan_err};
 
-use crate::ml::cv::{CvResult, cross_validate};
+use crate::ml::cv::{CvResult, cross_validate_with_progress};
 use crate::ml::dataset::Dataset;
 use crate::ml::metric::Metric;
 use crate::ml::params::GbdtParams;
+use crate::ml::progress::{NoProgress, Progress};
 use crate::ml::trainer::Trainer;
 use crate::rng::Rng;
 
@@ -316,6 +317,18 @@ pub fn search(
     space: &SearchSpace,
     config: &SearchConfig,
 ) -> Result<SearchResult> {
+    search_with_progress(trainer, data, base, space, config, &NoProgress)
+}
+
+/// [`search`], reporting one step per fold of every candidate to `progress`.
+pub fn search_with_progress(
+    trainer: &dyn Trainer,
+    data: &Dataset,
+    base: &GbdtParams,
+    space: &SearchSpace,
+    config: &SearchConfig,
+    progress: &dyn Progress,
+) -> Result<SearchResult> {
     if space.ranges.is_empty() {
         return plan_err!("a search needs at least one parameter range");
     }
@@ -327,12 +340,21 @@ pub fn search(
         );
     }
     let mut candidates = Vec::new();
-    for assignment in assignments(space, config)? {
+    let assignments = assignments(space, config)?;
+    progress.start(
+        &format!(
+            "search: {} candidates x {} folds",
+            assignments.len(),
+            config.folds
+        ),
+        (assignments.len() * config.folds) as u64,
+    );
+    for assignment in assignments {
         let mut params = base.clone();
         for (name, value) in &assignment {
             params.set(name, value)?;
         }
-        let cv = cross_validate(
+        let cv = cross_validate_with_progress(
             trainer,
             data,
             &params,
@@ -340,6 +362,7 @@ pub fn search(
             config.metric,
             config.seed,
             config.threshold,
+            progress,
         )?;
         candidates.push(Candidate {
             assignments: assignment,
@@ -360,6 +383,7 @@ pub fn search(
             best = i;
         }
     }
+    progress.finish();
     Ok(SearchResult { candidates, best })
 }
 

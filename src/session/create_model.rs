@@ -28,6 +28,7 @@ use crate::database::Database;
 use crate::error::Result;
 use crate::ml::default_trainer;
 use crate::ml::metric::Metric;
+use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
 use crate::registry::{NewVersion, Registry, SplitInfo, names};
 use crate::session::model_options::{CLASSIFIER_COLUMNS, ModelOptions, REGRESSOR_COLUMNS};
 use crate::session::model_run::{run_for, run_records};
@@ -201,9 +202,14 @@ pub(crate) async fn train_and_register(
         threshold: options.threshold,
     };
     let training_options = options.clone();
-    let trained = tokio::task::spawn_blocking(move || train(&batches, &training_options))
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    let progress: Arc<dyn Progress> = match state.config().get_extension::<ProgressHandle>() {
+        Some(handle) => Arc::clone(&handle.0),
+        None => Arc::new(NoProgress),
+    };
+    let trained =
+        tokio::task::spawn_blocking(move || train(&batches, &training_options, progress.as_ref()))
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
 
     let mut metrics: Vec<(String, f64)> = trained
         .held_out

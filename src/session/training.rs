@@ -11,10 +11,11 @@ use datafusion::common::Result as DFResult;
 use firnml_udfs::model::{CompactForest, Objective, TreeEnsemble};
 
 use crate::ml::canonical::canonical_rows;
-use crate::ml::cv::{CvResult, cross_validate, predict};
+use crate::ml::cv::{CvResult, cross_validate_with_progress, predict};
 use crate::ml::fingerprint::fingerprint;
 use crate::ml::metric::{Metric, evaluate};
-use crate::ml::search::{SearchConfig, SearchResult, search};
+use crate::ml::progress::Progress;
+use crate::ml::search::{SearchConfig, SearchResult, search_with_progress};
 use crate::ml::split::train_test_split;
 use crate::ml::{Dataset, GbdtParams, default_trainer};
 use crate::session::model_options::ModelOptions;
@@ -44,7 +45,11 @@ pub(crate) struct Trained {
 }
 
 /// Splits, searches or cross-validates (if asked), fits and scores.
-pub(crate) fn train(batches: &[RecordBatch], options: &ModelOptions) -> DFResult<Trained> {
+pub(crate) fn train(
+    batches: &[RecordBatch],
+    options: &ModelOptions,
+    progress: &dyn Progress,
+) -> DFResult<Trained> {
     let objective = options.objective;
     let schema = batches
         .first()
@@ -84,12 +89,17 @@ pub(crate) fn train(batches: &[RecordBatch], options: &ModelOptions) -> DFResult
             seed: params.seed,
             threshold: options.threshold,
         };
-        let result = search(trainer, &train, &params, &settings.space, &config)?;
+        let result =
+            search_with_progress(trainer, &train, &params, &settings.space, &config, progress)?;
         params = result.best().params.clone();
         cv = Some((settings.metric, result.best().cv.clone()));
         searched = Some(result);
     } else if let Some(validation) = &options.validation {
-        let result = cross_validate(
+        progress.start(
+            &format!("cross-validation: {} folds", validation.folds),
+            validation.folds as u64,
+        );
+        let result = cross_validate_with_progress(
             trainer,
             &train,
             &params,
@@ -97,12 +107,24 @@ pub(crate) fn train(batches: &[RecordBatch], options: &ModelOptions) -> DFResult
             validation.metric,
             params.seed,
             options.threshold,
+            progress,
         )?;
+        progress.finish();
         cv = Some((validation.metric, result));
     }
     let tuning_seconds = tuning.elapsed().as_secs_f64();
     let fitting = Instant::now();
+    progress.start(
+        &format!(
+            "fit: {} trees on {} rows",
+            params.n_estimators,
+            train.rows()
+        ),
+        1,
+    );
     let model = trainer.fit(&train, &params)?;
+    progress.advance(1);
+    progress.finish();
     let fit_seconds = fitting.elapsed().as_secs_f64();
     let held_out = match &test {
         Some(test) => {
