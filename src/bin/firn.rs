@@ -52,6 +52,12 @@ enum Sub {
         #[arg(long = "out", value_name = "DIR", default_value = "data")]
         out_dir: PathBuf,
     },
+    /// Write a registered model in another format: firn DB export model NAME[@VERSION|@ALIAS] --out FILE
+    #[command(override_usage = "firn DB export <COMMAND>")]
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
     /// Pictures of the database's contents: firn DB report model NAME[@VERSION|@ALIAS] --out DIR
     #[command(override_usage = "firn DB report <COMMAND>")]
     Report {
@@ -79,6 +85,21 @@ enum Report {
     },
 }
 
+#[derive(Subcommand)]
+enum Export {
+    /// A model version in XGBoost's JSON model format (XGBoost 1.6-3.x load it and score
+    /// like Firn; categorical features become their category codes)
+    #[command(override_usage = "firn DB export model --out <FILE> <MODEL>")]
+    Model {
+        /// NAME (the default version), NAME@VERSION or NAME@ALIAS
+        #[arg(value_name = "MODEL")]
+        model: String,
+        /// The JSON file to write
+        #[arg(long = "out", value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -98,6 +119,17 @@ async fn main() -> ExitCode {
                 seed,
                 out_dir,
             });
+        }
+        Some(Sub::Export { .. }) if scripted => conflict("export takes no -f or -c"),
+        Some(Sub::Export {
+            what: Export::Model { model, out },
+        }) => {
+            return shell::export_model(shell::ExportOptions {
+                database: cli.database,
+                model,
+                out,
+            })
+            .await;
         }
         Some(Sub::Report { .. }) if scripted => conflict("report takes no -f or -c"),
         Some(Sub::Report {

@@ -23,7 +23,7 @@ pub struct ReportOptions {
 }
 
 /// Opens an existing database: a report never creates one.
-async fn open_existing(location: Option<&str>) -> Result<Database> {
+pub(crate) async fn open_existing(location: Option<&str>) -> Result<Database> {
     let Some(location) = location else {
         return Err(plan(
             "firn report needs a database: firn DB report model NAME[@VERSION] --out DIR",

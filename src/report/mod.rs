@@ -57,6 +57,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::error::DataFusionError;
 use firnml_udfs::model::TreeEnsemble;
 
+pub(crate) use command::open_existing;
 pub use command::{ReportOptions, report_model};
 pub use evaluation::{DataSource, Evaluation, FingerprintCheck};
 

@@ -20,6 +20,7 @@
 //! ```
 
 mod commands;
+mod export;
 mod format;
 mod progress_bar;
 mod repl;
@@ -33,6 +34,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use commands::{Command, HELP, parse_assignment, parse_command};
+pub use export::{ExportOptions, export_model};
 pub use format::{OutputFormat, footer, format_duration, row_count, write_output};
 pub use repl::{
     CONTINUATION_PROMPT, LineReader, PROMPT, ReadLine, ReplOutcome, ScriptedReader, TerminalReader,
