@@ -9,7 +9,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::datasource::TableProvider;
 use firnml_udfs::metrics::ConfusionMatrix;
 use firnml_udfs::model::Objective;
@@ -17,7 +17,7 @@ use firnml_udfs::model::Objective;
 use crate::functions::deferred::DeferredTable;
 use crate::functions::evaluate::options;
 use crate::functions::model_data::{
-    check_columns, count, label_name, labels, model_arg, plan_data, score, string_arg,
+    check_columns, classifier_only, count, label_name, labels, model_and_data, plan_data, score,
 };
 use crate::functions::model_resolver::RegistryResolver;
 
@@ -48,24 +48,9 @@ fn output_schema() -> SchemaRef {
 impl TableFunctionImpl for ConfusionMatrixFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        if exprs.len() < 2 || exprs.len() > 4 {
-            return plan_err!(
-                "confusion_matrix takes 2 to 4 arguments, got {}; expected {USAGE}",
-                exprs.len()
-            );
-        }
-        let model = model_arg(&self.resolver, exprs, 0, USAGE)?;
-        if model.model.ensemble.objective() != Objective::BinaryLogistic {
-            return plan_err!(
-                "confusion_matrix needs a classifier; '{}' is a regressor",
-                model.model.reference
-            );
-        }
-        let Some(data) = string_arg(exprs, 1) else {
-            return plan_err!(
-                "argument 2 must be a query or table name as a string; expected {USAGE}"
-            );
-        };
+        let (model, data) =
+            model_and_data(&self.resolver, exprs, ("confusion_matrix", USAGE), (2, 4))?;
+        classifier_only(&model, "confusion_matrix")?;
         let (threshold, label) = options(exprs, 2, USAGE)?;
         let threshold = threshold
             .or_else(|| model.manifest.split.map(|s| s.threshold))

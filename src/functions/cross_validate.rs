@@ -19,7 +19,7 @@ use firnml_udfs::model::Objective;
 
 use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{
-    check_columns, label_name, model_arg, number_arg, plan_data, string_arg,
+    check_columns, label_name, model_and_data, number_arg, plan_data, string_arg,
 };
 use crate::functions::model_resolver::{RegistryResolver, ResolvedModel};
 use crate::ml::canonical::canonical_rows;
@@ -69,18 +69,8 @@ fn output_schema() -> SchemaRef {
 impl TableFunctionImpl for CrossValidate {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        if exprs.len() < 3 || exprs.len() > 4 {
-            return plan_err!(
-                "cross_validate takes 3 or 4 arguments, got {}; expected {USAGE}",
-                exprs.len()
-            );
-        }
-        let model = model_arg(&self.resolver, exprs, 0, USAGE)?;
-        let Some(data) = string_arg(exprs, 1) else {
-            return plan_err!(
-                "argument 2 must be a query or table name as a string; expected {USAGE}"
-            );
-        };
+        let (model, data) =
+            model_and_data(&self.resolver, exprs, ("cross_validate", USAGE), (3, 4))?;
         let folds = match number_arg(exprs, 2) {
             Some(k) if (2.0..=100.0).contains(&k) && k.fract() == 0.0 => k as usize,
             _ => {

@@ -17,7 +17,8 @@ use firnml_udfs::model::Objective;
 
 use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{
-    check_columns, count, label_name, labels, model_arg, number_arg, plan_data, score, string_arg,
+    check_columns, count, label_name, labels, model_and_data, number_arg, plan_data, score,
+    string_arg,
 };
 use crate::functions::model_resolver::RegistryResolver;
 use crate::ml::metric::evaluate;
@@ -104,18 +105,7 @@ fn output_schema(objective: Objective) -> SchemaRef {
 impl TableFunctionImpl for Evaluate {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        if exprs.len() < 2 || exprs.len() > 4 {
-            return plan_err!(
-                "evaluate takes 2 to 4 arguments, got {}; expected {USAGE}",
-                exprs.len()
-            );
-        }
-        let model = model_arg(&self.resolver, exprs, 0, USAGE)?;
-        let Some(data) = string_arg(exprs, 1) else {
-            return plan_err!(
-                "argument 2 must be a query or table name as a string; expected {USAGE}"
-            );
-        };
+        let (model, data) = model_and_data(&self.resolver, exprs, ("evaluate", USAGE), (2, 4))?;
         let (threshold, label) = options(exprs, 2, USAGE)?;
         let objective = model.model.ensemble.objective();
         if objective == Objective::SquaredError && threshold.is_some() {

@@ -25,8 +25,7 @@ use firnml_udfs::model::ShapForest;
 
 use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{
-    check_columns, column_index, display_values, model_arg, number_arg, plan_data, score,
-    string_arg,
+    check_columns, column_index, display_values, model_and_data, number_arg, plan_data, score,
 };
 use crate::functions::model_resolver::RegistryResolver;
 
@@ -48,18 +47,8 @@ impl ExplainPredict {
 impl TableFunctionImpl for ExplainPredict {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        if exprs.len() < 2 || exprs.len() > 3 {
-            return plan_err!(
-                "explain_predict takes 2 or 3 arguments, got {}; expected {USAGE}",
-                exprs.len()
-            );
-        }
-        let model = model_arg(&self.resolver, exprs, 0, USAGE)?;
-        let Some(data) = string_arg(exprs, 1) else {
-            return plan_err!(
-                "argument 2 must be a query or table name as a string; expected {USAGE}"
-            );
-        };
+        let (model, data) =
+            model_and_data(&self.resolver, exprs, ("explain_predict", USAGE), (2, 3))?;
         let features = model.model.ensemble.features().len();
         let top_k = match exprs.len() {
             3 => match number_arg(exprs, 2) {

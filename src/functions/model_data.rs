@@ -272,3 +272,41 @@ pub(crate) fn display_values(array: &ArrayRef) -> Result<Vec<Option<String>>> {
         .map(|i| (!array.is_null(i)).then(|| formatter.value(i).to_string()))
         .collect())
 }
+
+/// The arguments every model table function starts with: checks the argument
+/// count (`min..=max`), then reads the model (argument 1) and the data
+/// (argument 2: a query or a table name).
+pub(crate) fn model_and_data(
+    resolver: &RegistryResolver,
+    args: &[Expr],
+    (name, usage): (&str, &str),
+    (min, max): (usize, usize),
+) -> Result<(ResolvedModel, String)> {
+    if args.len() < min || args.len() > max {
+        let counts = if max == min + 1 {
+            format!("{min} or {max}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return plan_err!(
+            "{name} takes {counts} arguments, got {}; expected {usage}",
+            args.len()
+        );
+    }
+    let model = model_arg(resolver, args, 0, usage)?;
+    let Some(data) = string_arg(args, 1) else {
+        return plan_err!("argument 2 must be a query or table name as a string; expected {usage}");
+    };
+    Ok((model, data))
+}
+
+/// Refuses a regressor where `function` needs a classifier.
+pub(crate) fn classifier_only(model: &ResolvedModel, function: &str) -> Result<()> {
+    if model.model.ensemble.objective() != Objective::BinaryLogistic {
+        return plan_err!(
+            "{function} needs a classifier; '{}' is a regressor",
+            model.model.reference
+        );
+    }
+    Ok(())
+}

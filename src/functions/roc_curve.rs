@@ -15,7 +15,8 @@ use firnml_udfs::model::Objective;
 
 use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{
-    check_columns, count, label_name, labels, model_arg, plan_data, score, string_arg,
+    check_columns, classifier_only, count, label_name, labels, model_and_data, plan_data, score,
+    string_arg,
 };
 use crate::functions::model_resolver::RegistryResolver;
 
@@ -49,24 +50,9 @@ fn output_schema() -> SchemaRef {
 impl TableFunctionImpl for RocCurve {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        if exprs.len() < 2 || exprs.len() > 3 {
-            return plan_err!(
-                "roc_curve takes 2 or 3 arguments, got {}; expected {USAGE}",
-                exprs.len()
-            );
-        }
-        let model = model_arg(&self.resolver, exprs, 0, USAGE)?;
-        if model.model.ensemble.objective() != Objective::BinaryLogistic {
-            return plan_err!(
-                "roc_curve needs a classifier; '{}' is a regressor",
-                model.model.reference
-            );
-        }
-        let (Some(data), label) = (string_arg(exprs, 1), string_arg(exprs, 2)) else {
-            return plan_err!(
-                "argument 2 must be a query or table name as a string; expected {USAGE}"
-            );
-        };
+        let (model, data) = model_and_data(&self.resolver, exprs, ("roc_curve", USAGE), (2, 3))?;
+        classifier_only(&model, "roc_curve")?;
+        let label = string_arg(exprs, 2);
         if exprs.len() == 3 && label.is_none() {
             return plan_err!("argument 3 must be the label column's name; expected {USAGE}");
         }

@@ -15,6 +15,7 @@
 
 pub mod event;
 mod log;
+pub mod run_values;
 pub mod state;
 pub mod tables;
 #[cfg(test)]

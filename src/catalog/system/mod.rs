@@ -23,7 +23,8 @@ use datafusion::datasource::TableProvider;
 
 use crate::registry::Registry;
 use crate::tracking::Tracking;
-use crate::tracking::tables::{ExperimentsTable, RunMetricsTable, RunParamsTable, RunsTable};
+use crate::tracking::run_values::{RunMetricsTable, RunParamsTable};
+use crate::tracking::tables::{ExperimentsTable, RunsTable};
 
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
