@@ -6,18 +6,16 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::common::Result;
 use datafusion::datasource::TableProvider;
 use firnml_udfs::metrics::ConfusionMatrix;
-use firnml_udfs::model::Objective;
 
-use crate::functions::deferred::DeferredTable;
 use crate::functions::evaluate::options;
 use crate::functions::model_data::{
-    check_columns, classifier_only, count, label_name, labels, model_and_data, plan_data, score,
+    Scored, classifier_only, count, label_name, labelled_scores_table, model_and_data,
 };
 use crate::functions::model_resolver::RegistryResolver;
 
@@ -56,40 +54,20 @@ impl TableFunctionImpl for ConfusionMatrixFunction {
             .or_else(|| model.manifest.split.map(|s| s.threshold))
             .unwrap_or(0.5);
         let label = label_name(&model, label, "confusion_matrix")?;
-        let (_, plan) = plan_data(args.session(), &data, "confusion_matrix")?;
-        let input_schema: SchemaRef = Arc::clone(plan.schema().inner());
-        check_columns(&input_schema, &model, Some(&label), "confusion_matrix")?;
-        let schema = output_schema();
-        let out_schema = Arc::clone(&schema);
-        let work = Arc::new(move |batches: Vec<RecordBatch>| {
-            let (model, label, schema, input_schema) = (
-                model.clone(),
-                label.clone(),
-                Arc::clone(&out_schema),
-                Arc::clone(&input_schema),
-            );
-            Box::pin(async move {
-                let scored = score(&batches, &input_schema, &model)?;
-                let truth = labels(
-                    &scored.batch,
-                    &label,
-                    Objective::BinaryLogistic,
-                    "confusion_matrix",
-                )?;
-                let m = ConfusionMatrix::from_scores(&scored.predictions, &truth, threshold)?;
-                let columns: Vec<ArrayRef> = vec![
-                    Arc::new(Int32Array::from(vec![0, 1])),
-                    Arc::new(Int64Array::from(vec![count(m.tn), count(m.fn_)])),
-                    Arc::new(Int64Array::from(vec![count(m.fp), count(m.tp)])),
-                ];
-                Ok(vec![RecordBatch::try_new(schema, columns)?])
-            }) as _
+        let compute = Arc::new(move |scored: &Scored, truth: &[f64]| {
+            let m = ConfusionMatrix::from_scores(&scored.predictions, truth, threshold)?;
+            Ok(vec![
+                Arc::new(Int32Array::from(vec![0, 1])) as ArrayRef,
+                Arc::new(Int64Array::from(vec![count(m.tn), count(m.fn_)])),
+                Arc::new(Int64Array::from(vec![count(m.fp), count(m.tp)])),
+            ])
         });
-        Ok(Arc::new(DeferredTable::new(
+        labelled_scores_table(
+            args.session(),
+            (model, data, label),
             "confusion_matrix",
-            schema,
-            Some(plan),
-            work,
-        )))
+            output_schema(),
+            compute,
+        )
     }
 }

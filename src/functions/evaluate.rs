@@ -8,17 +8,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableProvider;
 use firnml_udfs::model::Objective;
 
-use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{
-    check_columns, count, label_name, labels, model_and_data, number_arg, plan_data, score,
-    string_arg,
+    Scored, count, label_name, labelled_scores_table, model_and_data, number_arg, string_arg,
 };
 use crate::functions::model_resolver::RegistryResolver;
 use crate::ml::metric::evaluate;
@@ -118,47 +116,35 @@ impl TableFunctionImpl for Evaluate {
             .or_else(|| model.manifest.split.map(|s| s.threshold))
             .unwrap_or(0.5);
         let label = label_name(&model, label, "evaluate")?;
-        let (_, plan) = plan_data(args.session(), &data, "evaluate")?;
-        let input_schema: SchemaRef = Arc::clone(plan.schema().inner());
-        check_columns(&input_schema, &model, Some(&label), "evaluate")?;
         let schema = output_schema(objective);
-        let out_schema = Arc::clone(&schema);
-        let work = Arc::new(move |batches: Vec<RecordBatch>| {
-            let (model, label, schema, input_schema) = (
-                model.clone(),
-                label.clone(),
-                Arc::clone(&out_schema),
-                Arc::clone(&input_schema),
-            );
-            Box::pin(async move {
-                let scored = score(&batches, &input_schema, &model)?;
-                let truth = labels(&scored.batch, &label, objective, "evaluate")?;
-                let rows = count(truth.len() as u64);
-                let metrics = evaluate(objective, &scored.predictions, &truth, threshold)?;
-                let mut columns: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![rows]))];
-                if objective == Objective::BinaryLogistic {
-                    columns.push(Arc::new(Float64Array::from(vec![threshold])));
-                }
-                for field in schema.fields().iter().skip(columns.len()) {
-                    let value = metrics
-                        .iter()
-                        .find(|(n, _)| *n == field.name())
-                        .map(|(_, v)| *v);
-                    columns.push(match field.data_type() {
-                        DataType::Int64 => {
-                            Arc::new(Int64Array::from(vec![value.map_or(0, |v| v as i64)]))
-                        }
-                        _ => Arc::new(Float64Array::from(vec![value.filter(|v| v.is_finite())])),
-                    });
-                }
-                Ok(vec![RecordBatch::try_new(schema, columns)?])
-            }) as _
+        let fields = Arc::clone(&schema);
+        let compute = Arc::new(move |scored: &Scored, truth: &[f64]| {
+            let metrics = evaluate(objective, &scored.predictions, truth, threshold)?;
+            let mut columns: Vec<ArrayRef> =
+                vec![Arc::new(Int64Array::from(vec![count(truth.len() as u64)]))];
+            if objective == Objective::BinaryLogistic {
+                columns.push(Arc::new(Float64Array::from(vec![threshold])));
+            }
+            for field in fields.fields().iter().skip(columns.len()) {
+                let value = metrics
+                    .iter()
+                    .find(|(n, _)| *n == field.name())
+                    .map(|(_, v)| *v);
+                columns.push(match field.data_type() {
+                    DataType::Int64 => {
+                        Arc::new(Int64Array::from(vec![value.map_or(0, |v| v as i64)]))
+                    }
+                    _ => Arc::new(Float64Array::from(vec![value.filter(|v| v.is_finite())])),
+                });
+            }
+            Ok(columns)
         });
-        Ok(Arc::new(DeferredTable::new(
+        labelled_scores_table(
+            args.session(),
+            (model, data, label),
             "evaluate",
             schema,
-            Some(plan),
-            work,
-        )))
+            compute,
+        )
     }
 }

@@ -310,3 +310,45 @@ pub(crate) fn classifier_only(model: &ResolvedModel, function: &str) -> Result<(
     }
     Ok(())
 }
+
+/// Computes a labelled-scores function's columns from the scored rows and their labels.
+pub(crate) type FromScores = dyn Fn(&Scored, &[f64]) -> Result<Vec<ArrayRef>> + Send + Sync;
+
+/// The table of a function that scores `data` with `model` and compares the
+/// predictions with the `label` column (`evaluate`, `confusion_matrix`,
+/// `roc_curve`): the data is planned and checked now; when the query runs,
+/// the rows are scored, their labels read, and `compute` makes the columns of `schema`.
+pub(crate) fn labelled_scores_table(
+    session: &dyn Session,
+    (model, data, label): (ResolvedModel, String, String),
+    function: &'static str,
+    schema: SchemaRef,
+    compute: Arc<FromScores>,
+) -> Result<Arc<dyn datafusion::datasource::TableProvider>> {
+    let (_, plan) = plan_data(session, &data, function)?;
+    let input_schema: SchemaRef = Arc::clone(plan.schema().inner());
+    check_columns(&input_schema, &model, Some(&label), function)?;
+    let out_schema = Arc::clone(&schema);
+    let work = Arc::new(move |batches: Vec<RecordBatch>| {
+        let (model, label, schema, input_schema, compute) = (
+            model.clone(),
+            label.clone(),
+            Arc::clone(&out_schema),
+            Arc::clone(&input_schema),
+            Arc::clone(&compute),
+        );
+        Box::pin(async move {
+            let scored = score(&batches, &input_schema, &model)?;
+            let objective = model.model.ensemble.objective();
+            let truth = labels(&scored.batch, &label, objective, function)?;
+            let columns = compute(&scored, &truth)?;
+            Ok(vec![RecordBatch::try_new(schema, columns)?])
+        }) as _
+    });
+    Ok(Arc::new(crate::functions::deferred::DeferredTable::new(
+        function,
+        schema,
+        Some(plan),
+        work,
+    )))
+}

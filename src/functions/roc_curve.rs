@@ -5,18 +5,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableProvider;
 use firnml_udfs::metrics::roc_curve;
-use firnml_udfs::model::Objective;
 
-use crate::functions::deferred::DeferredTable;
 use crate::functions::model_data::{
-    check_columns, classifier_only, count, label_name, labels, model_and_data, plan_data, score,
-    string_arg,
+    Scored, classifier_only, count, label_name, labelled_scores_table, model_and_data, string_arg,
 };
 use crate::functions::model_resolver::RegistryResolver;
 
@@ -47,6 +44,42 @@ fn output_schema() -> SchemaRef {
     ]))
 }
 
+/// The curve's columns from the scored rows and their 0/1 labels.
+fn curve_columns(scored: &Scored, truth: &[f64]) -> Result<Vec<ArrayRef>> {
+    let positives = truth.iter().filter(|&&l| l == 1.0).count() as f64;
+    let negatives = truth.len() as f64 - positives;
+    let points = roc_curve(&scored.predictions, truth)?.unwrap_or_default();
+    // The first point (+inf: nothing predicted positive) is not a usable threshold.
+    let points: Vec<_> = points
+        .into_iter()
+        .filter(|p| p.threshold.is_finite())
+        .collect();
+    // Rates times class sizes are exact counts (well below 2^52 rows).
+    let tp: Vec<i64> = points
+        .iter()
+        .map(|p| count((p.tpr * positives).round() as u64))
+        .collect();
+    let fp: Vec<i64> = points
+        .iter()
+        .map(|p| count((p.fpr * negatives).round() as u64))
+        .collect();
+    Ok(vec![
+        Arc::new(Float64Array::from_iter_values(
+            points.iter().map(|p| p.threshold),
+        )),
+        Arc::new(Float64Array::from_iter_values(points.iter().map(|p| p.tpr))),
+        Arc::new(Float64Array::from_iter_values(points.iter().map(|p| p.fpr))),
+        Arc::new(Int64Array::from(tp.clone())),
+        Arc::new(Int64Array::from(fp.clone())),
+        Arc::new(Int64Array::from_iter_values(
+            fp.iter().map(|f| negatives as i64 - f),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            tp.iter().map(|t| positives as i64 - t),
+        )),
+    ])
+}
+
 impl TableFunctionImpl for RocCurve {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
@@ -57,65 +90,12 @@ impl TableFunctionImpl for RocCurve {
             return plan_err!("argument 3 must be the label column's name; expected {USAGE}");
         }
         let label = label_name(&model, label, "roc_curve")?;
-        let (_, plan) = plan_data(args.session(), &data, "roc_curve")?;
-        let input_schema: SchemaRef = Arc::clone(plan.schema().inner());
-        check_columns(&input_schema, &model, Some(&label), "roc_curve")?;
-        let schema = output_schema();
-        let out_schema = Arc::clone(&schema);
-        let work = Arc::new(move |batches: Vec<RecordBatch>| {
-            let (model, label, schema, input_schema) = (
-                model.clone(),
-                label.clone(),
-                Arc::clone(&out_schema),
-                Arc::clone(&input_schema),
-            );
-            Box::pin(async move {
-                let scored = score(&batches, &input_schema, &model)?;
-                let truth = labels(
-                    &scored.batch,
-                    &label,
-                    Objective::BinaryLogistic,
-                    "roc_curve",
-                )?;
-                let positives = truth.iter().filter(|&&l| l == 1.0).count() as f64;
-                let negatives = truth.len() as f64 - positives;
-                let points = roc_curve(&scored.predictions, &truth)?.unwrap_or_default();
-                // The first point (+inf: nothing predicted positive) is not a usable threshold.
-                let points: Vec<_> = points
-                    .into_iter()
-                    .filter(|p| p.threshold.is_finite())
-                    .collect();
-                let tp: Vec<i64> = points
-                    .iter()
-                    .map(|p| count((p.tpr * positives).round() as u64))
-                    .collect();
-                let fp: Vec<i64> = points
-                    .iter()
-                    .map(|p| count((p.fpr * negatives).round() as u64))
-                    .collect();
-                let columns: Vec<ArrayRef> = vec![
-                    Arc::new(Float64Array::from_iter_values(
-                        points.iter().map(|p| p.threshold),
-                    )),
-                    Arc::new(Float64Array::from_iter_values(points.iter().map(|p| p.tpr))),
-                    Arc::new(Float64Array::from_iter_values(points.iter().map(|p| p.fpr))),
-                    Arc::new(Int64Array::from(tp.clone())),
-                    Arc::new(Int64Array::from(fp.clone())),
-                    Arc::new(Int64Array::from_iter_values(
-                        fp.iter().map(|f| negatives as i64 - f),
-                    )),
-                    Arc::new(Int64Array::from_iter_values(
-                        tp.iter().map(|t| positives as i64 - t),
-                    )),
-                ];
-                Ok(vec![RecordBatch::try_new(schema, columns)?])
-            }) as _
-        });
-        Ok(Arc::new(DeferredTable::new(
+        labelled_scores_table(
+            args.session(),
+            (model, data, label),
             "roc_curve",
-            schema,
-            Some(plan),
-            work,
-        )))
+            output_schema(),
+            Arc::new(curve_columns),
+        )
     }
 }
