@@ -1,30 +1,41 @@
 //! Firn's compact predictor: the node table flattened into arrays laid out for
 //! scoring a batch of rows at a time.
 //!
-//! Rows are scored in chunks that stay in cache; within a chunk each tree
-//! routes [`LANES`] rows at once, one level per step, without branching on the
-//! data: a split picks the next node arithmetically and a leaf points at
-//! itself, so a tree takes exactly its depth in steps and the lanes' loads
-//! overlap instead of waiting on mispredicted branches.
+//! Rows are scored in chunks that stay in cache, copied row-major so that a
+//! split reads its value with one load. Within a chunk each tree routes
+//! [`LANES`] rows at once, one level per step, without branching on the data.
+//! Trees up to [`MAX_PERFECT_DEPTH`] deep are stored *perfect*: padded to a
+//! complete binary tree whose nodes sit at implicit positions (children of `i`
+//! at `2i + 1` and `2i + 2`; a leaf above the last level is copied into every
+//! leaf below it), so a step computes the next node instead of loading it.
+//! Deeper trees keep linked nodes in which a leaf points at itself.
 
-use crate::model::ensemble::TreeEnsemble;
+use crate::model::ensemble::{NodeTable, TreeEnsemble};
 
-/// `Node::feature` bit: the node is a leaf.
+/// `Node::feature` bit: the node is a leaf (linked layout).
 const LEAF: u32 = 0x4000_0000;
-/// `Node::feature` bit: a missing value goes left.
+/// `feature` bit: a missing value goes left.
 const DEFAULT_LEFT: u32 = 0x8000_0000;
-/// `Node::feature` bits holding the column index.
+/// `feature` bits holding the column index.
 const COLUMN: u32 = 0x3FFF_FFFF;
 /// Rows routed together through a tree.
 const LANES: usize = 8;
-/// Rows per chunk: a chunk's feature values stay in the L1/L2 cache while every tree visits them.
-const CHUNK: usize = 512;
+/// Rows per chunk: a chunk's values stay in the L1/L2 cache while every tree visits them.
+const CHUNK: usize = 256;
+/// Deepest tree stored perfect (2^8 leaves); deeper trees are linked.
+pub const MAX_PERFECT_DEPTH: u32 = 8;
 
-/// One node in 16 bytes, so a visit touches one cache line: the threshold (or
-/// the leaf's value), the column with the leaf and missing-value flags in its
-/// high bits, and the index of the left child — the right child is the next
-/// node, because children are laid out in pairs. A leaf's `left` is its own
-/// index and its column 0, so routing a row that reached a leaf keeps it there.
+/// A split of a perfect tree: threshold, and column with the missing-value flag.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    threshold: f64,
+    feature: u32,
+}
+
+/// One node of a linked tree in 16 bytes: the threshold (or the leaf's value),
+/// the column with the leaf and missing-value flags, and the index of the left
+/// child (the right child is the next node). A leaf's `left` is its own index
+/// and its column 0, so routing a row that reached a leaf keeps it there.
 #[derive(Debug, Clone, Copy)]
 struct Node {
     value: f64,
@@ -32,69 +43,152 @@ struct Node {
     left: u32,
 }
 
-/// The trees of a model as one array of packed nodes.
+/// Where one tree lives.
+#[derive(Debug, Clone, Copy)]
+enum Tree {
+    /// `2^depth - 1` splits from `splits`, `2^depth` leaves from `leaves`.
+    Perfect {
+        depth: u32,
+        splits: usize,
+        leaves: usize,
+    },
+    /// Linked nodes from `root`, at most `depth` steps to a leaf.
+    Linked { root: u32, depth: u32 },
+}
+
+/// The trees of a model laid out for batch scoring.
 #[derive(Debug, Clone)]
 pub struct CompactForest {
+    trees: Vec<Tree>,
+    splits: Vec<Split>,
+    leaves: Vec<f64>,
     nodes: Vec<Node>,
-    /// Root index and depth (edges on the longest path) of each tree.
-    trees: Vec<(u32, u32)>,
     base_score: f64,
     num_features: usize,
 }
 
+/// Depth (edges on the longest path) of the subtree at table row `row`.
+fn depth_of(table: &NodeTable, start: usize, row: usize) -> u32 {
+    let mut deepest = 0;
+    let mut stack = vec![(row, 0u32)];
+    while let Some((at, level)) = stack.pop() {
+        deepest = deepest.max(level);
+        if !table.is_leaf(at) {
+            stack.push((start + table.left[at] as usize, level + 1));
+            stack.push((start + table.right[at] as usize, level + 1));
+        }
+    }
+    deepest
+}
+
+/// The feature word of a split at table row `row`.
+fn feature_word(table: &NodeTable, row: usize) -> u32 {
+    let flag = if table.default_left[row] {
+        DEFAULT_LEFT
+    } else {
+        0
+    };
+    (table.feature[row] as u32 & COLUMN) | flag
+}
+
 impl CompactForest {
-    /// Flattens a validated ensemble, laying each tree out breadth-first with
-    /// sibling nodes side by side.
+    /// Lays out a validated ensemble.
     pub fn new(model: &TreeEnsemble) -> Self {
         let table = model.nodes();
-        let mut nodes: Vec<Node> = Vec::with_capacity(table.len());
-        let mut trees = Vec::with_capacity(model.num_trees());
-        let mut queue = std::collections::VecDeque::new();
+        let mut forest = Self {
+            trees: Vec::with_capacity(model.num_trees()),
+            splits: Vec::new(),
+            leaves: Vec::new(),
+            nodes: Vec::new(),
+            base_score: model.base_score(),
+            num_features: model.features().len(),
+        };
+        for t in 0..model.num_trees() {
+            let start = model.tree_range(t).start;
+            let depth = depth_of(table, start, start);
+            let tree = if depth <= MAX_PERFECT_DEPTH {
+                forest.push_perfect(table, start, depth)
+            } else {
+                forest.push_linked(table, start, depth)
+            };
+            forest.trees.push(tree);
+        }
+        forest
+    }
+
+    /// Stores the tree rooted at table row `start` as a perfect tree of `depth`.
+    fn push_perfect(&mut self, table: &NodeTable, start: usize, depth: u32) -> Tree {
+        let splits = self.splits.len();
+        let leaves = self.leaves.len();
+        let inner = (1usize << depth) - 1;
+        self.splits.resize(
+            splits + inner,
+            Split {
+                threshold: 0.0,
+                feature: 0,
+            },
+        );
+        self.leaves.resize(leaves + (1usize << depth), 0.0);
+        // (table row, implicit position, level)
+        let mut stack = vec![(start, 0usize, 0u32)];
+        while let Some((row, at, level)) = stack.pop() {
+            if table.is_leaf(row) {
+                // Every leaf position below `at` gets this leaf's value; the padding
+                // splits above them route anywhere among equal leaves.
+                let span = 1usize << (depth - level);
+                let first = ((at + 1) << (depth - level)) - 1 - inner;
+                self.leaves[leaves + first..leaves + first + span].fill(table.leaf_value[row]);
+                continue;
+            }
+            self.splits[splits + at] = Split {
+                threshold: table.threshold[row],
+                feature: feature_word(table, row),
+            };
+            stack.push((start + table.left[row] as usize, 2 * at + 1, level + 1));
+            stack.push((start + table.right[row] as usize, 2 * at + 2, level + 1));
+        }
+        Tree::Perfect {
+            depth,
+            splits,
+            leaves,
+        }
+    }
+
+    /// Stores the tree rooted at table row `start` as linked nodes, breadth-first
+    /// with sibling nodes side by side.
+    fn push_linked(&mut self, table: &NodeTable, start: usize, depth: u32) -> Tree {
         let placeholder = Node {
             value: 0.0,
             feature: LEAF,
             left: 0,
         };
-        for t in 0..model.num_trees() {
-            let start = model.tree_range(t).start;
-            let root = nodes.len();
-            nodes.push(placeholder);
-            queue.push_back((start, root, 0u32));
-            let mut depth = 0;
-            while let Some((row, at, level)) = queue.pop_front() {
-                depth = depth.max(level);
-                if table.is_leaf(row) {
-                    nodes[at] = Node {
-                        value: table.leaf_value[row],
-                        feature: LEAF,
-                        left: at as u32,
-                    };
-                    continue;
-                }
-                // Validation guarantees children are in range and greater than the parent.
-                let left = nodes.len();
-                nodes.push(placeholder);
-                nodes.push(placeholder);
-                let flag = if table.default_left[row] {
-                    DEFAULT_LEFT
-                } else {
-                    0
+        let root = self.nodes.len();
+        self.nodes.push(placeholder);
+        let mut queue = std::collections::VecDeque::from([(start, root)]);
+        while let Some((row, at)) = queue.pop_front() {
+            if table.is_leaf(row) {
+                self.nodes[at] = Node {
+                    value: table.leaf_value[row],
+                    feature: LEAF,
+                    left: at as u32,
                 };
-                nodes[at] = Node {
-                    value: table.threshold[row],
-                    feature: (table.feature[row] as u32 & COLUMN) | flag,
-                    left: left as u32,
-                };
-                queue.push_back((start + table.left[row] as usize, left, level + 1));
-                queue.push_back((start + table.right[row] as usize, left + 1, level + 1));
+                continue;
             }
-            trees.push((root as u32, depth));
+            // Validation guarantees children are in range and greater than the parent.
+            let left = self.nodes.len();
+            self.nodes.push(placeholder);
+            self.nodes.push(placeholder);
+            self.nodes[at] = Node {
+                value: table.threshold[row],
+                feature: feature_word(table, row),
+                left: left as u32,
+            };
+            queue.push_back((start + table.left[row] as usize, left));
+            queue.push_back((start + table.right[row] as usize, left + 1));
         }
-        Self {
-            nodes,
-            trees,
-            base_score: model.base_score(),
-            num_features: model.features().len(),
+        Tree::Linked {
+            root: root as u32,
+            depth,
         }
     }
 
@@ -103,73 +197,88 @@ impl CompactForest {
         self.num_features
     }
 
-    /// The node after `node` for a row whose value of `node`'s column is `value`.
+    /// Whether a row whose value is `value` goes right at a split with `threshold` and `feature`.
     #[inline(always)]
-    fn next(node: &Node, value: f64) -> u32 {
-        let go_right = if value.is_nan() {
-            node.feature & DEFAULT_LEFT == 0
+    fn goes_right(threshold: f64, feature: u32, value: f64) -> bool {
+        if value.is_nan() {
+            feature & DEFAULT_LEFT == 0
         } else {
-            value >= node.value
-        };
-        let split = node.feature & LEAF == 0;
-        node.left + u32::from(go_right & split)
-    }
-
-    /// The value of the leaf row `row` reaches in a tree.
-    #[inline]
-    fn leaf_value(&self, (root, depth): (u32, u32), columns: &[&[f64]], row: usize) -> f64 {
-        let mut at = root;
-        for _ in 0..depth {
-            let node = &self.nodes[at as usize];
-            let value = columns[(node.feature & COLUMN) as usize][row];
-            at = Self::next(node, value);
+            value >= threshold
         }
-        self.nodes[at as usize].value
     }
 
-    /// Adds each tree's leaf value of rows `first..first + LANES` into `out`.
+    /// Adds each tree's leaf value of the `LANES` rows of `x` (row-major,
+    /// `width` values a row) into `out`.
     #[inline]
-    fn add_lanes(&self, columns: &[&[f64]], first: usize, out: &mut [f64]) {
-        for &(root, depth) in &self.trees {
-            let mut at = [root; LANES];
-            for _ in 0..depth {
-                for (lane, slot) in at.iter_mut().enumerate() {
-                    let node = &self.nodes[*slot as usize];
-                    let value = columns[(node.feature & COLUMN) as usize][first + lane];
-                    *slot = Self::next(node, value);
+    fn add_lanes(&self, x: &[f64], width: usize, out: &mut [f64; LANES]) {
+        for tree in &self.trees {
+            match *tree {
+                Tree::Perfect {
+                    depth,
+                    splits,
+                    leaves,
+                } => {
+                    let splits = &self.splits[splits..splits + (1usize << depth) - 1];
+                    let mut at = [0usize; LANES];
+                    for _ in 0..depth {
+                        for (lane, slot) in at.iter_mut().enumerate() {
+                            let split = splits[*slot];
+                            let value = x[lane * width + (split.feature & COLUMN) as usize];
+                            let right = Self::goes_right(split.threshold, split.feature, value);
+                            *slot = 2 * *slot + 1 + usize::from(right);
+                        }
+                    }
+                    // Positions of the last level start after the splits.
+                    let inner = (1usize << depth) - 1;
+                    for (margin, slot) in out.iter_mut().zip(at) {
+                        *margin += self.leaves[leaves + slot - inner];
+                    }
+                }
+                Tree::Linked { root, depth } => {
+                    let mut at = [root; LANES];
+                    for _ in 0..depth {
+                        for (lane, slot) in at.iter_mut().enumerate() {
+                            let node = &self.nodes[*slot as usize];
+                            let value = x[lane * width + (node.feature & COLUMN) as usize];
+                            let right = Self::goes_right(node.value, node.feature, value)
+                                && node.feature & LEAF == 0;
+                            *slot = node.left + u32::from(right);
+                        }
+                    }
+                    for (margin, slot) in out.iter_mut().zip(at) {
+                        *margin += self.nodes[slot as usize].value;
+                    }
                 }
             }
-            for (margin, slot) in out.iter_mut().zip(at) {
-                *margin += self.nodes[slot as usize].value;
-            }
         }
     }
 
-    /// Margins of `rows` rows given as one slice per feature; adds into `out`
-    /// (which must hold `rows` values) after setting it to the base score.
+    /// Margins of `rows` rows given as one slice per feature, written into
+    /// `out` (which must hold `rows` values): the base score plus each tree's
+    /// leaf value, added in tree order.
     pub fn predict_margin_into(&self, columns: &[&[f64]], out: &mut [f64]) {
-        out.fill(self.base_score);
-        if self.num_features == 0 {
+        let width = self.num_features;
+        if width == 0 {
             // Without features every tree is a single leaf.
-            let total: f64 = self
-                .trees
-                .iter()
-                .map(|&(root, _)| self.nodes[root as usize].value)
-                .sum();
-            out.iter_mut().for_each(|margin| *margin += total);
+            let mut lanes = [self.base_score; LANES];
+            self.add_lanes(&[], 0, &mut lanes);
+            out.fill(lanes[0]);
             return;
         }
+        let mut x = vec![f64::NAN; CHUNK * width];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
-            let whole = chunk.len() / LANES * LANES;
-            let (lanes, rest) = chunk.split_at_mut(whole);
-            for (b, block) in lanes.chunks_exact_mut(LANES).enumerate() {
-                self.add_lanes(columns, start + b * LANES, block);
-            }
-            for (i, margin) in rest.iter_mut().enumerate() {
-                for &tree in &self.trees {
-                    *margin += self.leaf_value(tree, columns, start + whole + i);
+            // Row-major copy of the chunk; rows past the end (and missing columns) stay NaN.
+            for (f, column) in columns.iter().take(width).enumerate() {
+                for (i, value) in column.iter().skip(start).take(chunk.len()).enumerate() {
+                    x[i * width + f] = *value;
                 }
+            }
+            for (b, block) in chunk.chunks_mut(LANES).enumerate() {
+                let mut sums = [self.base_score; LANES];
+                let rows = &x[b * LANES * width..(b * LANES + LANES) * width];
+                self.add_lanes(rows, width, &mut sums);
+                block.copy_from_slice(&sums[..block.len()]);
             }
         }
     }
@@ -241,6 +350,139 @@ mod tests {
         for row in 0..n {
             let one = forest.predict_margin(&[&x0[row..=row], &x1[row..=row]]);
             assert_eq!(blocked[row], one[0], "row {row}");
+        }
+    }
+
+    /// A small deterministic generator for the random-forest test.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Appends a random subtree at most `depth` deep as node `id` of `tree`;
+    /// returns the next free node id.
+    fn random_tree(nodes: &mut NodeTable, rng: &mut Lcg, tree: u32, id: u32, depth: u32) -> u32 {
+        let at = nodes.len();
+        if depth == 0 || rng.below(5) == 0 {
+            nodes.push(
+                tree,
+                id,
+                -1,
+                0.0,
+                false,
+                -1,
+                -1,
+                rng.below(1000) as f64 / 100.0 - 5.0,
+                0.0,
+                1.0,
+            );
+            return id + 1;
+        }
+        let feature = rng.below(3) as i32;
+        let threshold = rng.below(100) as f64 / 10.0;
+        let default_left = rng.below(2) == 0;
+        nodes.push(
+            tree,
+            id,
+            feature,
+            threshold,
+            default_left,
+            0,
+            0,
+            0.0,
+            1.0,
+            2.0,
+        );
+        let left = id + 1;
+        let right = random_tree(nodes, rng, tree, left, depth - 1);
+        let next = random_tree(nodes, rng, tree, right, depth - 1);
+        nodes.left[at] = left as i32;
+        nodes.right[at] = right as i32;
+        next
+    }
+
+    /// Routes one row through the node table itself: the reference.
+    fn reference(model: &TreeEnsemble, row: &[f64]) -> f64 {
+        let table = model.nodes();
+        let mut margin = model.base_score();
+        for t in 0..model.num_trees() {
+            let start = model.tree_range(t).start;
+            let mut at = start;
+            while !table.is_leaf(at) {
+                let value = row[table.feature[at] as usize];
+                let right = if value.is_nan() {
+                    !table.default_left[at]
+                } else {
+                    value >= table.threshold[at]
+                };
+                at = start
+                    + if right {
+                        table.right[at]
+                    } else {
+                        table.left[at]
+                    } as usize;
+            }
+            margin += table.leaf_value[at];
+        }
+        margin
+    }
+
+    #[test]
+    fn perfect_and_linked_trees_route_like_the_node_table() {
+        let mut rng = Lcg(42);
+        let mut nodes = NodeTable::default();
+        for tree in 0..40 {
+            // Depths straddle MAX_PERFECT_DEPTH, so both layouts are used.
+            let depth = 1 + rng.below(u64::from(MAX_PERFECT_DEPTH) + 4) as u32;
+            random_tree(&mut nodes, &mut rng, tree, 0, depth);
+        }
+        let features = vec![
+            FeatureSpec::numeric("a"),
+            FeatureSpec::numeric("b"),
+            FeatureSpec::numeric("c"),
+        ];
+        let model =
+            TreeEnsemble::try_new(Objective::SquaredError, 0.25, features, nodes).expect("valid");
+        let forest = CompactForest::new(&model);
+        assert!(
+            forest
+                .trees
+                .iter()
+                .any(|t| matches!(t, Tree::Linked { .. }))
+        );
+        assert!(
+            forest
+                .trees
+                .iter()
+                .any(|t| matches!(t, Tree::Perfect { .. }))
+        );
+        let n = 3 * CHUNK + 5;
+        let columns: Vec<Vec<f64>> = (0..3)
+            .map(|_| {
+                (0..n)
+                    .map(|_| match rng.below(12) {
+                        0 => f64::NAN,
+                        v => (v as f64) * 0.8 + (rng.below(10) as f64) / 10.0,
+                    })
+                    .collect()
+            })
+            .collect();
+        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let margins = forest.predict_margin(&slices);
+        for (i, margin) in margins.iter().enumerate() {
+            let row = [columns[0][i], columns[1][i], columns[2][i]];
+            assert_eq!(*margin, reference(&model, &row), "row {i}");
         }
     }
 }
