@@ -442,7 +442,8 @@ def experiments(split, everyone, store, threads, data_fingerprint, nb):
         store.add_metric(
             experiment, run, "flagged_share", float((model.predict_proba(everyone)[:, 1] >= THRESHOLD).mean())
         )
-    runs = store.runs(experiment).sort_values("metrics.f1", ascending=False)
+    # Best test F1 first; a tie keeps the order the runs were logged in (as Firn's compare_runs does).
+    runs = store.runs(experiment).sort_values("created_at").sort_values("metrics.f1", ascending=False, kind="stable")
     nb.show("runs, best test F1 first", runs.filter(regex=r"^(run|params\.|metrics\.)"))
     best = runs.iloc[0]
     nb.show("best run", f"{best['run']}: f1 {best['metrics.f1']:.4f}")
