@@ -11,6 +11,8 @@
 #
 # Both read the same CSVs with 2 threads. The repetitions are interleaved (Firn, Python, Firn, …)
 # after one untimed warm-up of each (it fills the file cache and gives Firn's test metrics).
+# One more Firn run after them, of the six scripts with `\timing on`, gives Firn's seconds by
+# step (Python's script times its steps itself).
 # The machine is shared: before each measurement the script waits (up to --quiet-wait seconds,
 # default 300) for the CPUs to be >= 90 % idle and says how many measurements started on a busy
 # machine. Prints a markdown table of medians and appends it, with the date and this command,
@@ -120,10 +122,19 @@ for rep in $(seq "$reps"); do
   measure firn "$rep" firn_pipeline "$work/firn-out-$rep"
   measure python "$rep" python_pipeline "$work/python-out-$rep"
 done
+# One more Firn run, outside the table's wall times: the six scripts that sql/pipeline.sql
+# includes, each after a marker statement, with \timing on, for Firn's seconds by step.
+steps=(-c '\timing on')
+for script in sql/0[1-6]_*.sql; do
+  steps+=(-c "SELECT '$(basename "$script" .sql)' AS step" -f "$script")
+done
+echo "Firn's seconds by step (one more run, statement timing on)" >&2
+mkdir -p "$work/firn-steps-out-1"
+measure firn-steps 1 "$firn" -q "${steps[@]}" --set data_dir="$seed_data" --set out_dir="$work/firn-steps-out-1"
 quiet="$((measurements - busy_starts)) of $measurements measurements started on a quiet machine (>= 90 % CPU idle)."
 
 table=$(FIRN_QUALITY="$firn_quality" WORK="$work" REPS="$reps" "$py" - <<'EOF'
-import csv, json, os, statistics
+import csv, json, os, re, statistics
 
 work, reps = os.environ["WORK"], int(os.environ["REPS"])
 
@@ -172,6 +183,22 @@ print(
     f"Python {ver['python']}, DuckDB {ver['duckdb']}, XGBoost {ver['xgboost']}, scikit-learn {ver['scikit-learn']}, "
     f"pandas {ver['pandas']}; 2 threads on both sides. Python's in-script seconds by step (medians): "
     + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()) + "."
+)
+# Firn's statement times by step, from the run with timing on: "| 03_model_training |" starts a step,
+# "OK in 4.5 ms" / "1 row in 1.2 s" closes a statement.
+steps, step = {}, None
+with open(f"{work}/firn-steps-1.log") as log:
+    for line in log:
+        if marker := re.match(r"^\| (0[1-6]_\w+)\s*\|", line):
+            step = marker.group(1)
+        elif (timing := re.match(r"^(?:OK|\d+ rows?) in ([\d.]+) (ms|s)$", line.strip())) and step:
+            steps[step] = steps.get(step, 0.0) + float(timing.group(1)) / (1000 if timing.group(2) == "ms" else 1)
+steps_run = load("firn-steps")[0]
+print()
+print(
+    f"Firn's statement seconds by step (one more run with `\\timing on`, {steps_run['wall']:.2f} s wall): "
+    + ", ".join(f"{k} {v:.2f}" for k, v in steps.items())
+    + f"; the rest of the wall time (process start, parsing, printing, exit) {steps_run['wall'] - sum(steps.values()):.2f}."
 )
 print()
 print("Per repetition, wall s (Firn / Python): " + "; ".join(f"{f['wall']:.2f} / {p['wall']:.2f}" for f, p in zip(firn, python)) + ".")
