@@ -18,12 +18,14 @@ pub mod functions;
 pub mod ml;
 pub mod registry;
 mod rng;
+pub mod scoring;
 pub mod script;
+pub mod server;
 pub mod session;
 pub mod shell;
 pub mod sql;
 
-pub use database::Database;
+pub use database::{Database, DatabaseOptions};
 pub use error::{Error, Result};
 /// Metrics shared by the SQL aggregates and the training code (from `firnml-udfs`).
 pub use firnml_udfs::metrics;

@@ -3,7 +3,10 @@
 mod builder;
 mod create_model;
 mod ddl;
+pub mod file_access;
 mod model_options;
+mod restricted_store;
+mod submit;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
@@ -13,6 +16,8 @@ use datafusion::sql::parser::Statement as DFStatement;
 use std::sync::Arc;
 
 pub use builder::SessionBuilder;
+pub use file_access::FileAccess;
+pub use submit::{Submitted, is_query};
 
 use crate::database::Database;
 use crate::error::{Error, Result};
@@ -152,6 +157,7 @@ impl Session {
         statement: DFStatement,
         persist_definitions: bool,
     ) -> Result<QueryOutput> {
+        file_access::check_statement(&self.ctx, &statement)?;
         self.preload_models(&statement).await?;
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;

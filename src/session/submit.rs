@@ -1,0 +1,82 @@
+//! Running one statement for a front end that streams results (the Flight SQL
+//! server): a query is planned but not run, so its rows can be streamed as they
+//! are computed; every other statement — DDL, DML, `SHOW`, Firn's own statements
+//! such as `CREATE MODEL` — runs now, exactly as [`Session::execute`] runs it, and
+//! its (small) result is returned whole. Nothing runs twice.
+
+use datafusion::prelude::DataFrame;
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+
+use crate::error::{Error, Result};
+use crate::session::{QueryOutput, Session};
+use crate::sql::{FirnStatement, parse_sql};
+
+/// A statement handed to [`Session::submit`].
+#[derive(Debug)]
+pub enum Submitted {
+    /// A query, planned: run it with `execute_stream()` to stream its rows.
+    Query(DataFrame),
+    /// A statement that has run, with its result.
+    Done(QueryOutput),
+}
+
+impl Session {
+    /// Plans a query without running it, or runs any other statement now.
+    /// `sql` must hold exactly one statement.
+    pub async fn submit(&self, sql: &str) -> Result<Submitted> {
+        let mut statements = parse_sql(sql)?;
+        if statements.len() != 1 {
+            return Err(Error::DataFusion(datafusion::error::DataFusionError::Plan(
+                format!("expected exactly one statement, found {}", statements.len()),
+            )));
+        }
+        let statement = statements.remove(0);
+        match statement {
+            FirnStatement::DataFusion(statement) if is_query(&statement) => {
+                self.preload_models(&statement).await?;
+                let plan = self.ctx.state().statement_to_plan(*statement).await?;
+                Ok(Submitted::Query(self.ctx.execute_logical_plan(plan).await?))
+            }
+            statement => Ok(Submitted::Done(self.run(statement, true).await?)),
+        }
+    }
+}
+
+/// Whether a statement only reads (`SELECT`, `VALUES`, `WITH …`): those are
+/// planned and streamed; everything else runs at once.
+pub fn is_query(statement: &DFStatement) -> bool {
+    matches!(statement, DFStatement::Statement(inner) if matches!(inner.as_ref(), SqlStatement::Query(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+
+    #[tokio::test]
+    async fn queries_are_planned_and_other_statements_run_once() {
+        let db = Database::in_memory().await.expect("db");
+        let session = db.session();
+        match session.submit("CREATE TABLE t AS SELECT 1 AS x").await {
+            Ok(Submitted::Done(output)) => assert_eq!(output.num_rows(), 0),
+            other => panic!("expected a finished statement, got {other:?}"),
+        }
+        match session.submit("INSERT INTO t VALUES (2)").await {
+            Ok(Submitted::Done(output)) => assert_eq!(output.num_rows(), 1),
+            other => panic!("expected a finished statement, got {other:?}"),
+        }
+        let Ok(Submitted::Query(frame)) = session.submit("SELECT x FROM t ORDER BY x").await else {
+            panic!("expected a planned query");
+        };
+        // Planned, not run: a row inserted now is seen when the query runs.
+        session
+            .sql("INSERT INTO t VALUES (3)")
+            .await
+            .expect("insert");
+        let batches = frame.collect().await.expect("run");
+        assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+        let err = session.submit("SELECT 1; SELECT 2").await.unwrap_err();
+        assert!(err.to_string().contains("exactly one statement"), "{err}");
+    }
+}
