@@ -14,7 +14,9 @@
 use std::path::Path;
 
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use sha2::{Digest, Sha256};
 use tonic::Status;
 use tonic::metadata::MetadataMap;
@@ -50,6 +52,13 @@ impl std::fmt::Display for Principal {
 }
 
 type Digest32 = [u8; 32];
+
+/// Base64 as basic authentication sends it, with or without `=` padding
+/// (Go's Flight client leaves it out).
+const BASIC: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 fn digest(secret: &str) -> Digest32 {
     Sha256::digest(secret.as_bytes()).into()
@@ -264,7 +273,7 @@ pub(crate) fn authorization(metadata: &MetadataMap) -> Result<Option<Authorizati
         return Ok(Some(Authorization::Bearer(rest.to_string())));
     }
     if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = STANDARD
+        let decoded = BASIC
             .decode(rest)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
@@ -285,6 +294,7 @@ pub(crate) fn authorization(metadata: &MetadataMap) -> Result<Option<Authorizati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
     #[test]
     fn tokens_and_users_are_checked() {
@@ -346,6 +356,10 @@ mod tests {
             Some(Authorization::Bearer("abc".into()))
         );
         let basic = format!("Basic {}", STANDARD.encode("alice:pa:ss"));
+        metadata.insert("authorization", basic.parse().expect("ascii"));
+        assert!(authorization(&metadata).is_ok());
+        // Go's client sends it without padding.
+        let basic = format!("Basic {}", STANDARD_NO_PAD.encode("alice:pa:ss"));
         metadata.insert("authorization", basic.parse().expect("ascii"));
         assert_eq!(
             authorization(&metadata).expect("basic"),

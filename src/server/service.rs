@@ -6,8 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::sql::metadata::SqlInfoData;
-use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
+use arrow_flight::sql::server::{DoPutError, FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{
     ActionBeginSavepointRequest, ActionBeginSavepointResult, ActionBeginTransactionRequest,
     ActionBeginTransactionResult, ActionClosePreparedStatementRequest,
@@ -367,6 +368,16 @@ impl FlightSqlService for FirnFlightSql {
         Err(Status::unimplemented(
             "bulk ingestion is not supported; load data with INSERT INTO, CREATE TABLE … AS or an external table",
         ))
+    }
+
+    async fn do_put_error_callback(
+        &self,
+        _request: Request<PeekableFlightDataStream>,
+        error: DoPutError,
+    ) -> Result<Response<<Self as FlightService>::DoPutStream>, Status> {
+        Err(Status::invalid_argument(format!(
+            "malformed DoPut request: {error}"
+        )))
     }
 
     async fn do_put_prepared_statement_query(

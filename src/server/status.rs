@@ -21,7 +21,7 @@ use crate::error::Error;
 /// The status for a Firn error.
 pub(crate) fn status(err: &Error) -> Status {
     let message = match err {
-        Error::DataFusion(inner) => inner.strip_backtrace(),
+        Error::DataFusion(inner) => datafusion_message(inner),
         other => other.to_string(),
     };
     Status::new(code(err), message)
@@ -29,7 +29,20 @@ pub(crate) fn status(err: &Error) -> Status {
 
 /// The status for a DataFusion error.
 pub(crate) fn datafusion_status(err: &DataFusionError) -> Status {
-    Status::new(datafusion_code(err), err.strip_backtrace())
+    Status::new(datafusion_code(err), datafusion_message(err))
+}
+
+/// DataFusion's text for an error, except that a syntax error shows the
+/// parser's message (DataFusion prints it with `Debug`).
+fn datafusion_message(err: &DataFusionError) -> String {
+    match err {
+        DataFusionError::SQL(parser, _) => {
+            let text = parser.to_string();
+            let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
+            format!("SQL error: {text}")
+        }
+        other => other.strip_backtrace(),
+    }
 }
 
 /// The code of a Firn error.
@@ -170,6 +183,17 @@ mod tests {
         assert_eq!(
             code(&Error::DataFusion(DataFusionError::Internal("bug".into()))),
             Code::Internal
+        );
+    }
+
+    #[test]
+    fn syntax_errors_show_the_parser_message() {
+        let err = crate::sql::parse_sql("SELEC 1").unwrap_err();
+        let s = status(&Error::DataFusion(err));
+        assert_eq!(s.code(), Code::InvalidArgument);
+        assert_eq!(
+            s.message(),
+            "SQL error: Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"
         );
     }
 

@@ -1,0 +1,43 @@
+"""The seed pipeline's steps 01 and 02, statement by statement over Flight
+SQL; every result is compared with the same statement run in-process (the
+Rust side wrote those results as Arrow IPC files)."""
+
+import json
+import math
+import os
+
+import pyarrow as pa
+
+from common import check, connect, emit, query
+
+statements = json.load(open(os.environ["FIRN_STATEMENTS"]))
+expected_dir = os.environ["FIRN_EXPECTED"]
+
+
+def same(a, b):
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+conn = connect()
+compared = 0
+results = []
+for i, sql in enumerate(statements):
+    remote = query(conn, sql)
+    with pa.ipc.open_file(os.path.join(expected_dir, f"{i}.arrow")) as f:
+        local = f.read_all()
+    check(remote.schema.names == local.schema.names,
+          f"statement {i}: columns {remote.schema.names} != {local.schema.names}\n{sql}")
+    check(remote.num_rows == local.num_rows,
+          f"statement {i}: {remote.num_rows} rows != {local.num_rows}\n{sql}")
+    for r, l in zip(remote.to_pylist(), local.to_pylist()):
+        for name in local.schema.names:
+            check(same(r[name], l[name]), f"statement {i}, {name}: {r[name]} != {l[name]}\n{sql}")
+    compared += 1
+    results.append(remote)
+
+labels = query(conn, "SELECT count(*) AS labelled, sum(is_churned) AS churned FROM churn_labels").to_pylist()[0]
+training = query(conn, "SELECT count(*) AS n FROM training_dataset").to_pylist()[0]
+emit({"statements": compared, "labelled": labels["labelled"], "churned": labels["churned"],
+      "training_rows": training["n"]})
