@@ -225,3 +225,6 @@ async fn load(registry: &Registry, reference: &ModelRef) -> Result<Loaded> {
     let (manifest, model) = registry.load(reference).await?;
     Ok(Loaded::new(manifest.name, manifest.version, &model))
 }
+
+#[cfg(test)]
+mod tests;

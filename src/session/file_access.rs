@@ -250,6 +250,55 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_restricted_session_uses_its_database_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("tempdir");
+        let csv = outside.path().join("o.csv");
+        std::fs::write(&csv, "a\n1\n").expect("csv");
+        let db = Database::open(dir.path().join("db").to_string_lossy())
+            .await
+            .expect("db");
+        db.sql("CREATE TABLE t AS SELECT 1 AS a")
+            .await
+            .expect("table");
+        // Defined by the local user, on a file the restricted session may not read.
+        db.sql(&format!(
+            "CREATE EXTERNAL TABLE o STORED AS CSV LOCATION '{}' OPTIONS ('format.has_header' 'true')",
+            csv.display()
+        ))
+        .await
+        .expect("external table");
+        let none: [&Path; 0] = [];
+        let session = crate::session::SessionBuilder::new(db.clone())
+            .with_file_access(FileAccess::restricted(none).expect("policy"))
+            .build();
+        let rows = session.sql("SELECT * FROM t").await.expect("own tables");
+        assert_eq!(rows[0].num_rows(), 1);
+        let err = session
+            .sql("CREATE EXTERNAL TABLE p STORED AS CSV LOCATION '/etc/passwd'")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::AccessDenied { .. }), "{err}");
+        let target = outside.path().join("copy.csv");
+        let err = session
+            .sql(&format!(
+                "COPY (SELECT 1 AS a) TO '{}' STORED AS CSV",
+                target.display()
+            ))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::AccessDenied { .. }), "{err}");
+        assert!(!target.exists());
+        let err = session.sql("SELECT * FROM o").await.unwrap_err();
+        assert!(err.to_string().contains("privileges"), "{err}");
+        // The unrestricted session still reads it.
+        assert_eq!(
+            db.sql("SELECT * FROM o").await.expect("read")[0].num_rows(),
+            1
+        );
+    }
+
     #[test]
     fn a_missing_allowed_path_is_an_error() {
         let err = AllowedPaths::new(["/definitely/not/here"]).unwrap_err();
