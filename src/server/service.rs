@@ -227,7 +227,7 @@ impl FlightSqlService for FirnFlightSql {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.client(&request)?;
-        let schema = query.clone().into_builder().schema();
+        let schema = query.into_builder().schema();
         metadata_info(query.as_any(), schema, request.into_inner())
     }
 
@@ -257,7 +257,7 @@ impl FlightSqlService for FirnFlightSql {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.client(&request)?;
-        let schema = query.clone().into_builder().schema();
+        let schema = query.into_builder().schema();
         metadata_info(query.as_any(), schema, request.into_inner())
     }
 
