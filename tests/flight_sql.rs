@@ -63,19 +63,16 @@ async fn rust_query(server: &RunningServer, sql: &str) -> Result<Vec<RecordBatch
     let info = client
         .execute(sql.to_string(), None)
         .await
-        .map_err(|e| tonic::Status::internal(e.to_string()))?;
+        .map_err(tonic::Status::from)?;
     let mut batches = Vec::new();
     for endpoint in info.endpoint {
         let ticket = endpoint.ticket.expect("a ticket");
-        let stream = client
-            .do_get(ticket)
-            .await
-            .map_err(|e| tonic::Status::internal(e.to_string()))?;
+        let stream = client.do_get(ticket).await.map_err(tonic::Status::from)?;
         batches.extend(
             stream
                 .try_collect::<Vec<_>>()
                 .await
-                .map_err(|e| tonic::Status::internal(e.to_string()))?,
+                .map_err(tonic::Status::from)?,
         );
     }
     Ok(batches)
@@ -244,6 +241,7 @@ async fn authentication_refuses_wrong_credentials_and_accepts_tokens_and_users()
     );
     // The Rust client without credentials is refused too, and the server goes on.
     let err = rust_query(&server, "SELECT 1").await.unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated, "{err}");
     assert!(err.message().contains("requires authentication"), "{err}");
     let mut client = rust_client(&server).await;
     client
@@ -387,6 +385,7 @@ async fn a_memory_limit_bounds_queries_with_a_clear_status() {
     )
     .await
     .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err}");
     assert!(err.message().contains("Resources exhausted"), "{err}");
     let ok = rust_query(&server, "SELECT count(*) FROM generate_series(1, 1000)")
         .await

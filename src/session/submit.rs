@@ -4,6 +4,7 @@
 //! such as `CREATE MODEL` — runs now, exactly as [`Session::execute`] runs it, and
 //! its (small) result is returned whole. Nothing runs twice.
 
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::DataFrame;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
@@ -36,7 +37,19 @@ impl Session {
             FirnStatement::DataFusion(statement) if is_query(&statement) => {
                 self.preload_models(&statement).await?;
                 let plan = self.ctx.state().statement_to_plan(*statement).await?;
-                Ok(Submitted::Query(self.ctx.execute_logical_plan(plan).await?))
+                let writes = matches!(
+                    plan,
+                    LogicalPlan::Dml(_)
+                        | LogicalPlan::Ddl(_)
+                        | LogicalPlan::Copy(_)
+                        | LogicalPlan::Statement(_)
+                );
+                let frame = self.ctx.execute_logical_plan(plan).await?;
+                if writes {
+                    // A query that writes (`WITH … INSERT`) runs now, not when fetched.
+                    return Ok(Submitted::Done(QueryOutput::collect(frame).await?));
+                }
+                Ok(Submitted::Query(frame))
             }
             statement => Ok(Submitted::Done(self.run(statement, true).await?)),
         }

@@ -14,9 +14,11 @@ statements = json.load(open(os.environ["FIRN_STATEMENTS"]))
 expected_dir = os.environ["FIRN_EXPECTED"]
 
 
-def same(a, b):
+def same(a, b, approximate):
     if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        # approx_median (a t-digest) depends on how partitions merge, in-process too.
+        tolerance = 1e-2 if approximate else 1e-9
+        return math.isclose(a, b, rel_tol=tolerance, abs_tol=1e-9)
     return a == b
 
 
@@ -31,9 +33,10 @@ for i, sql in enumerate(statements):
           f"statement {i}: columns {remote.schema.names} != {local.schema.names}\n{sql}")
     check(remote.num_rows == local.num_rows,
           f"statement {i}: {remote.num_rows} rows != {local.num_rows}\n{sql}")
+    approximate = "approx_" in sql
     for r, l in zip(remote.to_pylist(), local.to_pylist()):
         for name in local.schema.names:
-            check(same(r[name], l[name]), f"statement {i}, {name}: {r[name]} != {l[name]}\n{sql}")
+            check(same(r[name], l[name], approximate), f"statement {i}, {name}: {r[name]} != {l[name]}\n{sql}")
     compared += 1
     results.append(remote)
 
