@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use arrow_flight::flight_service_client::FlightServiceClient;
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::sql::{
-    ActionCreatePreparedStatementRequest, CommandPreparedStatementQuery, ProstMessageExt,
-    TicketStatementQuery,
+    ActionCreatePreparedStatementRequest, CommandPreparedStatementQuery, CommandStatementQuery,
+    ProstMessageExt, TicketStatementQuery,
 };
 use arrow_flight::{Action, FlightDescriptor, Ticket};
 use firnml::arrow::array::{AsArray, RecordBatch};
@@ -438,6 +438,20 @@ async fn malformed_requests_and_unknown_handles_get_statuses() {
 
     let err = raw
         .get_flight_info(FlightDescriptor::new_cmd(vec![0x0a, 0xff]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err}");
+    assert!(
+        !err.message().contains("DecodeError {"),
+        "no Debug dump: {err}"
+    );
+    // A well-formed Any whose value is not the command it names.
+    let lying = arrow_flight::sql::Any {
+        type_url: CommandStatementQuery::type_url().into(),
+        value: vec![0xff, 0xff, 0xff].into(),
+    };
+    let err = raw
+        .get_flight_info(FlightDescriptor::new_cmd(lying.encode_to_vec()))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err}");

@@ -26,11 +26,13 @@
 //! client), `service` (the Flight SQL calls), `prepared` and `params`
 //! (prepared statements and their parameters), `results` (results between
 //! `GetFlightInfo` and `DoGet`, streaming), `metadata` (catalog calls),
-//! `status` (errors as gRPC statuses), [`run`] (`firn serve`).
+//! `status` (errors as gRPC statuses), `guard` (malformed requests), [`run`]
+//! (`firn serve`).
 
 pub mod auth;
 pub mod config;
 mod connection;
+mod guard;
 mod metadata;
 mod params;
 mod prepared;
@@ -54,6 +56,7 @@ pub use config::{ServerConfig, TlsFiles, parse_size};
 
 use crate::Database;
 use crate::session::{FileAccess, SessionBuilder};
+use guard::Guarded;
 use results::StreamCounter;
 use service::FirnFlightSql;
 use sessions::{SessionLimits, Sessions};
@@ -201,7 +204,8 @@ pub async fn start(db: Database, config: ServerConfig) -> Result<RunningServer, 
     let incoming = connection::incoming(listener, &sessions);
     let (shutdown, stopped) = oneshot::channel::<()>();
     let router = builder.add_service(
-        FlightServiceServer::new(service).max_decoding_message_size(MAX_DECODING_MESSAGE_BYTES),
+        FlightServiceServer::new(Guarded(Arc::new(service)))
+            .max_decoding_message_size(MAX_DECODING_MESSAGE_BYTES),
     );
     let task = tokio::spawn(async move {
         router
