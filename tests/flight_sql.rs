@@ -499,3 +499,80 @@ async fn malformed_requests_and_unknown_handles_get_statuses() {
     assert_eq!(batches[0].num_rows(), 1);
     server.shutdown().await.expect("stops");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firn_serve_starts_from_the_command_line_and_refuses_unsafe_settings() {
+    let firn = env!("CARGO_BIN_EXE_firn");
+    let refused = std::process::Command::new(firn)
+        .args(["serve", "--host", "0.0.0.0", "--port", "0"])
+        .env_remove("FIRN_TOKEN")
+        .env_remove("FIRN_USER")
+        .env_remove("FIRN_PASSWORD")
+        .output()
+        .expect("firn runs");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("without authentication"), "{stderr}");
+
+    let missing_cert = std::process::Command::new(firn)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--tls-cert",
+            "/nonexistent.pem",
+            "--tls-key",
+            "/nonexistent.key",
+        ])
+        .output()
+        .expect("firn runs");
+    assert!(!missing_cert.status.success());
+    let stderr = String::from_utf8_lossy(&missing_cert.stderr);
+    assert!(
+        stderr.contains("cannot read the TLS certificate '/nonexistent.pem'"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = std::process::Command::new(firn)
+        .arg("serve")
+        .arg(dir.path().join("db"))
+        .args([
+            "--port",
+            "0",
+            "--token",
+            "cli-token",
+            "--memory-limit",
+            "256M",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("firn serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let address = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| line.split("grpc://").nth(1).map(str::to_string))
+    })
+    .await
+    .expect("reader")
+    .expect("the server prints its address");
+    let channel = Channel::from_shared(format!("grpc://{address}"))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connects");
+    let mut client = FlightSqlServiceClient::new(channel);
+    let refused = client.execute("SELECT 1".into(), None).await.unwrap_err();
+    assert_eq!(tonic::Status::from(refused).code(), Code::Unauthenticated);
+    client.set_token("cli-token".into());
+    let info = client
+        .execute("SELECT 'from the cli' AS s".into(), None)
+        .await
+        .expect("runs with the token");
+    assert_eq!(info.endpoint.len(), 1);
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+}
