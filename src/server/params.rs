@@ -247,6 +247,8 @@ mod tests {
             "SELECT '?' AS q, a FROM t -- why?\nWHERE a = $1 AND b IN ($2, $3)"
         );
         assert_eq!(numbered.count, 3);
+        let wide = number("SELECT 'é—ü',\t?\n  ,\t\t?").expect("ok");
+        assert_eq!(wide.sql, "SELECT 'é—ü',\t$1\n  ,\t\t$2");
         assert_eq!(number("SELECT $2, $1").expect("ok").count, 2);
         assert_eq!(number("SELECT 1").expect("ok").count, 0);
         let err = number("SELECT ?, $1").unwrap_err();
