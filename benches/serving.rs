@@ -47,6 +47,10 @@ fn args() -> Result<Args, Error> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        // `cargo bench` passes --bench.
+        if flag == "--bench" {
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--python" => parsed.python = PathBuf::from(value),
@@ -54,12 +58,34 @@ fn args() -> Result<Args, Error> {
             "--clients" => parsed.clients = value.parse()?,
             "--rounds" => parsed.rounds = value.parse()?,
             "--reps" => parsed.reps = value.parse()?,
-            // `cargo bench` passes --bench; ignore it.
-            "--bench" => {}
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
     Ok(parsed)
+}
+
+/// CPU seconds this process has used (user + system; Linux, 100 ticks a second).
+fn process_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The machine's 1-minute load average, for the record.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -144,15 +170,17 @@ async fn main() -> Result<(), Error> {
 
     // 1. In-process: plan and stream the result, counting rows.
     let session = db.session();
-    let mut local = Vec::new();
+    let load_before = load_average();
+    let (mut local, mut local_cpu) = (Vec::new(), Vec::new());
     for _ in 0..args.reps {
-        let started = Instant::now();
+        let (started, cpu_started) = (Instant::now(), process_cpu());
         let mut stream = session.dataframe(query).await?.execute_stream().await?;
         let mut rows = 0;
         while let Some(batch) = stream.next().await {
             rows += batch?.num_rows();
         }
         local.push(started.elapsed().as_secs_f64());
+        local_cpu.push(process_cpu() - cpu_started);
         assert_eq!(rows as u64, args.rows);
     }
     let server = start(
@@ -164,6 +192,7 @@ async fn main() -> Result<(), Error> {
     )
     .await?;
     let uri = format!("grpc://{}", server.local_addr());
+    let server_cpu_started = process_cpu();
     let remote = client(
         &args,
         &[
@@ -174,7 +203,10 @@ async fn main() -> Result<(), Error> {
         ],
     )?;
     assert_eq!(remote["rows"].as_u64(), Some(args.rows));
+    // The server runs in this process: its CPU over all repetitions, per repetition.
+    let server_cpu = (process_cpu() - server_cpu_started) / args.reps as f64;
     let (local_s, remote_s) = (median(local), median(numbers(&remote["seconds"])));
+    let (local_cpu_s, client_cpu_s) = (median(local_cpu), median(numbers(&remote["cpu"])));
 
     // 2. Concurrent clients scoring 10,000 rows each.
     seed_model(&db).await?;
@@ -242,16 +274,17 @@ async fn main() -> Result<(), Error> {
     let rate = |s: f64| args.rows as f64 / s / 1e6;
     let ratio = local_s / remote_s;
     let mark = |ok: bool| if ok { "yes" } else { "**no**" };
+    println!("1-minute load average when the measurements started: {load_before} (2 cores).\n");
     println!("| figure | target | measured | met |");
     println!("|---|---|---|---|");
     println!(
-        "| {} rows × 4 columns in-process (DataFusion stream), median of {} | — | {local_s:.2} s ({:.1} M rows/s) | — |",
+        "| {} rows × 4 columns in-process (DataFusion stream), median of {} | — | {local_s:.2} s ({:.1} M rows/s; {local_cpu_s:.2} CPU-s) | — |",
         args.rows,
         args.reps,
         rate(local_s)
     );
     println!(
-        "| the same over Flight SQL into a pyarrow Table (ADBC), median of {} | — | {remote_s:.2} s ({:.1} M rows/s) | — |",
+        "| the same over Flight SQL into a pyarrow Table (ADBC), median of {} | — | {remote_s:.2} s ({:.1} M rows/s; server {server_cpu:.2} CPU-s, client {client_cpu_s:.2} CPU-s) | — |",
         args.reps,
         rate(remote_s)
     );

@@ -2,13 +2,14 @@
 
     serving_clients.py stream URI SQL REPS
         runs SQL REPS times, reading the whole result into an Arrow table;
-        prints {"seconds": [...], "rows": N}
+        prints {"seconds": [...], "cpu": [client CPU seconds...], "rows": N}
     serving_clients.py concurrent URI SQL CLIENTS ROUNDS
         CLIENTS threads, each with its own connection, start SQL together,
         ROUNDS times; prints {"latencies": [...], "errors": [...], "rows": [...]}
 """
 
 import json
+import resource
 import sys
 import threading
 import time
@@ -20,18 +21,24 @@ def connect(uri):
     return flight_sql.connect(uri, autocommit=True)
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def stream(uri, sql, reps):
     conn = connect(uri)
-    seconds, rows = [], None
+    seconds, cpu, rows = [], [], None
     for _ in range(reps):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         with conn.cursor() as cur:
             cur.execute(sql)
             table = cur.fetch_arrow_table()
         seconds.append(time.perf_counter() - started)
+        cpu.append(cpu_seconds() - cpu_started)
         rows = table.num_rows
         del table
-    return {"seconds": seconds, "rows": rows}
+    return {"seconds": seconds, "cpu": cpu, "rows": rows}
 
 
 def concurrent(uri, sql, clients, rounds):
