@@ -14,10 +14,13 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::definitions;
 use crate::catalog::schema::FirnSchema;
 use crate::catalog::store::DatabaseStore;
+use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::functions::model_resolver::RegistryResolver;
+use crate::registry::{Clock, Registry, SystemClock};
 use crate::session::{Session, SessionBuilder};
+use crate::tracking::Tracking;
 
 /// The marker file that makes a directory a Firn database.
 const MARKER: &str = "firn.json";
@@ -51,6 +54,8 @@ struct Inner {
     catalogs: Arc<dyn CatalogProviderList>,
     runtime: Arc<RuntimeEnv>,
     resolver: Arc<RegistryResolver>,
+    registry: Registry,
+    tracking: Tracking,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -138,11 +143,29 @@ impl Database {
         .await
     }
 
+    /// A new in-memory database whose registry and tracking timestamp with
+    /// `clock` (tests use a [`crate::registry::SteppingClock`] for reproducible times).
+    pub async fn in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<Self> {
+        let store = Arc::new(DatabaseStore::memory());
+        Self::from_store_with_clock(store, &DatabaseOptions::default(), clock).await
+    }
+
     async fn from_store(store: Arc<DatabaseStore>, options: &DatabaseOptions) -> Result<Self> {
+        Self::from_store_with_clock(store, options, Arc::new(SystemClock)).await
+    }
+
+    async fn from_store_with_clock(
+        store: Arc<DatabaseStore>,
+        options: &DatabaseOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         ensure_marker(&store).await?;
         let schema = Arc::new(FirnSchema::open(Arc::clone(&store)).await?);
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
+        let registry = Registry::with_clock(Arc::clone(&store), Arc::clone(&clock));
+        let tracking = Tracking::new(Arc::clone(&store), Arc::clone(&clock));
+        catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry, &tracking)))?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
         let runtime = options.runtime()?;
@@ -155,9 +178,9 @@ impl Database {
                 schema,
                 catalogs,
                 runtime,
-                resolver: Arc::new(RegistryResolver::new(crate::registry::Registry::new(
-                    Arc::clone(&store),
-                ))),
+                resolver: Arc::new(RegistryResolver::new(registry.clone())),
+                registry,
+                tracking,
                 warnings: Mutex::new(Vec::new()),
             }),
         };
@@ -219,8 +242,13 @@ impl Database {
     }
 
     /// The model registry stored in this database.
-    pub fn registry(&self) -> crate::registry::Registry {
-        crate::registry::Registry::new(Arc::clone(&self.inner.store))
+    pub fn registry(&self) -> Registry {
+        self.inner.registry.clone()
+    }
+
+    /// The experiments and runs logged in this database.
+    pub fn tracking(&self) -> &Tracking {
+        &self.inner.tracking
     }
 
     /// The registry's models: name, default version, number of versions.

@@ -17,6 +17,7 @@ pub mod error;
 pub mod functions;
 pub mod ml;
 pub mod registry;
+pub mod report;
 mod rng;
 pub mod scoring;
 pub mod script;
@@ -24,6 +25,7 @@ pub mod server;
 pub mod session;
 pub mod shell;
 pub mod sql;
+pub mod tracking;
 
 pub use database::{Database, DatabaseOptions};
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 //! version, and bad calls are planning errors.
 
 use firnml::Database;
-use firnml::arrow::array::{AsArray, RecordBatch};
+use firnml::arrow::array::{Array, AsArray, RecordBatch};
 use firnml::arrow::compute::concat_batches;
 use firnml::arrow::datatypes::Float64Type;
 use firnml::ml::{Dataset, GbdtParams, default_trainer};
@@ -119,4 +119,91 @@ async fn bad_predict_calls_are_planning_errors() {
     assert!(e.contains("v9"), "{e}");
     let e = err("SELECT predict('../etc', x, kind) FROM train").await;
     assert!(e.contains("../etc"), "{e}");
+}
+
+/// The text of column `column` in every row of `sql`'s result, in order.
+async fn texts(db: &Database, sql: &str) -> Vec<String> {
+    let batches = db.sql(sql).await.expect(sql);
+    let mut out = Vec::new();
+    for batch in &batches {
+        let column = firnml::arrow::compute::cast(
+            batch.column(0),
+            &firnml::arrow::datatypes::DataType::Utf8,
+        )
+        .expect("cast to text");
+        let column = column.as_string::<i32>();
+        out.extend((0..column.len()).map(|i| column.value(i).to_string()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn reopening_shows_the_same_models_versions_aliases_and_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let location = dir.path().join("db");
+    let location = location.to_str().expect("utf-8 path");
+    let before_reopen = {
+        let db = Database::open(location).await.expect("create");
+        db.sql(TRAINING).await.expect("training table");
+        for (run, trees) in [("small", 3), ("large", 8)] {
+            db.sql(&format!(
+                "CREATE MODEL churn OPTIONS (type 'gbdt_classifier', label 'y', n_estimators {trees}, \
+                 max_depth 2, seed 4, experiment 'exp', run '{run}') AS SELECT * FROM train"
+            ))
+            .await
+            .expect("train");
+        }
+        db.sql(
+            "ALTER MODEL churn SET DEFAULT VERSION v2; ALTER MODEL churn VERSION v1 SET ALIAS old; \
+                ALTER MODEL churn VERSION v2 SET COMMENT 'bigger'",
+        )
+        .await
+        .expect("pointers");
+        db.sql("SELECT * FROM log_metric('exp', 'small', 'extra', 1.5)")
+            .await
+            .expect("log");
+        texts(
+            &db,
+            "SELECT predict('churn', x, kind) FROM train ORDER BY x LIMIT 3",
+        )
+        .await
+    };
+    let db = Database::open(location).await.expect("reopen");
+    assert_eq!(
+        texts(
+            &db,
+            "SELECT model || ' ' || default_version || ' ' || aliases FROM firn.models"
+        )
+        .await,
+        vec!["churn v2 old=v1"]
+    );
+    assert_eq!(
+        texts(&db, "SELECT version || ':' || coalesce(comment, '-') FROM firn.model_versions ORDER BY version").await,
+        vec!["v1:-", "v2:bigger"]
+    );
+    assert_eq!(
+        texts(
+            &db,
+            "SELECT run || ' ' || model_version || ' ' || status FROM firn.runs ORDER BY run"
+        )
+        .await,
+        vec!["large v2 FINISHED", "small v1 FINISHED"]
+    );
+    assert_eq!(
+        texts(
+            &db,
+            "SELECT \"metrics.extra\" FROM compare_runs('exp') WHERE run = 'small'"
+        )
+        .await,
+        vec!["1.5"]
+    );
+    assert_eq!(
+        texts(
+            &db,
+            "SELECT predict('churn', x, kind) FROM train ORDER BY x LIMIT 3"
+        )
+        .await,
+        before_reopen,
+        "the default version scores the same after reopening"
+    );
 }

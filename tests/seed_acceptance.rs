@@ -259,3 +259,231 @@ async fn labels_and_features_match_an_independent_computation() {
         1084
     );
 }
+
+/// Runs the whole seed pipeline (`sql/pipeline.sql`) into `db_dir`, exporting to `out_dir`.
+fn run_pipeline(db_dir: &Path, out_dir: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_firn"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg(db_dir)
+        .args(["-q", "--set", &format!("data_dir={SEED_DIR}")])
+        .args(["--set", &format!("out_dir={}", out_dir.display())])
+        .args(["-f", "sql/pipeline.sql"])
+        .output()
+        .expect("firn runs");
+    assert!(
+        output.status.success(),
+        "pipeline failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn one_f64(db: &Database, sql: &str) -> f64 {
+    let batches = db.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    column_f64(&batches[0], batches[0].schema().field(0).name())[0]
+}
+
+async fn strings(db: &Database, sql: &str) -> Vec<String> {
+    let batches = db.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    batches
+        .iter()
+        .flat_map(|b| column_str(b, b.schema().field(0).name()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_pipeline_trains_registers_and_scores_as_the_seed_describes() {
+    use firnml::arrow::array::{ArrayRef, Float64Array, StringArray};
+    use firnml::model::{CompactForest, encode_columns};
+    use firnml::registry::ModelRef;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db_dir, out_dir) = (dir.path().join("seed.firn"), dir.path().join("out"));
+    run_pipeline(&db_dir, &out_dir);
+    let db = Database::open(db_dir.to_str().expect("utf-8"))
+        .await
+        .expect("open the pipeline's database");
+
+    // Training (03): the search's held-out F1 and AUC tell the seed's story (XGBoost: F1 0.78-0.81, AUC 0.90-0.91).
+    let f1 = one_f64(
+        &db,
+        "SELECT metrics['f1'] FROM firn.model_versions WHERE model = 'churn_search'",
+    )
+    .await;
+    let auc = one_f64(
+        &db,
+        "SELECT metrics['roc_auc'] FROM firn.model_versions WHERE model = 'churn_search'",
+    )
+    .await;
+    assert!((0.76..=0.84).contains(&f1), "search test F1 {f1}");
+    assert!((0.88..=0.93).contains(&auc), "search test AUC {auc}");
+    let candidates = one_f64(
+        &db,
+        "SELECT count(*) FROM firn.runs WHERE parent_run = 'random_search'",
+    )
+    .await;
+    assert_eq!(candidates, 5.0, "5 candidates, each a run");
+
+    // Experiments (04): the three runs with the seed's parameters, and their test metrics.
+    let runs = strings(
+        &db,
+        "SELECT run || ':' || \"params.max_depth\" || ',' || \"params.learning_rate\" || ',' || \
+         \"params.n_estimators\" || ',' || \"params.scale_pos_weight\" \
+         FROM compare_runs('churn_prediction_experiment') ORDER BY run",
+    )
+    .await;
+    assert_eq!(
+        runs,
+        vec![
+            "run_balanced:5,0.1,150,3",
+            "run_baseline:5,0.1,100,2",
+            "run_deeper:10,0.1,100,2"
+        ]
+    );
+    for run in ["run_baseline", "run_deeper", "run_balanced"] {
+        let f1 = one_f64(
+            &db,
+            &format!("SELECT metrics['f1'] FROM firn.runs WHERE run = '{run}'"),
+        )
+        .await;
+        assert!((0.74..=0.84).contains(&f1), "{run} test F1 {f1}");
+    }
+
+    // Registry (05): v1 and v2 with the seed's parameters and comments; v2 is the default.
+    let versions = strings(
+        &db,
+        "SELECT version || ':' || params['max_depth'] || ',' || params['n_estimators'] || ',' || \
+         params['scale_pos_weight'] || ':' || CAST(is_default AS VARCHAR) || ':' || comment \
+         FROM firn.model_versions WHERE model = 'customer_churn_predictor' ORDER BY version",
+    )
+    .await;
+    assert_eq!(
+        versions,
+        vec![
+            "v1:5,150,3:false:balanced configuration from churn_prediction_experiment",
+            "v2:6,200,3:true:parameter improvement"
+        ]
+    );
+
+    // Production (06): the risk list equals an independent scoring of the independently
+    // computed features with the default version's trees.
+    let expected = independent_computation();
+    let regions: HashMap<String, String> = read_csv(&Path::new(SEED_DIR).join("customers.csv"))
+        .into_iter()
+        .map(|row| (row[0].clone(), row[3].clone()))
+        .collect();
+    let (_, model) = db
+        .registry()
+        .load(&ModelRef::parse("customer_churn_predictor").expect("reference"))
+        .await
+        .expect("default version");
+    let mut ids: Vec<&String> = expected.keys().collect();
+    ids.sort();
+    let numeric = |pick: fn(&Expected) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter_values(
+            ids.iter().map(|id| pick(&expected[*id])),
+        ))
+    };
+    let arrays: Vec<ArrayRef> = vec![
+        numeric(|e| e.days_since_last_order),
+        numeric(|e| e.total_order_count),
+        numeric(|e| e.order_count_2024),
+        numeric(|e| e.total_order_amount),
+        numeric(|e| e.avg_order_amount),
+        numeric(|e| e.total_amount_2024),
+        numeric(|e| e.return_rate),
+        Arc::new(StringArray::from_iter_values(
+            ids.iter().map(|id| expected[*id].segment.as_str()),
+        )),
+    ];
+    let names: Vec<&str> = model.features().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "days_since_last_order",
+            "total_order_count",
+            "order_count_2024",
+            "total_order_amount",
+            "avg_order_amount",
+            "total_amount_2024",
+            "return_rate",
+            "segment"
+        ]
+    );
+    let columns = encode_columns(model.features(), &arrays).expect("encode");
+    let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let probabilities: Vec<f64> = CompactForest::new(&model)
+        .predict_margin(&slices)
+        .into_iter()
+        .map(|m| model.objective().transform(m))
+        .collect();
+    let mut want: Vec<(String, String, String, f64)> = ids
+        .iter()
+        .zip(&probabilities)
+        .filter(|(_, p)| **p >= 0.5)
+        .map(|(id, p)| {
+            (
+                (*id).clone(),
+                expected[*id].segment.clone(),
+                regions[*id].clone(),
+                *p,
+            )
+        })
+        .collect();
+    want.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+
+    let list = db
+        .sql("SELECT * FROM churn_risk_list")
+        .await
+        .expect("risk list");
+    let list = firnml::arrow::compute::concat_batches(&list[0].schema(), &list).expect("concat");
+    let schema = list.schema();
+    let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        columns,
+        vec!["customer_id", "segment", "region", "churn_probability"]
+    );
+    let got_ids = column_str(&list, "customer_id");
+    let got_p = column_f64(&list, "churn_probability");
+    assert_eq!(got_ids.len(), want.len(), "high-risk customers");
+    assert!(
+        want.len() > 1000 && want.len() < 2000,
+        "{} high-risk customers",
+        want.len()
+    );
+    for (i, (id, segment, region, p)) in want.iter().enumerate() {
+        assert_eq!(&got_ids[i], id, "row {i} of the sorted risk list");
+        assert!(
+            close(got_p[i], *p),
+            "probability of {id}: firn {}, expected {p}",
+            got_p[i]
+        );
+        assert_eq!(&column_str(&list, "segment")[i], segment);
+        assert_eq!(&column_str(&list, "region")[i], region);
+    }
+
+    // The exports hold the same list.
+    let csv = std::fs::read_to_string(out_dir.join("churn_risk_list.csv")).expect("CSV export");
+    let csv_ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        csv.lines().next(),
+        Some("customer_id,segment,region,churn_probability")
+    );
+    assert_eq!(
+        csv_ids,
+        got_ids.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    db.sql(&format!(
+        "CREATE EXTERNAL TABLE exported STORED AS PARQUET LOCATION '{}'",
+        out_dir.join("churn_risk_list.parquet").display()
+    ))
+    .await
+    .expect("read the Parquet export");
+    let parquet_rows = one_f64(&db, "SELECT count(*) FROM exported").await;
+    assert_eq!(parquet_rows as usize, want.len());
+}

@@ -419,3 +419,81 @@ fn closed_output_pipe_is_not_an_error() {
     let run: Run = child.wait_with_output().expect("wait for firn").into();
     assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""), "{run:?}");
 }
+
+/// The README's main command: the whole seed pipeline on the project's own data,
+/// in an in-memory database, exporting the risk list.
+#[test]
+fn the_readme_pipeline_runs_on_the_projects_own_data() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_dir = format!("out_dir={}", out.path().display());
+    let run = firn_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["-q", "-f", "sql/pipeline.sql", "--set", &out_dir],
+        "",
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("customer_churn_predictor"), "{run:?}");
+    let csv = std::fs::read_to_string(out.path().join("churn_risk_list.csv")).expect("CSV export");
+    let rows = csv.lines().count() - 1;
+    assert!(rows > 100, "{rows} high-risk customers in the demo data");
+    assert!(out.path().join("churn_risk_list.parquet").is_file());
+}
+
+#[test]
+fn export_writes_a_model_in_xgboost_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("db").display().to_string();
+    let run = firn_in(
+        dir.path(),
+        &[
+            &db,
+            "-q",
+            "-c",
+            "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', n_estimators 4, max_depth 2) \
+             AS SELECT CAST(value AS DOUBLE) AS x, CASE WHEN value > 50 THEN 1 ELSE 0 END AS y \
+             FROM generate_series(1, 100)",
+        ],
+        "",
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let out = dir.path().join("m.json");
+    let out_arg = out.display().to_string();
+    let run = firn_in(
+        dir.path(),
+        &[&db, "export", "model", "m@v1", "--out", &out_arg],
+        "",
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("wrote m@v1 (4 trees)"), "{run:?}");
+    let json = std::fs::read_to_string(&out).expect("written");
+    assert!(
+        json.starts_with("{\"learner\":"),
+        "{}",
+        &json[..json.len().min(80)]
+    );
+    assert_eq!(
+        json.matches("\"tree_param\"").count(),
+        4,
+        "one entry per tree"
+    );
+
+    let run = firn_in(
+        dir.path(),
+        &[&db, "export", "model", "nope", "--out", &out_arg],
+        "",
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("unknown model 'nope'"), "{run:?}");
+    let missing = dir.path().join("missing").display().to_string();
+    let run = firn_in(
+        dir.path(),
+        &[&missing, "export", "model", "m", "--out", &out_arg],
+        "",
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("is not a Firn database"), "{run:?}");
+    assert!(
+        !dir.path().join("missing").exists(),
+        "export never creates a database"
+    );
+}

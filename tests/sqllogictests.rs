@@ -10,8 +10,10 @@ use async_trait::async_trait;
 use firnml::arrow::array::{Array, RecordBatch};
 use firnml::arrow::datatypes::DataType;
 use firnml::arrow::util::display::{ArrayFormatter, FormatOptions};
+use firnml::registry::SteppingClock;
 use firnml::{Database, Session};
 use sqllogictest::{DBOutput, DefaultColumnType};
+use std::sync::Arc;
 
 struct FirnDb {
     session: Session,
@@ -112,9 +114,16 @@ fn slt_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn make_runner() -> sqllogictest::Runner<FirnDb, impl sqllogictest::MakeConnection<Conn = FirnDb>> {
+    // A stepping clock makes created_at and started_at reproducible.
     let mut runner = sqllogictest::Runner::new(|| async {
+        let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .map_err(|e| firnml::Error::Unsupported(e.to_string()))?
+            .to_utc();
+        let clock = SteppingClock::new(start, chrono::TimeDelta::seconds(1));
         Ok(FirnDb {
-            session: Database::in_memory().await?.session(),
+            session: Database::in_memory_with_clock(Arc::new(clock))
+                .await?
+                .session(),
         })
     });
     runner.with_column_validator(sqllogictest::strict_column_validator);

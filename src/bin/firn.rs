@@ -3,11 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::time::Duration;
 
 use firnml::DatabaseOptions;
 use firnml::datagen::GenConfig;
+use firnml::report::{self, ReportOptions};
 use firnml::server::run::ServeOptions;
 use firnml::server::{self, Credentials, ServerConfig, TlsFiles};
 use firnml::shell::{self, Action, Options, OutputFormat};
@@ -15,8 +17,10 @@ use firnml::shell::{self, Action, Options, OutputFormat};
 /// Firn: an embedded analytics database where a model's MLOps loop is plain SQL.
 ///
 /// Without -f or -c, starts an interactive shell (type \? for help).
+/// `firn DB report model NAME[@VERSION] --out DIR` writes a model card.
+/// `firn serve [DB]` serves the database over Arrow Flight SQL.
 #[derive(Parser)]
-#[command(name = "firn", version, args_conflicts_with_subcommands = true)]
+#[command(name = "firn", version)]
 struct Cli {
     /// DB: a database directory or URL; default: an in-memory database, nothing is written
     #[arg(value_name = "DB")]
@@ -55,6 +59,52 @@ enum Sub {
         /// Output directory (created if missing)
         #[arg(long = "out", value_name = "DIR", default_value = "data")]
         out_dir: PathBuf,
+    },
+    /// Write a registered model in another format: firn DB export model NAME[@VERSION|@ALIAS] --out FILE
+    #[command(override_usage = "firn DB export <COMMAND>")]
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
+    /// Pictures of the database's contents: firn DB report model NAME[@VERSION|@ALIAS] --out DIR
+    #[command(override_usage = "firn DB report <COMMAND>")]
+    Report {
+        #[command(subcommand)]
+        what: Report,
+    },
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// An HTML model card (ROC and precision-recall curves, confusion matrix, importance
+    /// and SHAP charts as SVG) of a registered model version
+    #[command(override_usage = "firn DB report model [OPTIONS] --out <DIR> <MODEL>")]
+    Model {
+        /// NAME (the default version), NAME@VERSION or NAME@ALIAS
+        #[arg(value_name = "MODEL")]
+        model: String,
+        /// Output directory (created if missing): index.html and one SVG per chart
+        #[arg(long = "out", value_name = "DIR")]
+        out_dir: PathBuf,
+        /// Rows to evaluate: a query or a table name [default: the version's held-out rows,
+        /// recomputed from its training query]
+        #[arg(long, value_name = "SQL|TABLE")]
+        data: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// A model version in XGBoost's JSON model format (XGBoost 1.6-3.x load it and score
+    /// like Firn; categorical features become their category codes)
+    #[command(override_usage = "firn DB export model --out <FILE> <MODEL>")]
+    Model {
+        /// NAME (the default version), NAME@VERSION or NAME@ALIAS
+        #[arg(value_name = "MODEL")]
+        model: String,
+        /// The JSON file to write
+        #[arg(long = "out", value_name = "FILE")]
+        out: PathBuf,
     },
 }
 
@@ -100,7 +150,8 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn into_options(self) -> Result<ServeOptions, server::ServerError> {
+    /// The options, with the database given before the subcommand (`firn DB serve`) as a fallback.
+    fn into_options(self, database: Option<String>) -> Result<ServeOptions, server::ServerError> {
         let mut credentials = Credentials::new().with_env()?;
         for token in &self.tokens {
             credentials = credentials.with_token(token)?;
@@ -113,7 +164,7 @@ impl ServeArgs {
             _ => None,
         };
         Ok(ServeOptions {
-            database: self.database,
+            database: self.database.or(database),
             database_options: DatabaseOptions {
                 memory_limit: self.memory_limit,
             },
@@ -135,26 +186,65 @@ impl ServeArgs {
 async fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    if let Some(Sub::Serve(args)) = cli.subcommand {
-        return match args.into_options() {
-            Ok(options) => server::run::run(options).await,
-            Err(e) => {
-                eprintln!("firn serve: {e}");
-                ExitCode::FAILURE
+    let scripted = !cli.files.is_empty() || !cli.commands.is_empty();
+    match cli.subcommand {
+        Some(Sub::Serve(_)) if scripted => conflict("serve takes no -f or -c"),
+        Some(Sub::Serve(args)) => {
+            if cli.database.is_some() && args.database.is_some() {
+                conflict("give the database once: firn serve DB")
             }
-        };
-    }
-    if let Some(Sub::GenData {
-        customers,
-        seed,
-        out_dir,
-    }) = cli.subcommand
-    {
-        return shell::gen_data(&GenConfig {
+            let database = cli.database.clone();
+            return match args.into_options(database) {
+                Ok(options) => server::run::run(options).await,
+                Err(e) => {
+                    eprintln!("firn serve: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Sub::GenData { .. }) if cli.database.is_some() || scripted => {
+            conflict("gen-data takes no DB, -f or -c")
+        }
+        Some(Sub::GenData {
             customers,
             seed,
             out_dir,
-        });
+        }) => {
+            return shell::gen_data(&GenConfig {
+                customers,
+                seed,
+                out_dir,
+            });
+        }
+        Some(Sub::Export { .. }) if scripted => conflict("export takes no -f or -c"),
+        Some(Sub::Export {
+            what: Export::Model { model, out },
+        }) => {
+            return shell::export_model(shell::ExportOptions {
+                database: cli.database,
+                model,
+                out,
+            })
+            .await;
+        }
+        Some(Sub::Report { .. }) if scripted => conflict("report takes no -f or -c"),
+        Some(Sub::Report {
+            what:
+                Report::Model {
+                    model,
+                    out_dir,
+                    data,
+                },
+        }) => {
+            return report::report_model(ReportOptions {
+                database: cli.database,
+                model,
+                out: out_dir,
+                data,
+            })
+            .await;
+        }
+        None => {}
     }
     // -f and -c run in the order they were given on the command line.
     let positions = |id: &str| matches.indices_of(id).into_iter().flatten();
@@ -171,4 +261,11 @@ async fn main() -> ExitCode {
         quiet: cli.quiet,
     })
     .await
+}
+
+/// Exits with clap's usage error for arguments that do not go together.
+fn conflict(message: &str) -> ! {
+    Cli::command()
+        .error(ErrorKind::ArgumentConflict, message)
+        .exit()
 }

@@ -13,24 +13,25 @@ use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
 
 use crate::catalog::store::DatabaseStore;
-use crate::catalog::table_log::{DataFile, table_dir};
+use crate::catalog::table_log::DataFile;
 use crate::error::Result;
 
 /// Rows per Parquet row group: large enough for good compression, small enough
 /// that DataFusion can read one file with several threads.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
-/// Writes every batch of `stream` into `tables/<table>/data/<uuid>.parquet`.
+/// Writes every batch of `stream` into `<dir>/data/<uuid>.parquet`, where `dir`
+/// is the table's directory (e.g. `tables/<name>`).
 ///
 /// Even an empty stream produces a file, so the table's schema is always recorded.
 pub async fn write_data_file(
     store: &DatabaseStore,
-    table: &str,
+    dir: &str,
     schema: SchemaRef,
     mut stream: SendableRecordBatchStream,
 ) -> Result<DataFile> {
     let relative = format!("data/{}.parquet", uuid::Uuid::new_v4().simple());
-    let path = store.path(&format!("{}/{relative}", table_dir(table)));
+    let path = store.path(&format!("{dir}/{relative}"));
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))

@@ -15,6 +15,7 @@ pub mod persistent_table;
 pub mod schema;
 pub mod source_context;
 pub mod store;
+pub mod system;
 pub mod table_log;
 
 /// The catalog every Firn session uses by default.

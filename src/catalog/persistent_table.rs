@@ -33,6 +33,8 @@ pub struct PersistentTable {
 
 struct Inner {
     name: String,
+    /// The table's directory in the database (`tables/<name>` for user tables).
+    dir: String,
     store: Arc<DatabaseStore>,
     snapshot: RwLock<Arc<Snapshot>>,
 }
@@ -56,10 +58,16 @@ impl fmt::Debug for PersistentTable {
 impl PersistentTable {
     /// Opens the newest version of `name`, or `None` if it does not exist or was dropped.
     pub async fn open(store: Arc<DatabaseStore>, name: &str) -> Result<Option<Self>> {
-        match table_log::latest_commit(&store, name).await? {
+        Self::open_at(store, name, &table_dir(name)).await
+    }
+
+    /// Opens the newest version of the table kept in directory `dir` (Firn's
+    /// own tables live outside `tables/`), or `None` if there is none.
+    pub async fn open_at(store: Arc<DatabaseStore>, name: &str, dir: &str) -> Result<Option<Self>> {
+        match table_log::latest_commit(&store, dir).await? {
             Some(commit) if !commit.is_drop() => {
-                let snapshot = Snapshot::load(&store, name, commit, None).await?;
-                Ok(Some(Self::from_snapshot(store, name, snapshot)))
+                let snapshot = Snapshot::load(&store, dir, commit, None).await?;
+                Ok(Some(Self::from_snapshot(store, name, dir, snapshot)))
             }
             _ => Ok(None),
         }
@@ -74,20 +82,32 @@ impl PersistentTable {
         stream: SendableRecordBatchStream,
         replace: bool,
     ) -> Result<Self> {
-        let previous = table_log::latest_commit(&store, name).await?;
+        Self::create_at(store, name, &table_dir(name), schema, stream, replace).await
+    }
+
+    /// [`PersistentTable::create`] for a table kept in directory `dir`.
+    pub async fn create_at(
+        store: Arc<DatabaseStore>,
+        name: &str,
+        dir: &str,
+        schema: SchemaRef,
+        stream: SendableRecordBatchStream,
+        replace: bool,
+    ) -> Result<Self> {
+        let previous = table_log::latest_commit(&store, dir).await?;
         let live_previous = previous.as_ref().filter(|c| !c.is_drop());
         if live_previous.is_some() && !replace {
             return Err(DataFusionError::Plan(format!("table '{name}' already exists")).into());
         }
-        let file = write_data_file(&store, name, Arc::clone(&schema), stream).await?;
+        let file = write_data_file(&store, dir, Arc::clone(&schema), stream).await?;
         let operation = if live_previous.is_some() {
             Operation::Replace
         } else {
             Operation::Create
         };
         let commit = table_log::next_commit(previous.as_ref(), operation, vec![file]);
-        if table_log::publish(&store, name, &commit).await? == PutOutcome::AlreadyExists {
-            remove_files(&store, name, &commit.files).await;
+        if table_log::publish(&store, dir, &commit).await? == PutOutcome::AlreadyExists {
+            remove_files(&store, dir, &commit.files).await;
             return Err(DataFusionError::Execution(format!(
                 "table '{name}' was changed by another writer at the same time \
                  (version {} already exists); nothing was written",
@@ -96,32 +116,34 @@ impl PersistentTable {
             .into());
         }
         if let Some(old) = live_previous {
-            remove_files(&store, name, &old.files).await;
+            remove_files(&store, dir, &old.files).await;
         }
-        let snapshot = Snapshot::load(&store, name, commit, Some(schema)).await?;
-        Ok(Self::from_snapshot(store, name, snapshot))
+        let snapshot = Snapshot::load(&store, dir, commit, Some(schema)).await?;
+        Ok(Self::from_snapshot(store, name, dir, snapshot))
     }
 
     /// Marks the table dropped (an atomic tombstone commit), then deletes its files.
     pub async fn drop_table(&self) -> Result<()> {
         let store = &self.inner.store;
         let name = &self.inner.name;
-        let latest = table_log::latest_commit(store, name).await?;
+        let dir = &self.inner.dir;
+        let latest = table_log::latest_commit(store, dir).await?;
         let tombstone = table_log::next_commit(latest.as_ref(), Operation::Drop, vec![]);
-        if table_log::publish(store, name, &tombstone).await? == PutOutcome::AlreadyExists {
+        if table_log::publish(store, dir, &tombstone).await? == PutOutcome::AlreadyExists {
             return Err(DataFusionError::Execution(format!(
                 "table '{name}' was changed by another writer while being dropped; try again"
             ))
             .into());
         }
         // The tombstone already hides the table; removing the files is tidying up.
-        store.delete_all(&store.path(&table_dir(name))).await
+        store.delete_all(&store.path(dir)).await
     }
 
-    fn from_snapshot(store: Arc<DatabaseStore>, name: &str, snapshot: Snapshot) -> Self {
+    fn from_snapshot(store: Arc<DatabaseStore>, name: &str, dir: &str, snapshot: Snapshot) -> Self {
         Self {
             inner: Arc::new(Inner {
                 name: name.to_string(),
+                dir: dir.to_string(),
                 store,
                 snapshot: RwLock::new(Arc::new(snapshot)),
             }),
@@ -131,6 +153,11 @@ impl PersistentTable {
     /// The table's name.
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// The table's directory in the database.
+    pub fn dir(&self) -> &str {
+        &self.inner.dir
     }
 
     /// The commit of the version this handle currently reads.
@@ -160,7 +187,7 @@ impl PersistentTable {
     /// Picks up versions committed by other sessions or processes.
     pub async fn refresh(&self) -> Result<()> {
         let current = self.snapshot();
-        let Some(latest) = table_log::latest_commit(&self.inner.store, &self.inner.name).await?
+        let Some(latest) = table_log::latest_commit(&self.inner.store, &self.inner.dir).await?
         else {
             return Ok(());
         };
@@ -169,7 +196,7 @@ impl PersistentTable {
         }
         let snapshot = Snapshot::load(
             &self.inner.store,
-            &self.inner.name,
+            &self.inner.dir,
             latest,
             Some(Arc::clone(&current.schema)),
         )
@@ -182,14 +209,15 @@ impl PersistentTable {
     pub async fn write(&self, stream: SendableRecordBatchStream, overwrite: bool) -> Result<u64> {
         let store = &self.inner.store;
         let name = &self.inner.name;
+        let dir = &self.inner.dir;
         let schema = Arc::clone(&self.snapshot().schema);
-        let file = write_data_file(store, name, Arc::clone(&schema), stream).await?;
+        let file = write_data_file(store, dir, Arc::clone(&schema), stream).await?;
         let rows = file.rows;
         for _ in 0..MAX_COMMIT_ATTEMPTS {
-            let latest = match table_log::latest_commit(store, name).await? {
+            let latest = match table_log::latest_commit(store, dir).await? {
                 Some(c) if !c.is_drop() => c,
                 _ => {
-                    remove_files(store, name, std::slice::from_ref(&file)).await;
+                    remove_files(store, dir, std::slice::from_ref(&file)).await;
                     return plan_err!("table '{name}' was dropped while rows were written to it")
                         .map_err(Error::from);
                 }
@@ -202,17 +230,17 @@ impl PersistentTable {
                 (Operation::Append, files)
             };
             let commit = table_log::next_commit(Some(&latest), operation, files);
-            if table_log::publish(store, name, &commit).await? == PutOutcome::Written {
+            if table_log::publish(store, dir, &commit).await? == PutOutcome::Written {
                 if overwrite {
-                    remove_files(store, name, &latest.files).await;
+                    remove_files(store, dir, &latest.files).await;
                 }
-                let snapshot = Snapshot::load(store, name, commit, Some(schema)).await?;
+                let snapshot = Snapshot::load(store, dir, commit, Some(schema)).await?;
                 self.set_snapshot(snapshot);
                 return Ok(rows);
             }
             // Another writer won this version: appends commute, so try the next one.
         }
-        remove_files(store, name, std::slice::from_ref(&file)).await;
+        remove_files(store, dir, std::slice::from_ref(&file)).await;
         Err(DataFusionError::Execution(format!(
             "could not commit to table '{name}': {MAX_COMMIT_ATTEMPTS} concurrent writers won first"
         ))
@@ -221,10 +249,10 @@ impl PersistentTable {
 }
 
 /// Best-effort removal of data files no version refers to any more.
-async fn remove_files(store: &DatabaseStore, table: &str, files: &[DataFile]) {
+async fn remove_files(store: &DatabaseStore, dir: &str, files: &[DataFile]) {
     for file in files {
         let _ = store
-            .delete(&store.path(&format!("{}/{}", table_dir(table), file.path)))
+            .delete(&store.path(&format!("{dir}/{}", file.path)))
             .await;
     }
 }
@@ -232,18 +260,18 @@ async fn remove_files(store: &DatabaseStore, table: &str, files: &[DataFile]) {
 impl Snapshot {
     async fn load(
         store: &DatabaseStore,
-        name: &str,
+        dir: &str,
         commit: Commit,
         known_schema: Option<SchemaRef>,
     ) -> Result<Self> {
         let schema = match known_schema {
             Some(schema) => schema,
-            None => read_schema(store, name, &commit).await?,
+            None => read_schema(store, dir, &commit).await?,
         };
         let urls = commit
             .files
             .iter()
-            .map(|f| store.listing_url(&format!("{}/{}", table_dir(name), f.path)))
+            .map(|f| store.listing_url(&format!("{dir}/{}", f.path)))
             .collect::<Result<Vec<_>>>()?;
         let options =
             ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
@@ -260,14 +288,14 @@ impl Snapshot {
 }
 
 /// The table's schema, from the footer of its first data file.
-async fn read_schema(store: &DatabaseStore, name: &str, commit: &Commit) -> Result<SchemaRef> {
+async fn read_schema(store: &DatabaseStore, dir: &str, commit: &Commit) -> Result<SchemaRef> {
     let Some(file) = commit.files.first() else {
         return Err(Error::Corrupt {
-            path: table_dir(name),
+            path: dir.to_string(),
             reason: format!("version {} lists no data files", commit.version),
         });
     };
-    let path = store.path(&format!("{}/{}", table_dir(name), file.path));
+    let path = store.path(&format!("{dir}/{}", file.path));
     // ParquetObjectReader is deprecated in parquet 59 in favour of hand-written readers;
     // for reading one footer it is still exactly right.
     #[allow(deprecated)]
@@ -276,7 +304,12 @@ async fn read_schema(store: &DatabaseStore, name: &str, commit: &Commit) -> Resu
         path,
     )
     .with_file_size(file.bytes);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| Error::Corrupt {
+            path: format!("{dir}/{}", file.path),
+            reason: format!("not a readable Parquet file: {e}"),
+        })?;
     Ok(Arc::clone(builder.schema()))
 }
 

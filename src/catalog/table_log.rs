@@ -76,18 +76,19 @@ pub fn table_dir(name: &str) -> String {
     format!("tables/{name}")
 }
 
-fn log_dir(store: &DatabaseStore, table: &str) -> Path {
-    store.path(&format!("{}/_log", table_dir(table)))
+fn log_dir(store: &DatabaseStore, dir: &str) -> Path {
+    store.path(&format!("{dir}/_log"))
 }
 
-fn commit_path(store: &DatabaseStore, table: &str, version: u64) -> Path {
-    log_dir(store, table).join(format!("{version:020}.json").as_str())
+fn commit_path(store: &DatabaseStore, dir: &str, version: u64) -> Path {
+    log_dir(store, dir).join(format!("{version:020}.json").as_str())
 }
 
-/// The newest commit of `table`, or `None` if it has none.
-pub async fn latest_commit(store: &DatabaseStore, table: &str) -> Result<Option<Commit>> {
+/// The newest commit of the table in directory `dir` (e.g. [`table_dir`]), or
+/// `None` if it has none.
+pub async fn latest_commit(store: &DatabaseStore, dir: &str) -> Result<Option<Commit>> {
     let mut newest: Option<(u64, Path)> = None;
-    for meta in store.list(&log_dir(store, table)).await? {
+    for meta in store.list(&log_dir(store, dir)).await? {
         let Some(version) = meta
             .location
             .filename()
@@ -132,18 +133,15 @@ pub async fn latest_commit(store: &DatabaseStore, table: &str) -> Result<Option<
     Ok(Some(commit))
 }
 
-/// Publishes `commit` as version `commit.version` of `table`.
+/// Publishes `commit` as version `commit.version` of the table in directory `dir`.
 /// Returns `AlreadyExists` when another writer published that version first.
-pub async fn publish(store: &DatabaseStore, table: &str, commit: &Commit) -> Result<PutOutcome> {
+pub async fn publish(store: &DatabaseStore, dir: &str, commit: &Commit) -> Result<PutOutcome> {
     let json = serde_json::to_vec_pretty(commit).map_err(|e| Error::Corrupt {
-        path: table.to_string(),
+        path: dir.to_string(),
         reason: format!("cannot encode commit: {e}"),
     })?;
     store
-        .put_if_absent(
-            &commit_path(store, table, commit.version),
-            Bytes::from(json),
-        )
+        .put_if_absent(&commit_path(store, dir, commit.version), Bytes::from(json))
         .await
 }
 
@@ -166,7 +164,7 @@ pub fn next_commit(
 pub async fn list_table_names(store: &DatabaseStore) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for name in store.list_dirs(&store.path("tables")).await? {
-        if let Some(commit) = latest_commit(store, &name).await?
+        if let Some(commit) = latest_commit(store, &table_dir(&name)).await?
             && !commit.is_drop()
         {
             names.push(name);

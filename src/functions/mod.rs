@@ -3,7 +3,21 @@
 
 mod args;
 mod churn_labels;
+mod compare_runs;
+mod confusion_matrix;
+mod cross_validate;
+pub mod deferred;
+mod evaluate;
+mod explain_predict;
+mod feature_importance;
+mod model_admin_calls;
+mod model_data;
+mod model_nodes;
 pub mod model_resolver;
+mod roc_curve;
+mod tracking_calls;
+mod train_model;
+mod train_test_split;
 
 use std::sync::Arc;
 
@@ -20,4 +34,62 @@ pub fn register_all(ctx: &SessionContext, db: &Database) {
         ctx.register_udf(udf.as_ref().clone());
     }
     ctx.register_udtf("churn_labels", Arc::new(ChurnLabels::new()));
+    let resolver = db.model_resolver();
+    ctx.register_udtf(
+        "evaluate",
+        Arc::new(evaluate::Evaluate::new(Arc::clone(&resolver))),
+    );
+    ctx.register_udtf(
+        "confusion_matrix",
+        Arc::new(confusion_matrix::ConfusionMatrixFunction::new(Arc::clone(
+            &resolver,
+        ))),
+    );
+    ctx.register_udtf(
+        "roc_curve",
+        Arc::new(roc_curve::RocCurve::new(Arc::clone(&resolver))),
+    );
+    ctx.register_udtf(
+        "explain_predict",
+        Arc::new(explain_predict::ExplainPredict::new(Arc::clone(&resolver))),
+    );
+    ctx.register_udtf(
+        "feature_importance",
+        Arc::new(feature_importance::FeatureImportanceFunction::new(
+            Arc::clone(&resolver),
+        )),
+    );
+    ctx.register_udtf(
+        "cross_validate",
+        Arc::new(cross_validate::CrossValidate::new(Arc::clone(&resolver))),
+    );
+    ctx.register_udtf(
+        "model_nodes",
+        Arc::new(model_nodes::ModelNodes::new(resolver)),
+    );
+    let tracking = db.tracking();
+    for kind in tracking_calls::TrackingCallKind::ALL {
+        ctx.register_udtf(
+            kind.name(),
+            Arc::new(tracking_calls::TrackingCall::new(kind, tracking.clone())),
+        );
+    }
+    for kind in model_admin_calls::ModelAdminKind::ALL {
+        ctx.register_udtf(
+            kind.name(),
+            Arc::new(model_admin_calls::ModelAdminCall::new(kind, db.registry())),
+        );
+    }
+    ctx.register_udtf(
+        "train_test_split",
+        Arc::new(train_test_split::TrainTestSplit),
+    );
+    ctx.register_udtf(
+        "train_model",
+        Arc::new(train_model::TrainModel::new(db.clone())),
+    );
+    ctx.register_udtf(
+        "compare_runs",
+        Arc::new(compare_runs::CompareRuns::new(tracking.clone())),
+    );
 }

@@ -8,6 +8,7 @@ use firnml_udfs::model::{CompactForest, Objective};
 use crate::ml::dataset::Dataset;
 use crate::ml::metric::Metric;
 use crate::ml::params::GbdtParams;
+use crate::ml::progress::{NoProgress, Progress};
 use crate::ml::split::{complement, k_folds};
 use crate::ml::trainer::Trainer;
 
@@ -44,6 +45,30 @@ pub fn cross_validate(
     seed: u64,
     threshold: f64,
 ) -> Result<CvResult> {
+    cross_validate_with_progress(
+        trainer,
+        data,
+        params,
+        folds,
+        metric,
+        seed,
+        threshold,
+        &NoProgress,
+    )
+}
+
+/// [`cross_validate`], advancing `progress` by one step per fold.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate_with_progress(
+    trainer: &dyn Trainer,
+    data: &Dataset,
+    params: &GbdtParams,
+    folds: usize,
+    metric: Metric,
+    seed: u64,
+    threshold: f64,
+    progress: &dyn Progress,
+) -> Result<CvResult> {
     let classification = params.objective == Objective::BinaryLogistic;
     let fold_rows = k_folds(&data.labels, folds, seed, classification)?;
     let mut fold_scores = Vec::with_capacity(folds);
@@ -56,6 +81,7 @@ pub fn cross_validate(
         fit_seconds += started.elapsed().as_secs_f64();
         let predictions = predict(&CompactForest::new(&model), params.objective, &test);
         fold_scores.push(metric.score(&predictions, &test.labels, threshold)?);
+        progress.advance(1);
     }
     let mean = fold_scores.iter().sum::<f64>() / fold_scores.len() as f64;
     let std = (fold_scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>()

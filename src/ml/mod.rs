@@ -1,12 +1,15 @@
 //! Machine learning: training data, parameters, the training backend, and
 //! (as they are built) cross-validation, search and explanations.
 
+pub mod canonical;
 pub mod cv;
 pub mod dataset;
+pub mod fingerprint;
 pub mod forust;
 pub mod metric;
 pub mod model_file;
 pub mod params;
+pub mod progress;
 pub mod search;
 #[cfg(test)]
 mod shap_oracle;

@@ -8,10 +8,11 @@
 
 use datafusion::common::{Result, plan_err};
 
-use crate::ml::cv::{CvResult, cross_validate};
+use crate::ml::cv::{CvResult, cross_validate_with_progress};
 use crate::ml::dataset::Dataset;
 use crate::ml::metric::Metric;
 use crate::ml::params::GbdtParams;
+use crate::ml::progress::{NoProgress, Progress};
 use crate::ml::trainer::Trainer;
 use crate::rng::Rng;
 
@@ -172,6 +173,27 @@ impl ParamRange {
     }
 }
 
+impl std::fmt::Display for ParamRange {
+    /// The range as it is written in `OPTIONS`, e.g. `int(3, 9)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let points = |p: &Option<usize>| p.map(|n| format!(", {n}")).unwrap_or_default();
+        match self {
+            ParamRange::Int { low, high } => write!(f, "int({low}, {high})"),
+            ParamRange::Float {
+                low,
+                high,
+                points: p,
+            } => write!(f, "float({low}, {high}{})", points(p)),
+            ParamRange::LogFloat {
+                low,
+                high,
+                points: p,
+            } => write!(f, "log({low}, {high}{})", points(p)),
+            ParamRange::Choice(values) => write!(f, "choice({})", values.join(", ")),
+        }
+    }
+}
+
 /// Named ranges to search.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchSpace {
@@ -295,6 +317,18 @@ pub fn search(
     space: &SearchSpace,
     config: &SearchConfig,
 ) -> Result<SearchResult> {
+    search_with_progress(trainer, data, base, space, config, &NoProgress)
+}
+
+/// [`search`], reporting one step per fold of every candidate to `progress`.
+pub fn search_with_progress(
+    trainer: &dyn Trainer,
+    data: &Dataset,
+    base: &GbdtParams,
+    space: &SearchSpace,
+    config: &SearchConfig,
+    progress: &dyn Progress,
+) -> Result<SearchResult> {
     if space.ranges.is_empty() {
         return plan_err!("a search needs at least one parameter range");
     }
@@ -306,12 +340,21 @@ pub fn search(
         );
     }
     let mut candidates = Vec::new();
-    for assignment in assignments(space, config)? {
+    let assignments = assignments(space, config)?;
+    progress.start(
+        &format!(
+            "search: {} candidates x {} folds",
+            assignments.len(),
+            config.folds
+        ),
+        (assignments.len() * config.folds) as u64,
+    );
+    for assignment in assignments {
         let mut params = base.clone();
         for (name, value) in &assignment {
             params.set(name, value)?;
         }
-        let cv = cross_validate(
+        let cv = cross_validate_with_progress(
             trainer,
             data,
             &params,
@@ -319,6 +362,7 @@ pub fn search(
             config.metric,
             config.seed,
             config.threshold,
+            progress,
         )?;
         candidates.push(Candidate {
             assignments: assignment,
@@ -339,6 +383,7 @@ pub fn search(
             best = i;
         }
     }
+    progress.finish();
     Ok(SearchResult { candidates, best })
 }
 

@@ -98,8 +98,29 @@ pub struct Manifest {
     /// The experiment run that produced the model, if any.
     #[serde(default)]
     pub run_id: Option<String>,
+    /// The label column the model was trained on, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// How the training rows were split, so the held-out rows can be found again
+    /// (checked against `training_data_fingerprint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitInfo>,
     /// File name of the model's node table, in the version directory.
     pub model_file: String,
+}
+
+/// How `CREATE MODEL` split its rows: `train_test_split(labels, test_fraction,
+/// seed, stratified)` over the rows of the lineage query, in query order.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SplitInfo {
+    /// Share of rows held out (0: none).
+    pub test_fraction: f64,
+    /// The split's seed.
+    pub seed: u64,
+    /// Whether the split kept the class balance.
+    pub stratified: bool,
+    /// Decision threshold of the held-out classifier metrics.
+    pub threshold: f64,
 }
 
 /// Everything about a new version except the model itself and the registry's
@@ -124,6 +145,10 @@ pub struct NewVersion {
     pub lineage: Vec<String>,
     /// The experiment run that produced the model, if any.
     pub run_id: Option<String>,
+    /// The label column, if known.
+    pub label: Option<String>,
+    /// How the training rows were split, if the model came from `CREATE MODEL`.
+    pub split: Option<SplitInfo>,
 }
 
 impl NewVersion {
@@ -297,6 +322,13 @@ mod tests {
             trainer: "forust-ml 0.8".into(),
             lineage: vec!["table:customers".into()],
             run_id: None,
+            label: Some("churned".into()),
+            split: Some(SplitInfo {
+                test_fraction: 0.2,
+                seed: 42,
+                stratified: true,
+                threshold: 0.5,
+            }),
             model_file: "model-1.parquet".into(),
         }
     }

@@ -49,7 +49,7 @@ use crate::error::Error;
 
 pub use clock::{Clock, SteppingClock, SystemClock};
 pub use manifest::{
-    FeatureSignature, MANIFEST_FORMAT_VERSION, Manifest, NewVersion, SignatureKind,
+    FeatureSignature, MANIFEST_FORMAT_VERSION, Manifest, NewVersion, SignatureKind, SplitInfo,
 };
 pub use names::ModelRef;
 pub use pointers::{Change, POINTER_FORMAT_VERSION, PointerEntry, PointerState};

@@ -27,6 +27,10 @@ pub enum NameKind {
     Alias,
     /// The part after `@` of a model reference: a version or an alias.
     VersionOrAlias,
+    /// An experiment's name (experiment tracking follows the same rules).
+    Experiment,
+    /// A run's name.
+    Run,
 }
 
 impl fmt::Display for NameKind {
@@ -36,6 +40,8 @@ impl fmt::Display for NameKind {
             NameKind::Version => "version",
             NameKind::Alias => "alias",
             NameKind::VersionOrAlias => "version or alias",
+            NameKind::Experiment => "experiment name",
+            NameKind::Run => "run name",
         })
     }
 }

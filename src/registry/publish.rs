@@ -85,6 +85,8 @@ impl Registry {
             trainer: new.trainer,
             lineage: new.lineage,
             run_id: new.run_id,
+            label: new.label,
+            split: new.split,
             model_file: file,
         };
         let manifest_path = layout::manifest_path(&name, &version);

@@ -14,6 +14,7 @@ use crate::catalog::case_fold::CaseFoldingFactory;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::database::Database;
 use crate::functions;
+use crate::ml::progress::{Progress, ProgressHandle};
 use crate::session::Session;
 use crate::session::file_access::FileAccess;
 
@@ -45,6 +46,15 @@ impl SessionBuilder {
             .with_information_schema(true)
             .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
             .with_create_default_catalog_and_schema(false);
+        self
+    }
+
+    /// Reports the progress of training started in this session to `progress`
+    /// (the interactive shell draws bars).
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.config = self
+            .config
+            .with_extension(Arc::new(ProgressHandle(progress)));
         self
     }
 

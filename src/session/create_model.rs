@@ -1,141 +1,53 @@
-//! Runs `CREATE MODEL`: plans the query, reads `OPTIONS (…)` once into
-//! [`ModelOptions`], trains (with an optional search) on a seeded, stratified
-//! split, scores the held-out rows and publishes the model in the registry.
-//! The statement returns one row: the model, its version, the row counts and
-//! the held-out metrics.
+//! Runs `CREATE MODEL` (and its function form `train_model(…)`): plans the
+//! query, reads `OPTIONS (…)` once into [`ModelOptions`], trains (with an
+//! optional search or cross-validation) on a seeded, stratified split, scores
+//! the held-out rows, publishes the model in the registry and logs the
+//! experiment run. The statement returns one row: the model, its version, the
+//! row counts, the held-out metrics, and the cross-validation mean and
+//! standard deviation when there was any.
+//!
+//! Everything that can be refused — options, version and run names — is
+//! checked before training; the model version is published before the run is
+//! logged, and the run records the version (as the version's manifest records
+//! the run), so a failed statement leaves nothing behind.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::common::{Result as DFResult, plan_err};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::plan_err;
 use datafusion::error::DataFusionError;
+use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::DataFrame;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::Statement as SQLStatement;
-use firnml_udfs::model::{CompactForest, Objective, TreeEnsemble};
+use firnml_udfs::model::Objective;
 
+use crate::database::Database;
 use crate::error::Result;
-use crate::ml::cv::{CvResult, predict};
-use crate::ml::metric::{Metric, evaluate};
-use crate::ml::search::{SearchConfig, search};
-use crate::ml::split::train_test_split;
-use crate::ml::{Dataset, GbdtParams, default_trainer};
-use crate::registry::{NewVersion, Registry, names};
+use crate::ml::default_trainer;
+use crate::ml::metric::Metric;
+use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
+use crate::registry::{NewVersion, Registry, SplitInfo, names};
 use crate::session::model_options::{CLASSIFIER_COLUMNS, ModelOptions, REGRESSOR_COLUMNS};
+use crate::session::model_run::{run_for, run_records};
+use crate::session::training::{Trained, train};
 use crate::session::{QueryOutput, Session};
 use crate::sql::CreateModel;
+use crate::tracking::Tracking;
 
-/// What training produced.
-struct Trained {
-    model: TreeEnsemble,
-    params: GbdtParams,
-    rows_train: usize,
-    rows_test: usize,
-    /// Metrics on the held-out rows (empty when nothing was held out).
-    held_out: Vec<(&'static str, f64)>,
-    /// The best candidate's cross-validation, when searched.
-    cv: Option<(Metric, CvResult)>,
-    fingerprint: String,
-}
-
-/// FNV-1a, 64 bits: a stable hash (no dependency whose algorithm may change).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-/// A fingerprint of the training data: row count, the query's column names and
-/// types, and the encoded features and labels.
-fn fingerprint(schema: &Schema, data: &Dataset) -> String {
-    let mut hash = Fnv::new();
-    hash.write(&(data.rows() as u64).to_le_bytes());
-    for field in schema.fields() {
-        hash.write(field.name().as_bytes());
-        hash.write(&[0]);
-        hash.write(field.data_type().to_string().as_bytes());
-        hash.write(&[0]);
-    }
-    for (spec, column) in data.features.iter().zip(&data.columns) {
-        hash.write(spec.name.as_bytes());
-        for v in column {
-            hash.write(&v.to_bits().to_le_bytes());
-        }
-    }
-    for v in &data.labels {
-        hash.write(&v.to_bits().to_le_bytes());
-    }
-    format!("fnv1a64:{:016x}", hash.0)
-}
-
-/// Splits, searches (if asked), fits and scores. CPU-bound: run off the async threads.
-fn train(batches: &[RecordBatch], options: &ModelOptions) -> DFResult<Trained> {
-    let objective = options.objective;
-    let data = Dataset::for_training(
-        batches,
-        &options.label,
-        options.features.as_deref(),
-        objective,
-    )?;
-    let schema = batches
-        .first()
-        .map(|b| b.schema())
-        .unwrap_or_else(|| Arc::new(Schema::empty()));
-    let fingerprint = fingerprint(&schema, &data);
-    let classification = objective == Objective::BinaryLogistic;
-    let (train, test) = if options.test_fraction > 0.0 {
-        let (train, test) = train_test_split(
-            &data.labels,
-            options.test_fraction,
-            options.params.seed,
-            classification,
-        )?;
-        (data.subset(&train), Some(data.subset(&test)))
-    } else {
-        (data, None)
-    };
-    let trainer = default_trainer();
-    let mut params = options.params.clone();
-    let mut cv = None;
-    if let Some(settings) = &options.search {
-        let config = SearchConfig {
-            strategy: settings.strategy,
-            folds: settings.folds,
-            metric: settings.metric,
-            seed: params.seed,
-            threshold: options.threshold,
-        };
-        let result = search(trainer, &train, &params, &settings.space, &config)?;
-        params = result.best().params.clone();
-        cv = Some((settings.metric, result.best().cv.clone()));
-    }
-    let model = trainer.fit(&train, &params)?;
-    let held_out = match &test {
-        Some(test) => {
-            let predictions = predict(&CompactForest::new(&model), objective, test);
-            evaluate(objective, &predictions, &test.labels, options.threshold)?
-        }
-        None => vec![],
-    };
-    Ok(Trained {
-        model,
-        params,
-        rows_train: train.rows(),
-        rows_test: test.as_ref().map_or(0, Dataset::rows),
-        held_out,
-        cv,
-        fingerprint,
-    })
+/// A model to train: everything of `CREATE MODEL` but the planned query.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelRequest {
+    /// The model's name (validated here).
+    pub name: String,
+    /// The version to publish; `None` is the next `vN`.
+    pub version: Option<String>,
+    /// `OPTIONS (…)` as written.
+    pub options: Vec<(String, String)>,
+    /// The training query's text (recorded as lineage).
+    pub query: String,
 }
 
 /// Refuses an existing version before training (publishing checks again, atomically).
@@ -150,6 +62,44 @@ async fn ensure_new_version(registry: &Registry, name: &str, version: &str) -> R
     Ok(())
 }
 
+/// The columns of the statement's result: model, version, row counts, the
+/// held-out metrics of `objective`, and the cross-validation's mean and
+/// standard deviation of `cv_metric` when there is one.
+pub(crate) fn output_schema(objective: Objective, cv_metric: Option<Metric>) -> SchemaRef {
+    let metric_columns = match objective {
+        Objective::BinaryLogistic => CLASSIFIER_COLUMNS,
+        Objective::SquaredError => REGRESSOR_COLUMNS,
+    };
+    let mut fields = vec![
+        Field::new("model", DataType::Utf8, false),
+        Field::new("version", DataType::Utf8, false),
+        Field::new("rows_train", DataType::Int64, false),
+        Field::new("rows_test", DataType::Int64, false),
+    ];
+    for metric in metric_columns {
+        fields.push(Field::new(*metric, DataType::Float64, true));
+    }
+    if let Some(metric) = cv_metric {
+        for suffix in ["mean", "std"] {
+            fields.push(Field::new(
+                format!("cv_{}_{suffix}", metric.name()),
+                DataType::Float64,
+                true,
+            ));
+        }
+    }
+    Arc::new(Schema::new(fields))
+}
+
+/// The metric cross-validation will report for `options`, if any.
+pub(crate) fn cv_metric(options: &ModelOptions) -> Option<Metric> {
+    match (&options.search, &options.validation) {
+        (Some(search), _) => Some(search.metric),
+        (None, Some(validation)) => Some(validation.metric),
+        (None, None) => None,
+    }
+}
+
 /// The statement's result row.
 fn output(
     name: &str,
@@ -161,12 +111,7 @@ fn output(
         Objective::BinaryLogistic => CLASSIFIER_COLUMNS,
         Objective::SquaredError => REGRESSOR_COLUMNS,
     };
-    let mut fields = vec![
-        Field::new("model", DataType::Utf8, false),
-        Field::new("version", DataType::Utf8, false),
-        Field::new("rows_train", DataType::Int64, false),
-        Field::new("rows_test", DataType::Int64, false),
-    ];
+    let schema = output_schema(objective, trained.cv.as_ref().map(|(m, _)| *m));
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(vec![name])),
@@ -175,7 +120,6 @@ fn output(
         Arc::new(Int64Array::from(vec![as_i64(trained.rows_test)])),
     ];
     for metric in metric_columns {
-        fields.push(Field::new(*metric, DataType::Float64, true));
         let value = trained
             .held_out
             .iter()
@@ -184,7 +128,13 @@ fn output(
             .filter(|v| v.is_finite());
         columns.push(Arc::new(Float64Array::from(vec![value])));
     }
-    let schema = Arc::new(Schema::new(fields));
+    if let Some((_, cv)) = &trained.cv {
+        for value in [cv.mean, cv.std] {
+            columns.push(Arc::new(Float64Array::from(vec![
+                Some(value).filter(|v| v.is_finite()),
+            ])));
+        }
+    }
     let batch =
         RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
     Ok(QueryOutput {
@@ -201,22 +151,38 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
         options,
         query,
     } = statement;
-    let name = names::model_name(&name)?;
-    let version = version.as_deref().map(names::version).transpose()?;
-    let lineage = vec![query.to_string()];
-
+    let request = ModelRequest {
+        name,
+        version,
+        options,
+        query: query.to_string(),
+    };
     let statement = DFStatement::Statement(Box::new(SQLStatement::Query(query)));
     session.preload_models(&statement).await?;
-    let plan = session.ctx.state().statement_to_plan(statement).await?;
+    let state = session.ctx.state();
+    let plan = state.statement_to_plan(statement).await?;
+    train_and_register(&session.db, &state, request, plan).await
+}
+
+/// Trains the model `request` describes on the rows of `plan`, publishes it and
+/// logs its run. The statement and `train_model(…)` both end here.
+pub(crate) async fn train_and_register(
+    db: &Database,
+    state: &SessionState,
+    request: ModelRequest,
+    plan: LogicalPlan,
+) -> Result<QueryOutput> {
+    let name = names::model_name(&request.name)?;
+    let version = request.version.as_deref().map(names::version).transpose()?;
     let columns: Vec<String> = plan
         .schema()
         .fields()
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let options = ModelOptions::parse(&options, &columns)?;
+    let options = ModelOptions::parse(&request.options, &columns)?;
 
-    let registry = session.db.registry();
+    let registry = db.registry();
     let version = match version {
         Some(version) => {
             ensure_new_version(&registry, &name, &version).await?;
@@ -224,13 +190,26 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
         }
         None => registry.next_version(&name).await?,
     };
+    let run = run_for(&name, &version, &options)?;
+    db.tracking().check_new_run(&run).await?;
 
-    let batches = DataFrame::new(session.ctx.state(), plan).collect().await?;
+    let batches = DataFrame::new(state.clone(), plan).collect().await?;
     let objective = options.objective;
-    let comment = options.comment.clone();
-    let trained = tokio::task::spawn_blocking(move || train(&batches, &options))
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    let split = SplitInfo {
+        test_fraction: options.test_fraction,
+        seed: options.params.seed,
+        stratified: objective == Objective::BinaryLogistic,
+        threshold: options.threshold,
+    };
+    let training_options = options.clone();
+    let progress: Arc<dyn Progress> = match state.config().get_extension::<ProgressHandle>() {
+        Some(handle) => Arc::clone(&handle.0),
+        None => Arc::new(NoProgress),
+    };
+    let trained =
+        tokio::task::spawn_blocking(move || train(&batches, &training_options, progress.as_ref()))
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
 
     let mut metrics: Vec<(String, f64)> = trained
         .held_out
@@ -242,13 +221,14 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
         metrics.push((format!("cv_{}_mean", metric.name()), cv.mean));
         metrics.push((format!("cv_{}_std", metric.name()), cv.std));
     }
+    let run_id = Tracking::new_run_id();
     let manifest = registry
         .publish(
             &trained.model,
             NewVersion {
                 name,
                 version,
-                comment,
+                comment: options.comment.clone(),
                 params: trained
                     .params
                     .to_pairs()
@@ -258,115 +238,22 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
                 metrics,
                 training_data_fingerprint: trained.fingerprint.clone(),
                 trainer: default_trainer().name().to_string(),
-                lineage,
-                run_id: None,
+                lineage: vec![request.query.clone()],
+                run_id: Some(run_id.clone()),
+                label: Some(options.label.clone()),
+                split: Some(split),
             },
         )
+        .await?;
+    db.tracking()
+        .record(&run_records(&run, &run_id, &manifest, &options, &trained))
         .await?;
     output(&manifest.name, &manifest.version, objective, &trained)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ml::search::Strategy;
-
-    fn columns() -> Vec<String> {
-        ["id", "x", "kind", "Y"].map(String::from).to_vec()
-    }
-
-    fn parse(options: &[(&str, &str)]) -> DFResult<ModelOptions> {
-        let options: Vec<(String, String)> = options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        ModelOptions::parse(&options, &columns())
-    }
-
-    fn message(options: &[(&str, &str)]) -> String {
-        parse(options).expect_err("refused").to_string()
-    }
-
-    #[test]
-    fn reads_options_into_typed_settings() {
-        let options = parse(&[
-            ("type", "gbdt_classifier"),
-            ("label", "y"),
-            ("exclude", "id"),
-            ("max_depth", "5"),
-            ("scale_pos_weight", "3"),
-            ("seed", "42"),
-            ("test_fraction", "0"),
-            ("comment", "first"),
-        ])
-        .expect("valid");
-        assert_eq!(options.objective, Objective::BinaryLogistic);
-        assert_eq!(options.label, "Y", "matched ignoring case");
-        assert_eq!(options.features, Some(vec!["x".into(), "kind".into()]));
-        assert_eq!(options.params.max_depth, 5);
-        assert_eq!(options.params.seed, 42);
-        assert_eq!(options.test_fraction, 0.0);
-        assert_eq!(options.comment.as_deref(), Some("first"));
-        assert!(options.search.is_none());
-
-        let searched = parse(&[
-            ("type", "gbdt_regressor"),
-            ("label", "x"),
-            ("search", "random"),
-            ("n_iter", "4"),
-            ("max_depth", "int(2,4)"),
-            ("learning_rate", "0.2"),
-        ])
-        .expect("valid");
-        let search = searched.search.expect("search");
-        assert_eq!(search.strategy, Strategy::Random { n_iter: 4 });
-        assert_eq!((search.folds, search.metric), (3, Metric::Rmse));
-        assert_eq!(search.space.ranges.len(), 1);
-        assert_eq!(searched.params.objective, Objective::SquaredError);
-        assert_eq!(searched.params.learning_rate, 0.2);
-    }
-
-    #[test]
-    fn every_mistake_names_the_option() {
-        let base = [("type", "gbdt_classifier"), ("label", "y")];
-        let with = |extra: (&'static str, &'static str)| {
-            let mut options = base.to_vec();
-            options.push(extra);
-            message(&options)
-        };
-        assert!(message(&[("type", "gbdt_classifier")]).contains(
-            "missing option label: name the label column; the query's columns are: id, x, kind, Y"
-        ));
-        assert!(message(&[("label", "y")]).contains("missing option type"));
-        assert!(
-            message(&[("type", "svm"), ("label", "y")])
-                .contains("invalid value 'svm' for option type")
-        );
-        assert!(
-            message(&[("type", "gbdt_classifier"), ("label", "z")])
-                .contains("label column 'z' is not in the query; its columns are: id, x, kind, Y")
-        );
-        assert!(with(("max_depth", "0")).contains("invalid value '0' for option max_depth"));
-        assert!(
-            with(("colour", "red")).contains(
-                "unknown option 'colour' of CREATE MODEL; valid options are: type, label"
-            )
-        );
-        assert!(with(("max_depth", "int(2,4)")).contains("needs search"));
-        assert!(with(("n_iter", "3")).contains("option n_iter applies to a search"));
-        assert!(with(("test_fraction", "1")).contains("option test_fraction"));
-        assert!(with(("features", "x, nope")).contains("features column 'nope'"));
-        assert!(with(("objective", "binary:logistic")).contains("set by type"));
-        assert!(with(("search", "genetic")).contains("option search"));
-        assert!(with(("search", "grid")).contains("at least one parameter given as a range"));
-        let mut scored = base.to_vec();
-        scored.extend([
-            ("search", "grid"),
-            ("max_depth", "int(2,3)"),
-            ("scoring", "rmse"),
-        ]);
-        assert!(message(&scored).contains("scoring 'rmse' does not apply to a gbdt_classifier"));
-    }
+    use crate::ml::default_trainer;
 
     #[tokio::test]
     async fn publishes_params_metrics_fingerprint_and_lineage() {
@@ -407,5 +294,50 @@ mod tests {
         assert!(metric("f1").is_some() && metric("roc_auc").is_some());
         assert_eq!(v1.trainer, default_trainer().name());
         assert_eq!(v1.lineage, vec!["SELECT * FROM t".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    /// SQL gives no row order: the same rows in another order train the same model.
+    #[tokio::test]
+    async fn row_order_does_not_change_the_model() {
+        let db = crate::Database::in_memory().await.expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 23 AS DOUBLE) AS x, \
+             CASE WHEN (value % 23 >= 11) <> (value % 7 = 0) THEN 1 ELSE 0 END AS y \
+             FROM generate_series(1, 300)",
+        )
+        .await
+        .expect("table");
+        for order in ["id", "id DESC", "x, id DESC"] {
+            db.sql(&format!(
+                "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', n_estimators 8, seed 5, \
+                 subsample 0.8) AS SELECT * FROM t ORDER BY {order}"
+            ))
+            .await
+            .expect("train");
+        }
+        let versions = db.registry().list_versions("m").await.expect("versions");
+        assert_eq!(versions.len(), 3);
+        for v in &versions[1..] {
+            assert_eq!(
+                v.training_data_fingerprint,
+                versions[0].training_data_fingerprint
+            );
+            assert_eq!(v.metrics, versions[0].metrics, "{} vs v1", v.version);
+        }
+        let same = db
+            .sql(
+                "SELECT bool_and(predict('m@v1', id, x) = predict('m@v2', id, x) \
+                 AND predict('m@v1', id, x) = predict('m@v3', id, x)) FROM t",
+            )
+            .await
+            .expect("scores");
+        let same = same[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::BooleanArray>();
+        assert_eq!(same.map(|b| b.value(0)), Some(true));
     }
 }

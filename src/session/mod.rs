@@ -4,9 +4,12 @@ mod builder;
 mod create_model;
 mod ddl;
 pub mod file_access;
+mod model_admin;
 mod model_options;
+mod model_run;
 mod restricted_store;
 mod submit;
+mod training;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
@@ -16,12 +19,15 @@ use datafusion::sql::parser::Statement as DFStatement;
 use std::sync::Arc;
 
 pub use builder::SessionBuilder;
+pub(crate) use create_model::{ModelRequest, cv_metric, output_schema, train_and_register};
 pub use file_access::FileAccess;
+pub(crate) use model_admin::{alter_model, drop_model};
+pub(crate) use model_options::ModelOptions;
 pub use submit::{Submitted, is_query};
 
 use crate::database::Database;
 use crate::error::{Error, Result};
-use crate::functions::model_resolver::model_references;
+use crate::functions::model_resolver::references;
 use crate::sql::{FirnStatement, parse_sql};
 
 /// The result of one statement.
@@ -141,13 +147,41 @@ impl Session {
             FirnStatement::CreateModel(statement) => {
                 create_model::create_model(self, *statement).await
             }
+            FirnStatement::AlterModel(statement) => {
+                model_admin::alter_model(&self.db.registry(), &statement).await?;
+                Ok(QueryOutput::empty())
+            }
+            FirnStatement::DropModel(statement) => {
+                model_admin::drop_model(&self.db.registry(), &statement).await?;
+                Ok(QueryOutput::empty())
+            }
+            FirnStatement::Show(statement) => self.query(&statement.query()).await,
         }
     }
 
-    /// Loads the models a statement's `predict(…)` calls name, before planning it.
+    /// Runs a query Firn wrote itself (the meaning of a `SHOW` statement).
+    async fn query(&self, sql: &str) -> Result<QueryOutput> {
+        let mut statements = parse_sql(sql)?;
+        match (statements.pop(), statements.is_empty()) {
+            (Some(FirnStatement::DataFusion(statement)), true) => {
+                self.run_datafusion(*statement, false).await
+            }
+            _ => Err(Error::DataFusion(
+                datafusion::error::DataFusionError::Internal(format!("not one query: {sql}")),
+            )),
+        }
+    }
+
+    /// Loads what planning a statement needs from storage, which planning itself
+    /// cannot wait for: the models its `predict(…)` calls and model table functions
+    /// name, and the tracking state when it compares runs.
     async fn preload_models(&self, statement: &DFStatement) -> Result<()> {
-        for reference in model_references(statement) {
+        let (models, table_functions) = references(statement);
+        for reference in models {
             self.db.model_resolver().preload(&reference).await?;
+        }
+        if table_functions.iter().any(|f| f == "compare_runs") {
+            self.db.tracking().refresh().await?;
         }
         Ok(())
     }

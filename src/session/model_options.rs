@@ -21,6 +21,8 @@ pub(super) const SETTINGS: &[&str] = &[
     "n_iter",
     "cv",
     "scoring",
+    "experiment",
+    "run",
 ];
 
 /// Held-out metrics returned as columns, by objective.
@@ -38,6 +40,15 @@ pub(crate) struct SearchOptions {
     /// Cross-validation folds per candidate.
     pub folds: usize,
     /// What candidates are ranked by.
+    pub metric: Metric,
+}
+
+/// Cross-validation of the given parameters on the train part (`cv N` without a search).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CvOptions {
+    /// Number of folds.
+    pub folds: usize,
+    /// The metric scored on each held-out fold.
     pub metric: Metric,
 }
 
@@ -60,6 +71,12 @@ pub(crate) struct ModelOptions {
     pub params: GbdtParams,
     /// Set when `search` is given.
     pub search: Option<SearchOptions>,
+    /// Set when `cv` is given without `search`.
+    pub validation: Option<CvOptions>,
+    /// The experiment the training run is logged in (default: the model's name).
+    pub experiment: Option<String>,
+    /// The run's name (default: the version, or `model-version` in a named experiment).
+    pub run: Option<String>,
 }
 
 pub(super) fn valid_options() -> String {
@@ -86,7 +103,7 @@ pub(super) fn objective_of(value: &str) -> DFResult<Objective> {
     }
 }
 
-pub(super) fn type_name(objective: Objective) -> &'static str {
+pub(crate) fn type_name(objective: Objective) -> &'static str {
     match objective {
         Objective::BinaryLogistic => "gbdt_classifier",
         Objective::SquaredError => "gbdt_regressor",
@@ -183,6 +200,7 @@ impl ModelOptions {
         let (mut test_fraction, mut threshold, mut comment) = (0.2, 0.5, None);
         let (mut space, mut folds, mut metric) = (SearchSpace::default(), None, None);
         let mut n_iter = None;
+        let (mut experiment, mut run) = (None, None);
         for (key, value) in options {
             match key.as_str() {
                 "type" | "search" => {}
@@ -208,11 +226,8 @@ impl ModelOptions {
                         "option objective is set by type: write type 'gbdt_classifier' or type 'gbdt_regressor'"
                     );
                 }
-                "experiment" | "run" => {
-                    return plan_err!(
-                        "option {key} needs experiment tracking, which Firn does not have yet"
-                    );
-                }
+                "experiment" => experiment = Some(value.clone()),
+                "run" => run = Some(value.clone()),
                 name if GbdtParams::is_parameter(name) => {
                     if !value.contains('(') {
                         params.set(name, value)?;
@@ -251,18 +266,40 @@ impl ModelOptions {
                     .collect(),
             ),
         };
+        let default_metric = match objective {
+            Objective::BinaryLogistic => Metric::F1,
+            Objective::SquaredError => Metric::Rmse,
+        };
+        if let Some(metric) = metric
+            && !metric.fits(objective)
+        {
+            return plan_err!(
+                "scoring '{}' does not apply to a {}",
+                metric.name(),
+                type_name(objective)
+            );
+        }
+        let mut validation = None;
         let search = match strategy {
             None => {
-                for (option, given) in [
-                    ("n_iter", n_iter.is_some()),
-                    ("cv", folds.is_some()),
-                    ("scoring", metric.is_some()),
-                ] {
-                    if given {
+                if n_iter.is_some() {
+                    return plan_err!(
+                        "option n_iter applies to a search: add search 'random' or search 'grid'"
+                    );
+                }
+                match (folds, metric) {
+                    (Some(folds), metric) => {
+                        validation = Some(CvOptions {
+                            folds,
+                            metric: metric.unwrap_or(default_metric),
+                        })
+                    }
+                    (None, Some(_)) => {
                         return plan_err!(
-                            "option {option} applies to a search: add search 'random' or search 'grid'"
+                            "option scoring applies to cross-validation: add cv N, or a search"
                         );
                     }
+                    (None, None) => {}
                 }
                 None
             }
@@ -279,17 +316,7 @@ impl ModelOptions {
                     (Strategy::Random { .. }, Some(n_iter)) => Strategy::Random { n_iter },
                     (strategy, None) => strategy,
                 };
-                let metric = metric.unwrap_or(match objective {
-                    Objective::BinaryLogistic => Metric::F1,
-                    Objective::SquaredError => Metric::Rmse,
-                });
-                if !metric.fits(objective) {
-                    return plan_err!(
-                        "scoring '{}' does not apply to a {}",
-                        metric.name(),
-                        type_name(objective)
-                    );
-                }
+                let metric = metric.unwrap_or(default_metric);
                 Some(SearchOptions {
                     space,
                     strategy,
@@ -307,6 +334,113 @@ impl ModelOptions {
             comment,
             params,
             search,
+            validation,
+            experiment,
+            run,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::search::Strategy;
+
+    fn columns() -> Vec<String> {
+        ["id", "x", "kind", "Y"].map(String::from).to_vec()
+    }
+
+    fn parse(options: &[(&str, &str)]) -> DFResult<ModelOptions> {
+        let options: Vec<(String, String)> = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ModelOptions::parse(&options, &columns())
+    }
+
+    fn message(options: &[(&str, &str)]) -> String {
+        parse(options).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn reads_options_into_typed_settings() {
+        let options = parse(&[
+            ("type", "gbdt_classifier"),
+            ("label", "y"),
+            ("exclude", "id"),
+            ("max_depth", "5"),
+            ("scale_pos_weight", "3"),
+            ("seed", "42"),
+            ("test_fraction", "0"),
+            ("comment", "first"),
+        ])
+        .expect("valid");
+        assert_eq!(options.objective, Objective::BinaryLogistic);
+        assert_eq!(options.label, "Y", "matched ignoring case");
+        assert_eq!(options.features, Some(vec!["x".into(), "kind".into()]));
+        assert_eq!(options.params.max_depth, 5);
+        assert_eq!(options.params.seed, 42);
+        assert_eq!(options.test_fraction, 0.0);
+        assert_eq!(options.comment.as_deref(), Some("first"));
+        assert!(options.search.is_none());
+
+        let searched = parse(&[
+            ("type", "gbdt_regressor"),
+            ("label", "x"),
+            ("search", "random"),
+            ("n_iter", "4"),
+            ("max_depth", "int(2,4)"),
+            ("learning_rate", "0.2"),
+        ])
+        .expect("valid");
+        let search = searched.search.expect("search");
+        assert_eq!(search.strategy, Strategy::Random { n_iter: 4 });
+        assert_eq!((search.folds, search.metric), (3, Metric::Rmse));
+        assert_eq!(search.space.ranges.len(), 1);
+        assert_eq!(searched.params.objective, Objective::SquaredError);
+        assert_eq!(searched.params.learning_rate, 0.2);
+    }
+
+    #[test]
+    fn every_mistake_names_the_option() {
+        let base = [("type", "gbdt_classifier"), ("label", "y")];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut options = base.to_vec();
+            options.push(extra);
+            message(&options)
+        };
+        assert!(message(&[("type", "gbdt_classifier")]).contains(
+            "missing option label: name the label column; the query's columns are: id, x, kind, Y"
+        ));
+        assert!(message(&[("label", "y")]).contains("missing option type"));
+        assert!(
+            message(&[("type", "svm"), ("label", "y")])
+                .contains("invalid value 'svm' for option type")
+        );
+        assert!(
+            message(&[("type", "gbdt_classifier"), ("label", "z")])
+                .contains("label column 'z' is not in the query; its columns are: id, x, kind, Y")
+        );
+        assert!(with(("max_depth", "0")).contains("invalid value '0' for option max_depth"));
+        assert!(
+            with(("colour", "red")).contains(
+                "unknown option 'colour' of CREATE MODEL; valid options are: type, label"
+            )
+        );
+        assert!(with(("max_depth", "int(2,4)")).contains("needs search"));
+        assert!(with(("n_iter", "3")).contains("option n_iter applies to a search"));
+        assert!(with(("scoring", "f1")).contains("option scoring applies to cross-validation"));
+        assert!(with(("test_fraction", "1")).contains("option test_fraction"));
+        assert!(with(("features", "x, nope")).contains("features column 'nope'"));
+        assert!(with(("objective", "binary:logistic")).contains("set by type"));
+        assert!(with(("search", "genetic")).contains("option search"));
+        assert!(with(("search", "grid")).contains("at least one parameter given as a range"));
+        let mut scored = base.to_vec();
+        scored.extend([
+            ("search", "grid"),
+            ("max_depth", "int(2,3)"),
+            ("scoring", "rmse"),
+        ]);
+        assert!(message(&scored).contains("scoring 'rmse' does not apply to a gbdt_classifier"));
     }
 }

@@ -12,6 +12,8 @@ Statements end with ';' and may span lines. Backslash commands take one line:
   \\q                      quit
   \\d [NAME]               list tables, or describe table NAME
   \\dt                     list tables
+  \\models [NAME]          list models (SHOW MODELS), or the versions of model NAME
+  \\runs [EXPERIMENT]      list experiment runs (SHOW RUNS), or those of EXPERIMENT
   \\timing [on|off]        show row count and time after each statement (no argument: toggle)
   \\format [table|csv|json] set the output format (no argument: show it)
   \\set [NAME [VALUE]]     set variable NAME, used as ${NAME} or ${NAME:-default} (no argument: list)
@@ -21,7 +23,7 @@ Statements end with ';' and may span lines. Backslash commands take one line:
   \\?                      this help";
 
 /// The commands, for the error about an unknown one.
-const VALID: &str = "\\q, \\d [NAME], \\dt, \\timing [on|off], \\format [table|csv|json], \
+const VALID: &str = "\\q, \\d [NAME], \\dt, \\models [NAME], \\runs [EXPERIMENT], \\timing [on|off], \\format [table|csv|json], \
      \\set [NAME [VALUE]], \\unset NAME, \\i FILE, \\ir FILE, \\?";
 
 /// `\d`: the user's tables (and views), like `SHOW TABLES` without `information_schema`.
@@ -38,6 +40,10 @@ pub enum Command {
     ListTables,
     /// `\d NAME`: describe a table.
     Describe(String),
+    /// `\models [NAME]`: `SHOW MODELS`, or `SHOW VERSIONS IN MODEL NAME`.
+    Models(Option<String>),
+    /// `\runs [EXPERIMENT]`: `SHOW RUNS [IN EXPERIMENT …]`.
+    Runs(Option<String>),
     /// `\timing [on|off]`; `None` toggles.
     Timing(Option<bool>),
     /// `\format [FORMAT]`; `None` shows the current one.
@@ -71,6 +77,10 @@ impl Command {
             // SHOW TABLES without the information_schema views, which would bury the user's tables.
             Command::ListTables => Some(LIST_TABLES.to_string()),
             Command::Describe(name) => Some(format!("DESCRIBE {name}")),
+            Command::Models(None) => Some("SHOW MODELS".to_string()),
+            Command::Models(Some(name)) => Some(format!("SHOW VERSIONS IN MODEL {name}")),
+            Command::Runs(None) => Some("SHOW RUNS".to_string()),
+            Command::Runs(Some(name)) => Some(format!("SHOW RUNS IN EXPERIMENT {name}")),
             _ => None,
         }
     }
@@ -100,6 +110,16 @@ pub fn parse_command(line: &str) -> Result<Command> {
         "d" => match args.as_slice() {
             [] => Command::ListTables,
             _ => Command::Describe(rest.to_string()),
+        },
+        "models" => match args.as_slice() {
+            [] => Command::Models(None),
+            [name] => Command::Models(Some(name.to_string())),
+            _ => return Err(usage("\\models [NAME]")),
+        },
+        "runs" => match args.as_slice() {
+            [] => Command::Runs(None),
+            [name] => Command::Runs(Some(name.to_string())),
+            _ => return Err(usage("\\runs [EXPERIMENT]")),
         },
         "timing" => match args.as_slice() {
             [] => Command::Timing(None),
@@ -233,6 +253,21 @@ mod tests {
         assert_eq!(parse("\\d").sql().as_deref(), Some(LIST_TABLES));
         assert_eq!(parse("\\d t").sql().as_deref(), Some("DESCRIBE t"));
         assert_eq!(parse("\\q").sql(), None);
+    }
+
+    #[test]
+    fn models_and_runs_are_show_statements() {
+        assert_eq!(parse("\\models").sql().as_deref(), Some("SHOW MODELS"));
+        assert_eq!(
+            parse("\\models churn;").sql().as_deref(),
+            Some("SHOW VERSIONS IN MODEL churn")
+        );
+        assert_eq!(parse("\\runs").sql().as_deref(), Some("SHOW RUNS"));
+        assert_eq!(
+            parse("\\runs exp").sql().as_deref(),
+            Some("SHOW RUNS IN EXPERIMENT exp")
+        );
+        assert!(parse_command("\\models a b").is_err());
     }
 
     #[test]

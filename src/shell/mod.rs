@@ -20,17 +20,21 @@
 //! ```
 
 mod commands;
+mod export;
 mod format;
+mod progress_bar;
 mod repl;
 mod runner;
 #[cfg(test)]
 mod tests;
 
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub use commands::{Command, HELP, parse_assignment, parse_command};
+pub use export::{ExportOptions, export_model};
 pub use format::{OutputFormat, footer, format_duration, row_count, write_output};
 pub use repl::{
     CONTINUATION_PROMPT, LineReader, PROMPT, ReadLine, ReplOutcome, ScriptedReader, TerminalReader,
@@ -38,6 +42,7 @@ pub use repl::{
 pub use runner::{Flow, ScriptError, Shell, Source};
 
 use crate::Database;
+use crate::session::SessionBuilder;
 
 /// Something to run before (instead of) the REPL, in command-line order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +87,15 @@ pub async fn run(options: Options) -> ExitCode {
         eprintln!("Warning: {warning}");
     }
 
-    let mut shell = Shell::new(db.session(), BufWriter::new(io::stdout()), io::stderr());
+    // Bars only where a person watches: a terminal, not quiet.
+    let session = if !options.quiet && io::stderr().is_terminal() {
+        SessionBuilder::new(db.clone())
+            .with_progress(Arc::new(progress_bar::TerminalProgress::new()))
+            .build()
+    } else {
+        db.session()
+    };
+    let mut shell = Shell::new(session, BufWriter::new(io::stdout()), io::stderr());
     shell.set_format(options.format);
     for (name, value) in &options.variables {
         shell.variables_mut().set(name.clone(), value.clone());

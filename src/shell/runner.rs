@@ -302,7 +302,7 @@ impl<O: Write, E: Write> Shell<O, E> {
                 });
             }
             // Commands that are SQL ran above.
-            Command::ListTables | Command::Describe(_) => {}
+            Command::ListTables | Command::Describe(_) | Command::Models(_) | Command::Runs(_) => {}
         }
         Ok(Flow::Continue)
     }

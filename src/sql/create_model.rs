@@ -12,7 +12,9 @@ use datafusion::error::Result;
 use datafusion::sql::sqlparser::ast::Query;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
-use datafusion::sql::sqlparser::tokenizer::{Token, Word};
+use datafusion::sql::sqlparser::tokenizer::Token;
+
+use crate::sql::tokens::{folded, parse_name, write_identifier, write_string};
 
 /// A parsed `CREATE MODEL` statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,23 +45,6 @@ pub(crate) fn starts_create_model(parser: &Parser<'_>) -> bool {
 
 fn is_model_word(token: &Token) -> bool {
     matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("model"))
-}
-
-/// An identifier's value: unquoted ones fold to lower case, as SQL does.
-fn folded(word: &Word) -> String {
-    match word.quote_style {
-        None => word.value.to_ascii_lowercase(),
-        Some(_) => word.value.clone(),
-    }
-}
-
-fn parse_name(parser: &mut Parser<'_>, what: &str) -> Result<String, ParserError> {
-    let token = parser.next_token();
-    match &token.token {
-        Token::Word(w) => Ok(folded(w)),
-        Token::SingleQuotedString(s) => Ok(s.clone()),
-        _ => parser.expected(what, token),
-    }
 }
 
 fn parse_option_value(parser: &mut Parser<'_>, key: &str) -> Result<String, ParserError> {
@@ -163,22 +148,6 @@ pub(crate) fn parse_create_model(parser: &mut Parser<'_>) -> Result<CreateModel>
     })
 }
 
-/// Writes `name` as an identifier that parses back to the same text.
-fn write_identifier(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        f.write_str(name)
-    } else {
-        write!(f, "\"{}\"", name.replace('"', "\"\""))
-    }
-}
-
 impl fmt::Display for CreateModel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CREATE MODEL ")?;
@@ -193,7 +162,8 @@ impl fmt::Display for CreateModel {
                 f.write_str(", ")?;
             }
             write_identifier(f, key)?;
-            write!(f, " '{}'", value.replace('\'', "''"))?;
+            f.write_str(" ")?;
+            write_string(f, value)?;
         }
         write!(f, ") AS {}", self.query)
     }

@@ -5,7 +5,12 @@ use datafusion::error::Result;
 use datafusion::sql::parser::{DFParser, DFParserBuilder, Statement as DFStatement};
 use datafusion::sql::sqlparser::tokenizer::Token;
 
+use datafusion::sql::sqlparser::parser::Parser;
+
+use crate::sql::alter_model::{AlterModel, parse_alter_model, starts_alter_model};
 use crate::sql::create_model::{CreateModel, parse_create_model, starts_create_model};
+use crate::sql::drop_model::{DropModel, parse_drop_model, starts_drop_model};
+use crate::sql::show::{Show, parse_show, starts_show};
 
 /// One parsed statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +19,12 @@ pub enum FirnStatement {
     DataFusion(Box<DFStatement>),
     /// `CREATE MODEL … OPTIONS (…) AS query`.
     CreateModel(Box<CreateModel>),
+    /// `ALTER MODEL …`.
+    AlterModel(AlterModel),
+    /// `DROP MODEL …`.
+    DropModel(DropModel),
+    /// `SHOW MODELS`, `SHOW VERSIONS IN MODEL m`, `SHOW EXPERIMENTS`, `SHOW RUNS`.
+    Show(Show),
 }
 
 impl std::fmt::Display for FirnStatement {
@@ -21,9 +32,32 @@ impl std::fmt::Display for FirnStatement {
         match self {
             FirnStatement::DataFusion(statement) => write!(f, "{statement}"),
             FirnStatement::CreateModel(statement) => write!(f, "{statement}"),
+            FirnStatement::AlterModel(statement) => write!(f, "{statement}"),
+            FirnStatement::DropModel(statement) => write!(f, "{statement}"),
+            FirnStatement::Show(statement) => write!(f, "{statement}"),
         }
     }
 }
+
+/// Recognises the start of one of Firn's statements.
+type Starts = fn(&Parser<'_>) -> bool;
+/// Parses one of Firn's statements.
+type Parse = fn(&mut Parser<'_>) -> Result<FirnStatement>;
+
+/// Firn's own statements: each is recognised by its leading words and parsed
+/// by its own module; everything else goes to DataFusion.
+const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
+    (starts_create_model, |p| {
+        Ok(FirnStatement::CreateModel(Box::new(parse_create_model(p)?)))
+    }),
+    (starts_alter_model, |p| {
+        Ok(FirnStatement::AlterModel(parse_alter_model(p)?))
+    }),
+    (starts_drop_model, |p| {
+        Ok(FirnStatement::DropModel(parse_drop_model(p)?))
+    }),
+    (starts_show, |p| Ok(FirnStatement::Show(parse_show(p)?))),
+];
 
 /// Parser for Firn's dialect.
 pub struct FirnParser<'a> {
@@ -56,10 +90,10 @@ impl<'a> FirnParser<'a> {
 
     /// Parses one statement.
     pub fn parse_statement(&mut self) -> Result<FirnStatement> {
-        if starts_create_model(&self.df.parser) {
-            return Ok(FirnStatement::CreateModel(Box::new(parse_create_model(
-                &mut self.df.parser,
-            )?)));
+        for (starts, parse) in FIRN_STATEMENTS {
+            if starts(&self.df.parser) {
+                return parse(&mut self.df.parser);
+            }
         }
         Ok(FirnStatement::DataFusion(Box::new(
             self.df.parse_statement()?,
@@ -85,6 +119,80 @@ mod tests {
             let printed = statement.to_string();
             let reparsed = parse_sql(&printed).expect("printed form parses");
             assert_eq!(reparsed, vec![statement], "round trip of {printed}");
+        }
+    }
+
+    #[test]
+    fn firn_statements_round_trip_through_display() {
+        for sql in [
+            "SHOW MODELS",
+            "show versions in model Churn",
+            "SHOW VERSIONS IN MODEL \"Odd Name\"",
+            "SHOW EXPERIMENTS",
+            "SHOW RUNS",
+            "SHOW RUNS IN EXPERIMENT churn_prediction_experiment",
+            "ALTER MODEL m SET DEFAULT VERSION V2",
+            "ALTER MODEL m SET DEFAULT_VERSION = v2",
+            "ALTER MODEL m VERSION v2 SET ALIAS champion",
+            "ALTER MODEL m VERSION v2 SET ALIAS = champion",
+            "ALTER MODEL m VERSION v2 SET COMMENT 'it''s better'",
+            "ALTER MODEL m UNSET ALIAS champion",
+            "ALTER MODEL m DROP ALIAS champion",
+            "DROP MODEL m",
+            "DROP MODEL IF EXISTS m VERSION v1",
+        ] {
+            let statements = parse_sql(sql).expect("parses");
+            assert!(
+                !matches!(statements.as_slice(), [FirnStatement::DataFusion(_)]),
+                "{sql} is Firn's"
+            );
+            let printed = statements[0].to_string();
+            let reparsed = parse_sql(&printed).expect("printed form parses");
+            assert_eq!(reparsed, statements, "round trip of {printed}");
+        }
+        match parse_sql("ALTER MODEL M SET DEFAULT VERSION V2")
+            .expect("parses")
+            .as_slice()
+        {
+            [FirnStatement::AlterModel(alter)] => {
+                assert_eq!(alter.name, "m");
+                assert_eq!(
+                    alter.action,
+                    crate::sql::AlterModelAction::SetDefault {
+                        version: "v2".into()
+                    }
+                );
+            }
+            other => panic!("not ALTER MODEL: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn firn_statement_errors_name_what_was_expected() {
+        let error = |sql: &str| parse_sql(sql).expect_err(sql).to_string();
+        assert!(error("SHOW VERSIONS m").contains("Expected: in"));
+        assert!(error("ALTER MODEL m SET colour red").contains("Expected: default"));
+        assert!(error("ALTER MODEL m VERSION v1 SET colour").contains("ALIAS or COMMENT"));
+        assert!(
+            error("ALTER MODEL m VERSION v1 SET COMMENT 42").contains("a string after SET COMMENT")
+        );
+        assert!(error("ALTER MODEL m RENAME TO n").contains("SET DEFAULT VERSION"));
+        assert!(error("DROP MODEL IF m").contains("Expected: exists"));
+    }
+
+    #[test]
+    fn other_show_and_drop_statements_stay_datafusion_s() {
+        for sql in [
+            "SHOW TABLES",
+            "SHOW COLUMNS FROM t",
+            "DROP TABLE model",
+            "DROP VIEW models",
+        ] {
+            let statements = parse_sql(sql).expect("parses");
+            assert!(
+                matches!(statements.as_slice(), [FirnStatement::DataFusion(_)]),
+                "{sql}"
+            );
         }
     }
 

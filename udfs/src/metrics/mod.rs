@@ -7,7 +7,7 @@
 //! | idea | module |
 //! |------|--------|
 //! | confusion matrix: accuracy, precision, recall, F1 | [`confusion`] |
-//! | ROC curve, ROC-AUC, average precision (PR-AUC) | [`ranking`] |
+//! | ROC and precision-recall curves, ROC-AUC, average precision (PR-AUC) | [`ranking`] |
 //! | log loss | [`logloss`] |
 //! | RMSE, MAE, R² | [`regression`] |
 //! | SQL aggregate functions | [`sql`] |
@@ -29,5 +29,5 @@ pub mod sql;
 
 pub use confusion::ConfusionMatrix;
 pub use logloss::{LOG_LOSS_EPS, log_loss};
-pub use ranking::{RocPoint, pr_auc, roc_auc, roc_curve};
+pub use ranking::{PrPoint, RocPoint, pr_auc, pr_curve, roc_auc, roc_curve};
 pub use regression::{RegressionStats, mae, r2, rmse};

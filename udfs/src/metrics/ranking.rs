@@ -1,6 +1,7 @@
-//! Ranking metrics: the ROC curve, ROC-AUC and average precision (PR-AUC).
+//! Ranking metrics: the ROC curve, ROC-AUC, the precision-recall curve and
+//! average precision (PR-AUC).
 //!
-//! All three sort the rows once by descending score (`O(n log n)`, one
+//! All of them sort the rows once by descending score (`O(n log n)`, one
 //! allocation per call) and sweep the distinct thresholds, so tied scores form
 //! one step of the curve, never an arbitrary order of the tied rows.
 
@@ -18,6 +19,18 @@ pub struct RocPoint {
     pub fpr: f64,
     /// True-positive rate (recall), `tp / positives`.
     pub tpr: f64,
+}
+
+/// One point of a precision-recall curve: predicting positive when
+/// `score >= threshold` gives `recall` and `precision`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrPoint {
+    /// The decision threshold; `+inf` for the first point (nothing predicted positive).
+    pub threshold: f64,
+    /// Recall (true-positive rate), `tp / positives`.
+    pub recall: f64,
+    /// Precision, `tp / (tp + fp)`; `1` for the first point, where nothing is predicted positive.
+    pub precision: f64,
 }
 
 /// Area under the ROC curve, with the trapezoid rule over distinct thresholds
@@ -71,6 +84,31 @@ pub fn pr_auc(scores: &[f64], labels: &[f64]) -> Result<Option<f64>> {
 /// ```
 pub fn roc_curve(scores: &[f64], labels: &[f64]) -> Result<Option<Vec<RocPoint>>> {
     Ok(Ranked::from_slices("roc_curve", scores, labels)?.roc_curve())
+}
+
+/// The precision-recall curve: one point per distinct score in descending
+/// order, preceded by `(+inf, recall 0, precision 1)`. These are exactly
+/// scikit-learn's `precision_recall_curve` points (`drop_intermediate=False`),
+/// which lists them the other way round, with the `(recall 0, precision 1)`
+/// point last and no threshold for it.
+///
+/// Drawn as a step function — precision `Pₖ` from recall `Rₖ₋₁` to `Rₖ` — the
+/// area under the curve is [`pr_auc`] (average precision).
+///
+/// `Ok(None)` when there are no positive labels (recall is undefined). Errors
+/// like [`roc_auc`].
+///
+/// ```
+/// use firnml_udfs::metrics::{PrPoint, pr_curve};
+///
+/// let curve = pr_curve(&[0.8, 0.4, 0.4], &[1.0, 1.0, 0.0])?.unwrap();
+/// assert_eq!(curve[1], PrPoint { threshold: 0.8, recall: 0.5, precision: 1.0 });
+/// assert_eq!(curve[2].threshold, 0.4);
+/// assert_eq!((curve[2].recall, curve[2].precision), (1.0, 2.0 / 3.0));
+/// # Ok::<(), datafusion::error::DataFusionError>(())
+/// ```
+pub fn pr_curve(scores: &[f64], labels: &[f64]) -> Result<Option<Vec<PrPoint>>> {
+    Ok(Ranked::from_slices("pr_curve", scores, labels)?.pr_curve())
 }
 
 /// Score/label pairs sorted by descending score, with the class totals: the
@@ -158,6 +196,26 @@ impl Ranked {
             threshold,
             fpr: fp as f64 / n,
             tpr: tp as f64 / p,
+        });
+        Some(std::iter::once(first).chain(rest).collect())
+    }
+
+    /// See [`pr_curve`].
+    fn pr_curve(&self) -> Option<Vec<PrPoint>> {
+        if self.positives == 0 {
+            return None;
+        }
+        let p = self.positives as f64;
+        let first = PrPoint {
+            threshold: f64::INFINITY,
+            recall: 0.0,
+            precision: 1.0,
+        };
+        // Every step adds at least one row, so `tp + fp > 0`.
+        let rest = self.steps().map(|(threshold, tp, fp)| PrPoint {
+            threshold,
+            recall: tp as f64 / p,
+            precision: tp as f64 / (tp + fp) as f64,
         });
         Some(std::iter::once(first).chain(rest).collect())
     }
@@ -275,10 +333,71 @@ mod tests {
     }
 
     #[test]
+    fn pr_curve_matches_hand_computed_points() {
+        // Rows by descending score: 0.9 (1), 0.8 (1), 0.8 (0), 0.7 (1), 0.7 (0), 0.7 (0),
+        // 0.3 (1), 0.2 (0): 4 positives. Cumulative (tp, fp) after each distinct
+        // threshold: (1, 0), (2, 1), (3, 3), (4, 3), (4, 4).
+        let scores = [0.9, 0.8, 0.8, 0.7, 0.7, 0.7, 0.3, 0.2];
+        let labels = [1., 1., 0., 1., 0., 0., 1., 0.];
+        let curve = pr_curve(&scores, &labels).unwrap().unwrap();
+        let got: Vec<_> = curve
+            .iter()
+            .map(|p| (p.threshold, p.recall, p.precision))
+            .collect();
+        let expected = [
+            (f64::INFINITY, 0.0, 1.0),
+            (0.9, 0.25, 1.0),
+            (0.8, 0.5, 2.0 / 3.0),
+            (0.7, 0.75, 0.5),
+            (0.3, 1.0, 4.0 / 7.0),
+            (0.2, 1.0, 0.5),
+        ];
+        assert_eq!(got, expected);
+        // The step area under the curve is the average precision.
+        let area: f64 = curve
+            .windows(2)
+            .map(|w| (w[1].recall - w[0].recall) * w[1].precision)
+            .sum();
+        let ap = pr_auc(&scores, &labels).unwrap().unwrap();
+        assert!(close(area, ap), "{area} != {ap}");
+        assert!(close(ap, 0.6845238095238095), "sklearn's value");
+    }
+
+    #[test]
+    fn pr_curve_on_the_fixture() {
+        // From the ROC points of `roc_curve_matches_sklearn` (16 positives, 4
+        // negatives): tp = 16·tpr, fp = 4·fpr, precision = tp / (tp + fp).
+        let curve = pr_curve(&SCORES, &LABELS).unwrap().unwrap();
+        let expected = [
+            (f64::INFINITY, 0.0, 1.0),
+            (1.0, 0.125, 1.0),
+            (0.9, 0.25, 1.0),
+            (0.8, 0.4375, 0.875),
+            (0.6, 0.5625, 0.8181818181818182),
+            (0.5, 0.625, 0.7692307692307693),
+            (0.4, 0.6875, 0.7857142857142857),
+            (0.3, 0.9375, 0.8333333333333334),
+            (0.2, 1.0, 0.8421052631578947),
+            (0.0, 1.0, 0.8),
+        ];
+        assert_eq!(curve.len(), expected.len());
+        for (point, (threshold, recall, precision)) in curve.iter().zip(expected) {
+            assert_eq!(point.threshold, threshold);
+            assert!(close(point.recall, recall), "{point:?}");
+            assert!(close(point.precision, precision), "{point:?}");
+        }
+    }
+
+    #[test]
     fn single_class_is_undefined() {
         assert_eq!(roc_auc(&[0.2, 0.7], &[1.0, 1.0]).unwrap(), None);
         assert_eq!(roc_auc(&[0.2, 0.7], &[0.0, 0.0]).unwrap(), None);
         assert_eq!(roc_curve(&[0.2, 0.7], &[0.0, 0.0]).unwrap(), None);
+        assert_eq!(pr_curve(&[0.2, 0.7], &[0.0, 0.0]).unwrap(), None);
+        assert_eq!(
+            pr_curve(&[0.2, 0.7], &[1.0, 1.0]).unwrap().unwrap().len(),
+            3
+        );
         assert_eq!(roc_auc(&[], &[]).unwrap(), None);
         // Average precision needs positives only.
         assert_eq!(pr_auc(&[0.5, 0.2], &[1.0, 1.0]).unwrap(), Some(1.0));
@@ -310,5 +429,9 @@ mod tests {
             .strip_backtrace();
         assert!(err.contains("pr_auc: score is NaN"), "{err}");
         assert!(roc_curve(&[0.1], &[1.0, 0.0]).is_err());
+        let err = pr_curve(&[0.1, 0.2], &[1.0, 2.0])
+            .unwrap_err()
+            .strip_backtrace();
+        assert!(err.contains("pr_curve: label must be 0 or 1"), "{err}");
     }
 }

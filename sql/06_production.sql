@@ -1,0 +1,31 @@
+-- 06 Production: score every customer with the registered model's default version
+-- and hand the high-risk ones (churn probability >= 0.5) to marketing as
+-- CHURN_RISK_LIST, also exported as CSV and Parquet.
+--
+--   firn -f sql/pipeline.sql [--set out_dir=out] [--set threshold=0.5]
+--
+-- Variables (with defaults): out_dir (out), threshold (0.5).
+
+CREATE OR REPLACE TABLE churn_risk_list AS
+SELECT customer_id, segment, region, churn_probability
+FROM (
+    SELECT f.customer_id, c.segment, c.region,
+           predict('customer_churn_predictor', f.days_since_last_order, f.total_order_count, f.order_count_2024,
+                   f.total_order_amount, f.avg_order_amount, f.total_amount_2024, f.return_rate, f.segment)
+             AS churn_probability
+    FROM customer_features_v2 f JOIN customers c ON c.customer_id = f.customer_id
+)
+WHERE churn_probability >= ${threshold:-0.5}
+ORDER BY churn_probability DESC, customer_id;
+
+SELECT count(*) AS high_risk_customers, round(avg(churn_probability), 4) AS avg_probability
+FROM churn_risk_list;
+
+SELECT segment, count(*) AS high_risk_customers FROM churn_risk_list GROUP BY segment ORDER BY high_risk_customers DESC;
+
+SELECT * FROM churn_risk_list LIMIT 10;
+
+COPY (SELECT * FROM churn_risk_list ORDER BY churn_probability DESC, customer_id)
+  TO '${out_dir:-out}/churn_risk_list.csv' STORED AS CSV OPTIONS ('format.has_header' 'true');
+COPY (SELECT * FROM churn_risk_list ORDER BY churn_probability DESC, customer_id)
+  TO '${out_dir:-out}/churn_risk_list.parquet' STORED AS PARQUET;

@@ -1,0 +1,122 @@
+//! The `firn` schema: read-only system tables that show Firn's own objects —
+//! models and their versions, experiments and runs, … — as SQL tables.
+//!
+//! A system table computes its rows from the database's storage when a query
+//! scans it, so every session (and every process on the same database) sees
+//! the current state. Statements such as `SHOW MODELS` are queries over them.
+
+pub mod columns;
+mod model_versions;
+mod models;
+mod provider;
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::SchemaProvider;
+use datafusion::common::{Result, exec_err};
+use datafusion::datasource::TableProvider;
+
+use crate::registry::Registry;
+use crate::tracking::Tracking;
+use crate::tracking::tables::{ExperimentsTable, RunMetricsTable, RunParamsTable, RunsTable};
+
+pub use model_versions::ModelVersionsTable;
+pub use models::ModelsTable;
+pub use provider::SystemTableProvider;
+
+/// The schema that holds the system tables: `SELECT * FROM firn.models`.
+pub const SYSTEM_SCHEMA: &str = "firn";
+
+/// The system tables every database has (more join as Firn grows).
+pub fn system_schema(registry: &Registry, tracking: &Tracking) -> SystemSchema {
+    SystemSchema::new()
+        .with_table(Arc::new(ModelsTable::new(registry.clone())))
+        .with_table(Arc::new(ModelVersionsTable::new(registry.clone())))
+        .with_table(Arc::new(ExperimentsTable::new(tracking.clone())))
+        .with_table(Arc::new(RunsTable::new(tracking.clone())))
+        .with_table(Arc::new(RunParamsTable::new(tracking.clone())))
+        .with_table(Arc::new(RunMetricsTable::new(tracking.clone())))
+}
+
+/// One system table: a fixed schema and rows computed on demand.
+#[async_trait]
+pub trait SystemTable: Debug + Send + Sync {
+    /// The table's name inside the `firn` schema.
+    fn name(&self) -> &'static str;
+    /// The table's columns.
+    fn schema(&self) -> SchemaRef;
+    /// The table's current rows.
+    async fn batches(&self) -> Result<Vec<RecordBatch>>;
+
+    /// Whether `INSERT INTO firn.<name>` is allowed.
+    fn accepts_inserts(&self) -> bool {
+        false
+    }
+
+    /// Takes the rows of an `INSERT` (all of them, in one call); returns how many it took.
+    async fn insert(&self, _batches: Vec<RecordBatch>) -> Result<u64> {
+        exec_err!("{SYSTEM_SCHEMA}.{} is read-only", self.name())
+    }
+}
+
+/// The `firn` schema: a fixed set of system tables.
+#[derive(Debug, Default)]
+pub struct SystemSchema {
+    tables: BTreeMap<String, Arc<dyn TableProvider>>,
+}
+
+impl SystemSchema {
+    /// An empty schema; add tables with [`SystemSchema::with_table`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `table`.
+    pub fn with_table(mut self, table: Arc<dyn SystemTable>) -> Self {
+        self.tables.insert(
+            table.name().to_string(),
+            Arc::new(SystemTableProvider::new(table)),
+        );
+        self
+    }
+
+    /// Adds a table that is not computed from a [`SystemTable`] (e.g. one that accepts `INSERT`).
+    pub fn with_provider(mut self, name: &str, table: Arc<dyn TableProvider>) -> Self {
+        self.tables.insert(name.to_string(), table);
+        self
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for SystemSchema {
+    fn table_names(&self) -> Vec<String> {
+        self.tables.keys().cloned().collect()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        Ok(self.tables.get(name).cloned())
+    }
+
+    fn register_table(
+        &self,
+        name: String,
+        _table: Arc<dyn TableProvider>,
+    ) -> Result<Option<Arc<dyn TableProvider>>> {
+        exec_err!(
+            "the {SYSTEM_SCHEMA} schema holds Firn's system tables; cannot create '{name}' in it"
+        )
+    }
+
+    fn deregister_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        exec_err!("'{SYSTEM_SCHEMA}.{name}' is a system table and cannot be dropped")
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.tables.contains_key(name)
+    }
+}

@@ -1,0 +1,119 @@
+//! `SHOW MODELS`, `SHOW VERSIONS IN MODEL m`, `SHOW EXPERIMENTS` and
+//! `SHOW RUNS [IN EXPERIMENT e]`: listings of Firn's objects.
+//!
+//! Each is sugar for a query over a system table of the `firn` schema
+//! ([`Show::query`]), so the statement and `SELECT * FROM firn.models` give the
+//! same rows, through every front end.
+
+use std::fmt;
+
+use datafusion::error::Result;
+use datafusion::sql::sqlparser::parser::Parser;
+
+use crate::sql::tokens::{
+    expect_words, parse_name, parse_word, peek_words, quote_literal, write_identifier,
+};
+
+/// A `SHOW` statement of Firn's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Show {
+    /// `SHOW MODELS`.
+    Models,
+    /// `SHOW VERSIONS IN MODEL name`.
+    Versions {
+        /// The model (folded unless quoted).
+        model: String,
+    },
+    /// `SHOW EXPERIMENTS`.
+    Experiments,
+    /// `SHOW RUNS [IN EXPERIMENT name]`.
+    Runs {
+        /// Only the runs of this experiment.
+        experiment: Option<String>,
+    },
+}
+
+/// The objects `SHOW` lists here (others, like `SHOW TABLES`, are DataFusion's).
+const SHOWN: &[&str] = &["models", "versions", "experiments", "runs"];
+
+/// Whether the next tokens start one of Firn's `SHOW` statements.
+pub(crate) fn starts_show(parser: &Parser<'_>) -> bool {
+    SHOWN.iter().any(|what| peek_words(parser, &["show", what]))
+}
+
+/// Parses a `SHOW` statement (the caller has checked [`starts_show`]).
+pub(crate) fn parse_show(parser: &mut Parser<'_>) -> Result<Show> {
+    expect_words(parser, &["show"])?;
+    if parse_word(parser, "models") {
+        return Ok(Show::Models);
+    }
+    if parse_word(parser, "versions") {
+        expect_words(parser, &["in", "model"])?;
+        let model = parse_name(parser, "a model name")?;
+        return Ok(Show::Versions { model });
+    }
+    if parse_word(parser, "experiments") {
+        return Ok(Show::Experiments);
+    }
+    expect_words(parser, &["runs"])?;
+    let experiment = if parse_word(parser, "in") {
+        expect_words(parser, &["experiment"])?;
+        Some(parse_name(parser, "an experiment name")?)
+    } else {
+        None
+    };
+    Ok(Show::Runs { experiment })
+}
+
+impl Show {
+    /// The query over the `firn` system tables that this statement stands for.
+    pub fn query(&self) -> String {
+        match self {
+            Show::Models => {
+                "SELECT model, default_version, versions, aliases, latest_version, latest_created_at \
+                 FROM firn.models ORDER BY model"
+                    .into()
+            }
+            Show::Versions { model } => format!(
+                "SELECT version, is_default, aliases, created_at, objective, comment \
+                 FROM firn.model_versions WHERE model = {} ORDER BY created_at, version",
+                quote_literal(model)
+            ),
+            Show::Experiments => {
+                "SELECT experiment, runs, created_at, last_run_at, comment \
+                 FROM firn.experiments ORDER BY experiment"
+                    .into()
+            }
+            Show::Runs { experiment } => {
+                let filter = experiment
+                    .as_ref()
+                    .map(|e| format!("WHERE experiment = {} ", quote_literal(e)))
+                    .unwrap_or_default();
+                format!(
+                    "SELECT experiment, run, status, started_at, ended_at, model, model_version, parent_run \
+                     FROM firn.runs {filter}ORDER BY experiment, started_at, run"
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Show {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Show::Models => f.write_str("SHOW MODELS"),
+            Show::Versions { model } => {
+                f.write_str("SHOW VERSIONS IN MODEL ")?;
+                write_identifier(f, model)
+            }
+            Show::Experiments => f.write_str("SHOW EXPERIMENTS"),
+            Show::Runs { experiment: None } => f.write_str("SHOW RUNS"),
+            Show::Runs {
+                experiment: Some(experiment),
+            } => {
+                f.write_str("SHOW RUNS IN EXPERIMENT ")?;
+                write_identifier(f, experiment)
+            }
+        }
+    }
+}
