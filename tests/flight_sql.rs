@@ -90,13 +90,24 @@ async fn queries_types_statements_and_metadata_over_adbc() {
     server.shutdown().await.expect("stops");
 }
 
-/// The statements of the seed scripts 01 and 02 with their variables set.
-fn seed_statements() -> Vec<String> {
+/// The seed pipeline's scripts.
+const SEED_SCRIPTS: [&str; 6] = [
+    "sql/01_data_exploration.sql",
+    "sql/02_features.sql",
+    "sql/03_model_training.sql",
+    "sql/04_experiment_tracking.sql",
+    "sql/05_model_registry.sql",
+    "sql/06_production.sql",
+];
+
+/// The statements of the seed scripts with their variables set; exports go to `out_dir`.
+fn seed_statements(out_dir: &Path) -> Vec<String> {
     let mut variables = Variables::new();
     variables.set("data_dir", seed_dir().display().to_string());
+    variables.set("out_dir", out_dir.display().to_string());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut statements = Vec::new();
-    for script in ["sql/01_data_exploration.sql", "sql/02_features.sql"] {
+    for script in SEED_SCRIPTS {
         let text = std::fs::read_to_string(root.join(script)).expect("script");
         for item in split_script(&text) {
             if let ScriptItem::Sql { text, line } = item {
@@ -108,9 +119,15 @@ fn seed_statements() -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn seed_pipeline_runs_remotely_with_the_in_process_results() {
-    let statements = seed_statements();
+async fn the_seed_pipeline_runs_remotely_with_the_in_process_results() {
     let work = tempfile::tempdir().expect("tempdir");
+    let (local_out, remote_out) = (
+        work.path().join("local-out"),
+        work.path().join("remote-out"),
+    );
+    std::fs::create_dir(&remote_out).expect("mkdir");
+    let statements = seed_statements(&local_out);
+    let remote_statements = seed_statements(&remote_out);
     let expected = work.path().join("expected");
     std::fs::create_dir(&expected).expect("mkdir");
     // The same statements in-process, results kept as Arrow IPC files.
@@ -134,7 +151,7 @@ async fn seed_pipeline_runs_remotely_with_the_in_process_results() {
     let statements_file = work.path().join("statements.json");
     std::fs::write(
         &statements_file,
-        serde_json::to_vec(&statements).expect("json"),
+        serde_json::to_vec(&remote_statements).expect("json"),
     )
     .expect("write");
 
@@ -142,7 +159,7 @@ async fn seed_pipeline_runs_remotely_with_the_in_process_results() {
         .await
         .expect("remote db");
     let config = ServerConfig {
-        allowed_paths: vec![seed_dir()],
+        allowed_paths: vec![seed_dir(), remote_out.clone()],
         ..ServerConfig::default()
     };
     let server = serve(db, config).await;
@@ -159,11 +176,16 @@ async fn seed_pipeline_runs_remotely_with_the_in_process_results() {
     assert_eq!(facts["labelled"], 3000);
     assert_eq!(facts["churned"], 1084);
     assert_eq!(facts["training_rows"], 3000);
+    // The production exports land in the allowed directory, identical to the in-process ones.
+    let csv =
+        |dir: &Path| std::fs::read_to_string(dir.join("churn_risk_list.csv")).expect("csv export");
+    assert_eq!(csv(&remote_out), csv(&local_out));
+    assert!(remote_out.join("churn_risk_list.parquet").exists());
     server.shutdown().await.expect("stops");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn create_model_and_predict_remotely_run_once_and_match_in_process() {
+async fn firn_statements_run_remotely_once_with_the_shell_results() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = Database::open(dir.path().join("db").to_string_lossy())
         .await
@@ -172,16 +194,29 @@ async fn create_model_and_predict_remotely_run_once_and_match_in_process() {
     let facts = run_script("models.py", &server, &[]).await;
     server.shutdown().await.expect("stops");
 
-    // The statement was prepared, then run once: one version, not two.
-    let versions = db
-        .registry()
+    // Each CREATE MODEL was prepared, then run once: v1 and v2 (v1 dropped remotely), no v3.
+    let registry = db.registry();
+    let versions: Vec<String> = registry
         .list_versions("churn")
         .await
-        .expect("versions");
-    assert_eq!(versions.len(), 1, "{versions:?}");
+        .expect("versions")
+        .into_iter()
+        .map(|m| m.version)
+        .collect();
+    assert_eq!(versions, vec!["v2"]);
+    let pointers = registry.pointers("churn").await.expect("pointers");
+    assert_eq!(pointers.default.as_deref(), Some("v2"));
+    assert_eq!(
+        pointers.aliases.get("champion").map(String::as_str),
+        Some("v2")
+    );
+    assert_eq!(
+        pointers.comments.get("v2").map(String::as_str),
+        Some("set remotely")
+    );
     assert_eq!(facts["created"]["version"], "v1");
     let local = db
-        .sql("SELECT predict('churn', x, z, seg) AS p FROM training ORDER BY x")
+        .sql("SELECT predict('churn@v2', x, z, seg) AS p FROM training ORDER BY x")
         .await
         .expect("in-process predictions");
     let local: Vec<f64> = local
