@@ -585,15 +585,20 @@ async fn firn_serve_starts_from_the_command_line_and_refuses_unsafe_settings() {
         .spawn()
         .expect("firn serve starts");
     let stdout = child.stdout.take().expect("stdout");
-    let address = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.split("grpc://").nth(1).map(str::to_string))
-    })
-    .await
-    .expect("reader")
-    .expect("the server prints its address");
+    let (found, address) = std::sync::mpsc::channel();
+    // Reads the address, then keeps draining the server's output until it exits.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.split("grpc://").nth(1) {
+                let _ = found.send(address.to_string());
+            }
+        }
+    });
+    let address =
+        tokio::task::spawn_blocking(move || address.recv_timeout(Duration::from_secs(60)))
+            .await
+            .expect("reader")
+            .expect("the server prints its address");
     let channel = Channel::from_shared(format!("grpc://{address}"))
         .expect("uri")
         .connect()

@@ -183,5 +183,48 @@ pub(crate) async fn stream(
         .with_schema(schema)
         .build(batches)
         .map_err(Status::from);
-    Ok(Box::pin(Counted::new(encoded, Arc::clone(counter))))
+    Ok(Box::pin(Counted::new(
+        Prefetched::spawn(encoded.boxed()),
+        Arc::clone(counter),
+    )))
+}
+
+/// Encoded messages a result keeps ready ahead of the network.
+const PREFETCH: usize = 4;
+
+/// A stream computed and encoded by its own task, a few messages ahead of the
+/// consumer, so running the query and encoding Arrow IPC overlap with sending
+/// (which happens on the connection's task). Dropping it aborts the task, which
+/// stops the query.
+struct Prefetched {
+    messages: futures::channel::mpsc::Receiver<Result<FlightData, Status>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Prefetched {
+    fn spawn(mut source: futures::stream::BoxStream<'static, Result<FlightData, Status>>) -> Self {
+        let (mut sender, messages) = futures::channel::mpsc::channel(PREFETCH);
+        let task = tokio::spawn(async move {
+            while let Some(message) = source.next().await {
+                if futures::SinkExt::send(&mut sender, message).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Self { messages, task }
+    }
+}
+
+impl Drop for Prefetched {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Stream for Prefetched {
+    type Item = Result<FlightData, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.messages.poll_next_unpin(cx)
+    }
 }

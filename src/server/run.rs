@@ -1,6 +1,7 @@
 //! `firn serve`: opens the database, starts the server, reports where it
 //! listens and serves until Ctrl-C.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::database::{Database, DatabaseOptions};
@@ -63,15 +64,17 @@ pub async fn run(options: ServeOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "Firn Flight SQL server on {scheme}://{}",
+    // A closed standard output (a detached server) must not stop the server,
+    // so these writes ignore errors where println! would panic.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "Firn Flight SQL server on {scheme}://{}\n  database: {database}\n  \
+         authentication: {auth}\n  remote file access: {allowed}\n  query memory: {memory}\n\
+         Press Ctrl-C to stop.",
         server.local_addr()
     );
-    println!("  database: {database}");
-    println!("  authentication: {auth}");
-    println!("  remote file access: {allowed}");
-    println!("  query memory: {memory}");
-    println!("Press Ctrl-C to stop.");
+    let _ = out.flush();
     let stop = async {
         if tokio::signal::ctrl_c().await.is_err() {
             // No signal handling available: serve until the process is killed.
@@ -80,7 +83,7 @@ pub async fn run(options: ServeOptions) -> ExitCode {
     };
     match server.serve_until(stop).await {
         Ok(()) => {
-            println!("stopped");
+            let _ = writeln!(std::io::stdout(), "stopped");
             ExitCode::SUCCESS
         }
         Err(e) => {
