@@ -7,6 +7,7 @@ use bytes::Bytes;
 use datafusion::catalog::{
     CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
 };
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -88,38 +89,74 @@ fn parse_location(location: &str) -> Result<Location> {
     Ok(Location::Local(PathBuf::from(location)))
 }
 
+/// How a database is opened (see [`Database::open_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct DatabaseOptions {
+    /// The most memory (bytes) all queries of all sessions may hold together.
+    /// Operators that can spill to disk (sorts, aggregations, joins) do so when
+    /// their share runs out; others fail with "Resources exhausted". `None`: no limit.
+    pub memory_limit: Option<usize>,
+}
+
+impl DatabaseOptions {
+    fn runtime(&self) -> Result<Arc<RuntimeEnv>> {
+        let mut builder = RuntimeEnvBuilder::new();
+        if let Some(limit) = self.memory_limit {
+            // Fair shares between concurrent spilling operators; the largest
+            // consumers are named when the pool runs out.
+            let pool = TrackConsumersPool::new(FairSpillPool::new(limit), TOP_CONSUMERS);
+            builder = builder.with_memory_pool(Arc::new(pool));
+        }
+        Ok(builder.build_arc()?)
+    }
+}
+
+/// Memory consumers named in a "Resources exhausted" error.
+const TOP_CONSUMERS: std::num::NonZeroUsize = std::num::NonZeroUsize::MIN.saturating_add(4);
+
 impl Database {
     /// Opens the database at `location` (a directory, `file://` URL or `:memory:`),
     /// creating it when the directory does not exist or is empty.
     pub async fn open(location: impl AsRef<str>) -> Result<Self> {
+        Self::open_with(location, DatabaseOptions::default()).await
+    }
+
+    /// [`Database::open`] with options (a memory limit for a server, say).
+    pub async fn open_with(location: impl AsRef<str>, options: DatabaseOptions) -> Result<Self> {
         match parse_location(location.as_ref())? {
-            Location::Memory => Self::in_memory().await,
+            Location::Memory => Self::from_store(Arc::new(DatabaseStore::memory()), &options).await,
             Location::Local(dir) => {
                 check_local_directory(&dir)?;
                 let store = Arc::new(DatabaseStore::local(&dir)?);
                 check_writable(&store)?;
-                Self::from_store(store).await
+                Self::from_store(store, &options).await
             }
         }
     }
 
     /// A new database held in memory; nothing is written anywhere.
     pub async fn in_memory() -> Result<Self> {
-        Self::from_store(Arc::new(DatabaseStore::memory())).await
+        Self::from_store(
+            Arc::new(DatabaseStore::memory()),
+            &DatabaseOptions::default(),
+        )
+        .await
     }
 
     /// A new in-memory database whose registry and tracking timestamp with
     /// `clock` (tests use a [`crate::registry::SteppingClock`] for reproducible times).
     pub async fn in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<Self> {
-        Self::from_store_with_clock(Arc::new(DatabaseStore::memory()), clock).await
+        let store = Arc::new(DatabaseStore::memory());
+        Self::from_store_with_clock(store, &DatabaseOptions::default(), clock).await
     }
 
-    async fn from_store(store: Arc<DatabaseStore>) -> Result<Self> {
-        Self::from_store_with_clock(store, Arc::new(SystemClock)).await
+    async fn from_store(store: Arc<DatabaseStore>, options: &DatabaseOptions) -> Result<Self> {
+        Self::from_store_with_clock(store, options, Arc::new(SystemClock)).await
     }
 
     async fn from_store_with_clock(
         store: Arc<DatabaseStore>,
+        options: &DatabaseOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
         ensure_marker(&store).await?;
@@ -131,7 +168,7 @@ impl Database {
         catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry, &tracking)))?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
-        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        let runtime = options.runtime()?;
         if store.local_dir().is_none() {
             runtime.register_object_store(&store.store_url(), Arc::clone(store.object_store()));
         }
@@ -212,6 +249,28 @@ impl Database {
     /// The experiments and runs logged in this database.
     pub fn tracking(&self) -> &Tracking {
         &self.inner.tracking
+    }
+
+    /// The registry's models: name, default version, number of versions.
+    pub async fn models(&self) -> Result<Vec<crate::registry::ModelSummary>> {
+        self.registry().list_models().await
+    }
+
+    /// A scorer for single rows over the model version `reference` names
+    /// (`name`, `name@version`, `name@alias`); see [`crate::scoring`].
+    pub async fn scorer(&self, reference: &str) -> Result<crate::scoring::Scorer> {
+        crate::scoring::Scorer::load(self.registry(), reference).await
+    }
+
+    /// Scores one row (features in the model's order) with the version
+    /// `reference` names now. It reads the registry on every call; to score
+    /// many rows keep a [`Database::scorer`].
+    pub async fn predict(
+        &self,
+        reference: &str,
+        row: &[crate::scoring::FeatureValue],
+    ) -> Result<crate::scoring::Prediction> {
+        self.scorer(reference).await?.predict(row)
     }
 
     /// The cache through which `predict(…)` finds registered models.

@@ -54,6 +54,15 @@ pub enum Error {
     /// A request Firn understood but cannot serve (unknown URL scheme, …).
     #[error("{0}")]
     Unsupported(String),
+    /// A session restricted to some directories named a file outside them.
+    #[error(
+        "access to '{location}' is refused: this session may only read and write files in the \
+         database directory and the server's allowed paths"
+    )]
+    AccessDenied {
+        /// The refused location, as written.
+        location: String,
+    },
 }
 
 /// Firn's result type.

@@ -19,13 +19,15 @@ pub mod ml;
 pub mod registry;
 pub mod report;
 mod rng;
+pub mod scoring;
 pub mod script;
+pub mod server;
 pub mod session;
 pub mod shell;
 pub mod sql;
 pub mod tracking;
 
-pub use database::Database;
+pub use database::{Database, DatabaseOptions};
 pub use error::{Error, Result};
 /// Metrics shared by the SQL aggregates and the training code (from `firnml-udfs`).
 pub use firnml_udfs::metrics;

@@ -5,14 +5,20 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::time::Duration;
+
+use firnml::DatabaseOptions;
 use firnml::datagen::GenConfig;
 use firnml::report::{self, ReportOptions};
+use firnml::server::run::ServeOptions;
+use firnml::server::{self, Credentials, ServerConfig, TlsFiles};
 use firnml::shell::{self, Action, Options, OutputFormat};
 
 /// Firn: an embedded analytics database where a model's MLOps loop is plain SQL.
 ///
 /// Without -f or -c, starts an interactive shell (type \? for help).
 /// `firn DB report model NAME[@VERSION] --out DIR` writes a model card.
+/// `firn serve [DB]` serves the database over Arrow Flight SQL.
 #[derive(Parser)]
 #[command(name = "firn", version)]
 struct Cli {
@@ -40,6 +46,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Sub {
+    /// Serve the database over Arrow Flight SQL (ADBC, JDBC, BI tools)
+    Serve(Box<ServeArgs>),
     /// Generate the demo data set (customers.csv, orders.csv)
     GenData {
         /// Number of customers
@@ -100,12 +108,100 @@ enum Export {
     },
 }
 
+/// `firn serve` arguments.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// DB: a database directory or URL; default: an in-memory database
+    #[arg(value_name = "DB")]
+    database: Option<String>,
+    /// Host name or address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0: any free port)
+    #[arg(long, default_value_t = 50051)]
+    port: u16,
+    /// Accept this bearer token (repeatable; also FIRN_TOKEN)
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+    /// Credentials file: lines 'token <secret> [name]' and 'user <name> <password|sha256:hex>'
+    #[arg(long, value_name = "FILE")]
+    auth_file: Option<PathBuf>,
+    /// TLS certificate chain (PEM); needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM); needs --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// A directory remote sessions may read and write besides the database (repeatable)
+    #[arg(long = "allow-path", value_name = "DIR")]
+    allow_paths: Vec<PathBuf>,
+    /// Memory all queries together may use, e.g. 2G (default: unlimited)
+    #[arg(long, value_name = "SIZE", value_parser = server::parse_size)]
+    memory_limit: Option<usize>,
+    /// Drop a client session idle this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 8 * 60 * 60)]
+    session_idle_timeout: u64,
+    /// Most client sessions at once
+    #[arg(long, default_value_t = 1000)]
+    max_sessions: usize,
+    /// Allow a non-loopback address without authentication
+    #[arg(long)]
+    insecure_no_auth: bool,
+}
+
+impl ServeArgs {
+    /// The options, with the database given before the subcommand (`firn DB serve`) as a fallback.
+    fn into_options(self, database: Option<String>) -> Result<ServeOptions, server::ServerError> {
+        let mut credentials = Credentials::new().with_env()?;
+        for token in &self.tokens {
+            credentials = credentials.with_token(token)?;
+        }
+        if let Some(file) = &self.auth_file {
+            credentials = credentials.with_file(file)?;
+        }
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            _ => None,
+        };
+        Ok(ServeOptions {
+            database: self.database.or(database),
+            database_options: DatabaseOptions {
+                memory_limit: self.memory_limit,
+            },
+            config: ServerConfig {
+                host: self.host,
+                port: self.port,
+                credentials,
+                tls,
+                allowed_paths: self.allow_paths,
+                insecure_no_auth: self.insecure_no_auth,
+                session_idle_timeout: Duration::from_secs(self.session_idle_timeout),
+                max_sessions: self.max_sessions,
+            },
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let scripted = !cli.files.is_empty() || !cli.commands.is_empty();
     match cli.subcommand {
+        Some(Sub::Serve(_)) if scripted => conflict("serve takes no -f or -c"),
+        Some(Sub::Serve(args)) => {
+            if cli.database.is_some() && args.database.is_some() {
+                conflict("give the database once: firn serve DB")
+            }
+            let database = cli.database.clone();
+            return match args.into_options(database) {
+                Ok(options) => server::run::run(options).await,
+                Err(e) => {
+                    eprintln!("firn serve: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some(Sub::GenData { .. }) if cli.database.is_some() || scripted => {
             conflict("gen-data takes no DB, -f or -c")
         }

@@ -16,11 +16,13 @@ use crate::database::Database;
 use crate::functions;
 use crate::ml::progress::{Progress, ProgressHandle};
 use crate::session::Session;
+use crate::session::file_access::FileAccess;
 
 /// Builds sessions over a database.
 pub struct SessionBuilder {
     db: Database,
     config: SessionConfig,
+    file_access: FileAccess,
 }
 
 impl SessionBuilder {
@@ -30,7 +32,11 @@ impl SessionBuilder {
             .with_information_schema(true)
             .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
             .with_create_default_catalog_and_schema(false);
-        Self { db, config }
+        Self {
+            db,
+            config,
+            file_access: FileAccess::Unrestricted,
+        }
     }
 
     /// Replaces the DataFusion configuration (target partitions, batch size, …).
@@ -52,11 +58,18 @@ impl SessionBuilder {
         self
     }
 
+    /// Limits the files the session may read and write (remote sessions); see [`FileAccess`].
+    pub fn with_file_access(mut self, file_access: FileAccess) -> Self {
+        self.file_access = file_access;
+        self
+    }
+
     /// The session.
     pub fn build(self) -> Session {
+        let (config, runtime) = self.file_access.apply(&self.db, self.config);
         let state = SessionStateBuilder::new()
-            .with_config(self.config)
-            .with_runtime_env(self.db.runtime())
+            .with_config(config)
+            .with_runtime_env(runtime)
             .with_catalog_list(self.db.catalogs())
             .with_default_features()
             .with_table_factories(case_folding_factories())

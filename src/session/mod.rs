@@ -3,9 +3,12 @@
 mod builder;
 mod create_model;
 mod ddl;
+pub mod file_access;
 mod model_admin;
 mod model_options;
 mod model_run;
+mod restricted_store;
+mod submit;
 mod training;
 
 use datafusion::arrow::array::RecordBatch;
@@ -17,8 +20,10 @@ use std::sync::Arc;
 
 pub use builder::SessionBuilder;
 pub(crate) use create_model::{ModelRequest, cv_metric, output_schema, train_and_register};
+pub use file_access::FileAccess;
 pub(crate) use model_admin::{alter_model, drop_model};
 pub(crate) use model_options::ModelOptions;
+pub use submit::{Submitted, is_query};
 
 use crate::database::Database;
 use crate::error::{Error, Result};
@@ -186,6 +191,7 @@ impl Session {
         statement: DFStatement,
         persist_definitions: bool,
     ) -> Result<QueryOutput> {
+        file_access::check_statement(&self.ctx, &statement)?;
         self.preload_models(&statement).await?;
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;

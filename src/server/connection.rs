@@ -1,0 +1,139 @@
+//! Accepted TCP connections, numbered, so a client's session can belong to its
+//! connection and be dropped — with its prepared statements and unread results —
+//! the moment the client goes away.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::Stream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tonic::Request;
+use tonic::transport::server::{Connected, TlsConnectInfo};
+
+use crate::server::sessions::Sessions;
+
+/// What a request knows about its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ConnectionInfo {
+    /// Unique for the life of the server.
+    pub(crate) id: u64,
+    /// The client's address.
+    pub(crate) remote: Option<SocketAddr>,
+}
+
+/// The connection a request arrived on (plain TCP or TLS).
+pub(crate) fn connection_of<T>(request: &Request<T>) -> Option<ConnectionInfo> {
+    let extensions = request.extensions();
+    extensions.get::<ConnectionInfo>().copied().or_else(|| {
+        extensions
+            .get::<TlsConnectInfo<ConnectionInfo>>()
+            .map(|info| *info.get_ref())
+    })
+}
+
+/// A TCP connection that tells the session registry when it closes.
+pub(crate) struct TrackedStream {
+    stream: TcpStream,
+    info: ConnectionInfo,
+    sessions: Weak<Sessions>,
+}
+
+impl Drop for TrackedStream {
+    fn drop(&mut self) {
+        if let Some(sessions) = self.sessions.upgrade() {
+            sessions.connection_closed(self.info.id);
+        }
+    }
+}
+
+impl Connected for TrackedStream {
+    type ConnectInfo = ConnectionInfo;
+
+    fn connect_info(&self) -> ConnectionInfo {
+        self.info
+    }
+}
+
+impl AsyncRead for TrackedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TrackedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+/// The connections `listener` accepts. A failed accept (out of file
+/// descriptors, say) is retried after a pause rather than ending the server.
+pub(crate) fn incoming(
+    listener: TcpListener,
+    sessions: &Arc<Sessions>,
+) -> impl Stream<Item = io::Result<TrackedStream>> + use<> {
+    let next_id = Arc::new(AtomicU64::new(1));
+    let sessions = Arc::downgrade(sessions);
+    futures::stream::unfold(listener, move |listener| {
+        let next_id = Arc::clone(&next_id);
+        let sessions = sessions.clone();
+        async move {
+            loop {
+                match listener.accept().await {
+                    Ok((stream, remote)) => {
+                        // Small messages (metadata calls) should not wait for Nagle's algorithm.
+                        let _ = stream.set_nodelay(true);
+                        let info = ConnectionInfo {
+                            id: next_id.fetch_add(1, Ordering::Relaxed),
+                            remote: Some(remote),
+                        };
+                        let tracked = TrackedStream {
+                            stream,
+                            info,
+                            sessions: sessions.clone(),
+                        };
+                        return Some((Ok(tracked), listener));
+                    }
+                    Err(e) => {
+                        eprintln!("firn serve: accepting a connection failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        }
+    })
+}
