@@ -16,6 +16,7 @@ use crate::catalog::store::DatabaseStore;
 use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
+use crate::feature_store::FeatureStore;
 use crate::functions::model_resolver::RegistryResolver;
 use crate::session::{Session, SessionBuilder};
 
@@ -51,6 +52,7 @@ struct Inner {
     catalogs: Arc<dyn CatalogProviderList>,
     runtime: Arc<RuntimeEnv>,
     resolver: Arc<RegistryResolver>,
+    feature_store: Arc<FeatureStore>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -110,7 +112,11 @@ impl Database {
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
         let registry = crate::registry::Registry::new(Arc::clone(&store));
-        catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry)))?;
+        let feature_store = Arc::new(FeatureStore::open(Arc::clone(&store)).await?);
+        catalog.register_schema(
+            SYSTEM_SCHEMA,
+            Arc::new(system_schema(&registry, &feature_store)),
+        )?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
         let runtime = RuntimeEnvBuilder::new().build_arc()?;
@@ -124,6 +130,7 @@ impl Database {
                 catalogs,
                 runtime,
                 resolver: Arc::new(RegistryResolver::new(registry)),
+                feature_store,
                 warnings: Mutex::new(Vec::new()),
             }),
         };
@@ -192,6 +199,11 @@ impl Database {
     /// The cache through which `predict(…)` finds registered models.
     pub fn model_resolver(&self) -> Arc<RegistryResolver> {
         Arc::clone(&self.inner.resolver)
+    }
+
+    /// The feature store: entities, feature views, lineage.
+    pub fn feature_store(&self) -> Arc<FeatureStore> {
+        Arc::clone(&self.inner.feature_store)
     }
 
     /// The schema holding persistent tables.

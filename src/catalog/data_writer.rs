@@ -27,10 +27,21 @@ pub async fn write_data_file(
     store: &DatabaseStore,
     table: &str,
     schema: SchemaRef,
+    stream: SendableRecordBatchStream,
+) -> Result<DataFile> {
+    write_parquet_file(store, &table_dir(table), schema, stream).await
+}
+
+/// Writes every batch of `stream` into `<dir>/data/<uuid>.parquet` (`dir` relative
+/// to the database root); the returned file's path is relative to `dir`.
+pub async fn write_parquet_file(
+    store: &DatabaseStore,
+    dir: &str,
+    schema: SchemaRef,
     mut stream: SendableRecordBatchStream,
 ) -> Result<DataFile> {
     let relative = format!("data/{}.parquet", uuid::Uuid::new_v4().simple());
-    let path = store.path(&format!("{}/{relative}", table_dir(table)));
+    let path = store.path(&format!("{dir}/{relative}"));
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))

@@ -3,6 +3,7 @@
 mod builder;
 mod create_model;
 mod ddl;
+mod feature_store;
 mod model_admin;
 mod model_options;
 
@@ -146,6 +147,21 @@ impl Session {
                 Ok(QueryOutput::empty())
             }
             FirnStatement::Show(statement) => self.query(&statement.query()).await,
+            FirnStatement::CreateEntity(statement) => {
+                feature_store::create_entity(self, statement).await
+            }
+            FirnStatement::DropEntity(statement) => {
+                feature_store::drop_entity(self, &statement).await
+            }
+            FirnStatement::CreateFeatureView(statement) => {
+                feature_store::create_feature_view(self, *statement).await
+            }
+            FirnStatement::DropFeatureView(statement) => {
+                feature_store::drop_feature_view(self, &statement).await
+            }
+            FirnStatement::DescribeFeatureView(statement) => {
+                feature_store::describe_feature_view(self, &statement).await
+            }
         }
     }
 
@@ -162,10 +178,14 @@ impl Session {
         }
     }
 
-    /// Loads the models a statement's `predict(…)` calls name, before planning it.
+    /// Loads the models a statement's `predict(…)` calls name, before planning it
+    /// (and re-reads the feature store if the statement uses it).
     async fn preload_models(&self, statement: &DFStatement) -> Result<()> {
         for reference in model_references(statement) {
             self.db.model_resolver().preload(&reference).await?;
+        }
+        if crate::functions::uses_feature_store(statement) {
+            self.db.feature_store().refresh().await?;
         }
         Ok(())
     }
@@ -193,6 +213,7 @@ impl Session {
                         .is_some() =>
             {
                 self.db.schema().drop_table(cmd.name.table()).await?;
+                self.db.feature_store().forget_table(cmd.name.table()).await?;
                 Ok(QueryOutput::empty())
             }
             plan => {

@@ -6,6 +6,9 @@
 //! the current state. Statements such as `SHOW MODELS` are queries over them.
 
 mod columns;
+mod entities;
+mod feature_view_columns;
+mod feature_views;
 mod model_versions;
 mod models;
 mod provider;
@@ -21,9 +24,13 @@ use datafusion::catalog::SchemaProvider;
 use datafusion::common::{Result, exec_err};
 use datafusion::datasource::TableProvider;
 
+use crate::feature_store::FeatureStore;
 use crate::registry::Registry;
 
 pub use columns::{number_map, text_map, timestamp_field, timestamps};
+pub use entities::EntitiesTable;
+pub use feature_view_columns::FeatureViewColumnsTable;
+pub use feature_views::FeatureViewsTable;
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
 pub use provider::SystemTableProvider;
@@ -32,10 +39,13 @@ pub use provider::SystemTableProvider;
 pub const SYSTEM_SCHEMA: &str = "firn";
 
 /// The system tables every database has (more join as Firn grows).
-pub fn system_schema(registry: &Registry) -> SystemSchema {
+pub fn system_schema(registry: &Registry, features: &Arc<FeatureStore>) -> SystemSchema {
     SystemSchema::new()
         .with_table(Arc::new(ModelsTable::new(registry.clone())))
         .with_table(Arc::new(ModelVersionsTable::new(registry.clone())))
+        .with_table(Arc::new(EntitiesTable::new(Arc::clone(features))))
+        .with_table(Arc::new(FeatureViewsTable::new(Arc::clone(features))))
+        .with_table(Arc::new(FeatureViewColumnsTable::new(Arc::clone(features))))
 }
 
 /// One system table: a fixed schema and rows computed on demand.

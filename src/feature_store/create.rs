@@ -1,0 +1,424 @@
+//! `CREATE [OR REPLACE] FEATURE VIEW [IF NOT EXISTS] name VERSION v ENTITY e
+//! [TIMESTAMP col] [MATERIALIZED] … AS query`: checks and publishes a version.
+//!
+//! Checks, before anything is registered: the entity exists; the query's
+//! columns are uniquely named and include the entity's keys, and the
+//! `TIMESTAMP` column (a DATE or TIMESTAMP) when declared; at least one other
+//! column (a feature) remains; every described feature is a column; no key (or
+//! timestamp) is NULL and no key (per timestamp) occurs twice — for a
+//! materialized version in its snapshot, for a live one in the query's current
+//! rows. Only then is the revision published (put-if-absent); a materialized
+//! snapshot is written before it and removed again if anything fails.
+//!
+//! Versions are immutable. Re-running the statement that created a version is
+//! a no-op (`unchanged`); any other definition for an existing version is an
+//! error unless `OR REPLACE` says to replace it (or `IF NOT EXISTS` to keep it).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::common::{Column, ScalarValue};
+use datafusion::datasource::provider_as_source;
+use datafusion::execution::session_state::SessionState;
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
+use datafusion::prelude::DataFrame;
+
+use super::definition::{
+    self, ColumnRole, Operation, SnapshotFiles, VIEW_FORMAT_VERSION, ViewColumn, ViewVersion,
+};
+use super::names::{self, ViewRef};
+use super::{FeatureStore, layout, listing, plan_error, snapshot};
+use crate::catalog::store::PutOutcome;
+use crate::error::Result;
+
+/// What `CREATE FEATURE VIEW` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFeatureView {
+    /// The view's name.
+    pub name: String,
+    /// The version.
+    pub version: String,
+    /// The entity its rows are about.
+    pub entity: String,
+    /// The column that says when each row's values became known.
+    pub timestamp: Option<String>,
+    /// A free-text comment.
+    pub comment: Option<String>,
+    /// Whether to store a Parquet snapshot of the rows now.
+    pub materialized: bool,
+    /// `(column, description)` of described features.
+    pub descriptions: Vec<(String, String)>,
+    /// The defining query, as SQL.
+    pub query: String,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// `OR REPLACE`.
+    pub or_replace: bool,
+}
+
+/// What `CREATE FEATURE VIEW` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new version.
+    Created,
+    /// An existing version was replaced (`OR REPLACE`).
+    Replaced,
+    /// The version exists with this definition (or `IF NOT EXISTS`): nothing changed.
+    Unchanged,
+}
+
+impl Outcome {
+    /// `created`, `replaced` or `unchanged`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Replaced => "replaced",
+            Outcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Whether `data_type` can be a `TIMESTAMP` column.
+pub fn is_temporal(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _)
+    )
+}
+
+/// Whether `data_type` can be a join key.
+fn is_key_type(data_type: &DataType) -> bool {
+    data_type.is_integer()
+        || matches!(
+            data_type,
+            DataType::Utf8
+                | DataType::LargeUtf8
+                | DataType::Utf8View
+                | DataType::Boolean
+                | DataType::Date32
+                | DataType::Date64
+                | DataType::Timestamp(_, _)
+                | DataType::Decimal128(_, _)
+                | DataType::Binary
+                | DataType::FixedSizeBinary(_)
+        )
+}
+
+/// Finds column `name` in the query's schema, or explains what is there.
+fn require_column<'a>(
+    schema: &'a Schema,
+    name: &str,
+    what: &str,
+    reference: &ViewRef,
+) -> Result<&'a DataType> {
+    if let Ok(field) = schema.field_with_name(name) {
+        return Ok(field.data_type());
+    }
+    let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let hint = columns
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(name))
+        .map(|c| format!(" (there is \"{c}\", which differs in case)"))
+        .unwrap_or_default();
+    Err(plan_error(format!(
+        "feature view {reference}: the query has no column '{name}' ({what}){hint}; its columns are: {}",
+        columns.join(", ")
+    )))
+}
+
+/// The columns of the new version, checked against the entity and the statement.
+fn describe_columns(
+    schema: &Schema,
+    keys: &[String],
+    new: &NewFeatureView,
+    reference: &ViewRef,
+    entity: &str,
+) -> Result<Vec<ViewColumn>> {
+    let mut seen = HashSet::new();
+    for field in schema.fields() {
+        if !seen.insert(field.name().as_str()) {
+            return Err(plan_error(format!(
+                "feature view {reference}: column '{}' appears more than once in the query; give each column a distinct name with AS",
+                field.name()
+            )));
+        }
+    }
+    for key in keys {
+        let data_type = require_column(schema, key, &format!("a key of entity '{entity}'"), reference)?;
+        if !is_key_type(data_type) {
+            return Err(plan_error(format!(
+                "feature view {reference}: key column '{key}' is {data_type}; keys must be text, integers, dates, timestamps, decimals or booleans"
+            )));
+        }
+    }
+    if let Some(ts) = &new.timestamp {
+        if keys.contains(ts) {
+            return Err(plan_error(format!(
+                "feature view {reference}: TIMESTAMP column '{ts}' is also a key of entity '{entity}'"
+            )));
+        }
+        let data_type = require_column(schema, ts, "the TIMESTAMP column", reference)?;
+        if !is_temporal(data_type) {
+            return Err(plan_error(format!(
+                "feature view {reference}: TIMESTAMP column '{ts}' is {data_type}; it must be a DATE or TIMESTAMP"
+            )));
+        }
+    }
+    for (column, _) in &new.descriptions {
+        require_column(schema, column, "described in FEATURES (…)", reference)?;
+    }
+    let columns: Vec<ViewColumn> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let role = if keys.contains(field.name()) {
+                ColumnRole::Key
+            } else if new.timestamp.as_deref() == Some(field.name().as_str()) {
+                ColumnRole::Timestamp
+            } else {
+                ColumnRole::Feature
+            };
+            ViewColumn {
+                name: field.name().clone(),
+                data_type: field.data_type().to_string(),
+                nullable: field.is_nullable(),
+                role,
+                description: new
+                    .descriptions
+                    .iter()
+                    .find(|(c, _)| c == field.name())
+                    .map(|(_, d)| d.clone())
+                    .filter(|d| !d.is_empty()),
+            }
+        })
+        .collect();
+    if !columns.iter().any(|c| c.role == ColumnRole::Feature) {
+        return Err(plan_error(format!(
+            "feature view {reference} has no features: the query returns only the key{} columns",
+            if new.timestamp.is_some() { " and timestamp" } else { "" }
+        )));
+    }
+    Ok(columns)
+}
+
+/// `a = 'x', b = 2` of row `row` of `batch`.
+fn key_values(batch: &RecordBatch, columns: &[String], row: usize) -> String {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let value = ScalarValue::try_from_array(batch.column(i), row)
+                .map(|v| match v {
+                    ScalarValue::Utf8(Some(s))
+                    | ScalarValue::Utf8View(Some(s))
+                    | ScalarValue::LargeUtf8(Some(s)) => format!("'{s}'"),
+                    other => other.to_string(),
+                })
+                .unwrap_or_else(|_| "?".into());
+            format!("{name} = {value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fails when a key (or the timestamp) is NULL, or a key (per timestamp) occurs
+/// twice in the rows of `plan`, naming one offending key.
+pub async fn check_unique_keys(
+    state: &SessionState,
+    plan: LogicalPlan,
+    keys: &[String],
+    timestamp: Option<&str>,
+    what: &str,
+) -> Result<()> {
+    let mut group: Vec<String> = keys.to_vec();
+    group.extend(timestamp.map(str::to_string));
+    let exprs: Vec<Expr> = group
+        .iter()
+        .map(|c| Expr::Column(Column::new_unqualified(c)))
+        .collect();
+    let rows = Expr::Column(Column::new_unqualified("__firn_rows"));
+    let offending = exprs
+        .iter()
+        .fold(rows.clone().gt(lit(1i64)), |acc, e| acc.or(e.clone().is_null()));
+    let found = DataFrame::new(state.clone(), plan)
+        .aggregate(exprs, vec![count(lit(1i64)).alias("__firn_rows")])?
+        .filter(offending)?
+        .limit(0, Some(1))?
+        .collect()
+        .await?;
+    let Some(batch) = found.into_iter().find(|b| b.num_rows() > 0) else {
+        return Ok(());
+    };
+    for (i, name) in group.iter().enumerate() {
+        if batch.column(i).is_null(0) {
+            let role = if i < keys.len() { "key" } else { "TIMESTAMP" };
+            return Err(plan_error(format!(
+                "{what}: {role} column '{name}' is NULL in some rows; keys and timestamps may not be NULL"
+            )));
+        }
+    }
+    let times = ScalarValue::try_from_array(batch.column(group.len()), 0)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "several".into());
+    let unit = if timestamp.is_some() {
+        format!("per key and timestamp ({})", group.join(", "))
+    } else {
+        format!("per key ({})", group.join(", "))
+    };
+    Err(plan_error(format!(
+        "{what}: duplicate key: {} occurs {times} times; feature rows must be unique {unit}",
+        key_values(&batch, &group, 0)
+    )))
+}
+
+impl FeatureStore {
+    /// Creates (or replaces) a feature view version whose query is `plan`,
+    /// planned in `state`. Returns what happened and the version as it now is.
+    pub async fn create_view(
+        &self,
+        state: &SessionState,
+        new: NewFeatureView,
+        plan: LogicalPlan,
+    ) -> Result<(Outcome, Arc<ViewVersion>)> {
+        let reference = ViewRef::new(&new.name, &new.version)?;
+        let entity_name = names::entity(&new.entity)?;
+        if new.if_not_exists && new.or_replace {
+            return Err(plan_error(
+                "'IF NOT EXISTS' cannot be combined with 'OR REPLACE'",
+            ));
+        }
+        let catalog = self.refresh().await?;
+        let Some(entity) = catalog.entity(&entity_name) else {
+            return Err(plan_error(format!(
+                "entity '{entity_name}' does not exist; create it with CREATE ENTITY {entity_name} KEYS (…); entities: {}",
+                listing(catalog.entities().map(|e| e.name.as_str()))
+            )));
+        };
+        let keys = entity.keys.clone();
+        let existing = catalog.view(&reference).cloned();
+        if let (Some(existing), true) = (&existing, new.if_not_exists) {
+            return Ok((Outcome::Unchanged, Arc::clone(existing)));
+        }
+
+        let schema = plan.schema().as_arrow().clone();
+        let columns = describe_columns(&schema, &keys, &new, &reference, &entity_name)?;
+        let lineage = self.sources_of(&plan);
+        let mut version = ViewVersion {
+            format_version: VIEW_FORMAT_VERSION,
+            name: reference.name.clone(),
+            version: reference.version.clone(),
+            revision: catalog.newest_revision(&reference).map_or(0, |r| r + 1),
+            operation: if existing.is_some() {
+                Operation::Replace
+            } else {
+                Operation::Create
+            },
+            entity: entity_name.clone(),
+            keys: keys.clone(),
+            timestamp: new.timestamp.clone(),
+            comment: new.comment.clone().filter(|c| !c.is_empty()),
+            query: new.query.clone(),
+            materialized: new.materialized,
+            columns,
+            definition_hash: definition::definition_hash(
+                &entity_name,
+                &keys,
+                new.timestamp.as_deref(),
+                new.materialized,
+                &new.query,
+            ),
+            created_at: self.now(),
+            snapshot: None,
+            lineage,
+        };
+        if let Some(existing) = &existing
+            && !new.or_replace
+        {
+            if existing.same_definition(&version) {
+                return Ok((Outcome::Unchanged, Arc::clone(existing)));
+            }
+            return Err(plan_error(format!(
+                "feature view '{}' version '{}' already exists with a different definition \
+                 ({} vs {}); versions are immutable: create a new version, or replace this one \
+                 with CREATE OR REPLACE FEATURE VIEW",
+                reference.name, reference.version, existing.definition_hash, version.definition_hash
+            )));
+        }
+
+        let what = format!("feature view {reference}");
+        if new.materialized {
+            let frame = DataFrame::new(state.clone(), plan);
+            let stream = frame.execute_stream().await?;
+            let files = snapshot::write(&self.store, &reference, Arc::new(schema), stream).await?;
+            version.snapshot = Some(files.clone());
+            if let Err(e) = self.check_snapshot(state, &version, &what).await {
+                snapshot::remove(&self.store, &reference, &files.files).await;
+                return Err(e);
+            }
+        } else {
+            check_unique_keys(state, plan, &keys, new.timestamp.as_deref(), &what).await?;
+        }
+        self.publish(&reference, &version, existing.as_deref()).await?;
+        let outcome = if existing.is_some() {
+            Outcome::Replaced
+        } else {
+            Outcome::Created
+        };
+        let catalog = self.refresh().await?;
+        let published = catalog
+            .view(&reference)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(version));
+        Ok((outcome, published))
+    }
+
+    /// Runs the key checks over a freshly written snapshot.
+    async fn check_snapshot(&self, state: &SessionState, version: &ViewVersion, what: &str) -> Result<()> {
+        let table = snapshot::listing_table(&self.store, version)?;
+        let plan = LogicalPlanBuilder::scan("snapshot", provider_as_source(table), None)?.build()?;
+        check_unique_keys(state, plan, &version.keys, version.timestamp.as_deref(), what).await
+    }
+
+    /// Publishes `version` as the next revision; on a lost race removes its snapshot.
+    async fn publish(
+        &self,
+        reference: &ViewRef,
+        version: &ViewVersion,
+        replaced: Option<&ViewVersion>,
+    ) -> Result<()> {
+        let path = layout::revision_path(&reference.name, &reference.version, version.revision);
+        let json = definition::encode(version, &path)?;
+        let written = self
+            .store
+            .put_if_absent(&self.store.path(&path), Bytes::from(json))
+            .await;
+        let snapshot_files = version.snapshot.as_ref().map(|s: &SnapshotFiles| s.files.as_slice());
+        match written {
+            Ok(PutOutcome::Written) => {}
+            Ok(PutOutcome::AlreadyExists) => {
+                if let Some(files) = snapshot_files {
+                    snapshot::remove(&self.store, reference, files).await;
+                }
+                return Err(match replaced {
+                    None => plan_error(format!(
+                        "feature view '{}' version '{}' already exists",
+                        reference.name, reference.version
+                    )),
+                    Some(_) => plan_error(format!(
+                        "feature view '{}' version '{}' was changed by another writer at the same time; nothing was written",
+                        reference.name, reference.version
+                    )),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+        if let Some(old) = replaced.and_then(|v| v.snapshot.as_ref()) {
+            snapshot::remove(&self.store, reference, &old.files).await;
+        }
+        Ok(())
+    }
+}
