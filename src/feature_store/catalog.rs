@@ -159,6 +159,11 @@ impl Catalog {
             .collect()
     }
 
+    /// Every table's lineage record, by table.
+    pub fn table_lineages(&self) -> impl Iterator<Item = &TableLineage> {
+        self.tables.values()
+    }
+
     /// The lineage record of table `name`.
     pub fn table_lineage(&self, name: &str) -> Option<&TableLineage> {
         self.tables.get(name)

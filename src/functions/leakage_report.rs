@@ -105,8 +105,10 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
 
 /// The label as 0/1 values (`None` where NULL), or why it cannot be one.
 fn binary_labels(array: &ArrayRef) -> std::result::Result<Vec<Option<f64>>, String> {
-    let values = cast(array.as_ref(), &DataType::Float64)
-        .map_err(|_| "the label is not numeric, so no AUC".to_string())?;
+    if !(array.data_type().is_numeric() || array.data_type() == &DataType::Boolean) {
+        return Err("the label is not numeric, so no AUC".into());
+    }
+    let values = cast(array.as_ref(), &DataType::Float64).map_err(|e| e.to_string())?;
     let values = values.as_primitive::<Float64Type>();
     let labels: Vec<Option<f64>> = values.iter().collect();
     if labels.iter().flatten().any(|v| *v != 0.0 && *v != 1.0) {

@@ -208,6 +208,7 @@ pub(super) async fn create_model(session: &Session, statement: CreateModel) -> R
     let statement = DFStatement::Statement(Box::new(SQLStatement::Query(query)));
     session.preload_models(&statement).await?;
     let plan = session.ctx.state().statement_to_plan(statement).await?;
+    let lineage = [lineage, session.db.feature_store().lineage_of(&plan)].concat();
     let columns: Vec<String> = plan
         .schema()
         .fields()

@@ -12,6 +12,7 @@ mod feature_views;
 mod model_versions;
 mod models;
 mod provider;
+mod table_lineage;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -34,6 +35,7 @@ pub use feature_views::FeatureViewsTable;
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
 pub use provider::SystemTableProvider;
+pub use table_lineage::TableLineageTable;
 
 /// The schema that holds the system tables: `SELECT * FROM firn.models`.
 pub const SYSTEM_SCHEMA: &str = "firn";
@@ -46,6 +48,7 @@ pub fn system_schema(registry: &Registry, features: &Arc<FeatureStore>) -> Syste
         .with_table(Arc::new(EntitiesTable::new(Arc::clone(features))))
         .with_table(Arc::new(FeatureViewsTable::new(Arc::clone(features))))
         .with_table(Arc::new(FeatureViewColumnsTable::new(Arc::clone(features))))
+        .with_table(Arc::new(TableLineageTable::new(Arc::clone(features))))
 }
 
 /// One system table: a fixed schema and rows computed on demand.

@@ -164,7 +164,7 @@ impl DisplayAs for FeatureJoinExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = if self.spec.is_as_of() { "as-of" } else { "key" };
         write!(f, "FeatureJoinExec: view={}, join={kind}", self.spec.view)?;
-        if let Some(lookback) = self.spec.lookback_micros {
+        if let (Some(lookback), true) = (self.spec.lookback_micros, self.spec.is_as_of()) {
             write!(f, ", lookback_us={lookback}")?;
         }
         Ok(())
