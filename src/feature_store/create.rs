@@ -9,6 +9,8 @@
 //! materialized version in its snapshot, for a live one in the query's current
 //! rows. Only then is the revision published (put-if-absent); a materialized
 //! snapshot is written before it and removed again if anything fails.
+//! A feature without a description of its own inherits the one of the
+//! same-named feature of a view the query reads.
 //!
 //! Versions are immutable. Re-running the statement that created a version is
 //! a no-op (`unchanged`); any other definition for an existing version is an
@@ -30,6 +32,8 @@ use datafusion::prelude::DataFrame;
 use super::definition::{
     self, ColumnRole, Operation, SnapshotFiles, VIEW_FORMAT_VERSION, ViewColumn, ViewVersion,
 };
+use super::catalog::Catalog;
+use super::lineage::VIEW_PREFIX;
 use super::names::{self, ViewRef};
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
 use crate::catalog::store::PutOutcome;
@@ -205,6 +209,24 @@ fn describe_columns(
     Ok(columns)
 }
 
+/// Features without a description of their own take the description of the
+/// same-named feature of a feature view the query reads (v2 built on v1 keeps
+/// v1's descriptions).
+fn inherit_descriptions(columns: &mut [ViewColumn], lineage: &[String], catalog: &Catalog) {
+    let sources: Vec<&ViewVersion> = lineage
+        .iter()
+        .filter_map(|entry| entry.strip_prefix(VIEW_PREFIX))
+        .filter_map(|reference| ViewRef::parse(reference).ok())
+        .filter_map(|reference| catalog.view(&reference).map(|v| v.as_ref()))
+        .collect();
+    for column in columns.iter_mut().filter(|c| c.description.is_none()) {
+        column.description = sources
+            .iter()
+            .filter_map(|source| source.column(&column.name))
+            .find_map(|c| c.description.clone());
+    }
+}
+
 /// `a = 'x', b = 2` of row `row` of `batch`.
 fn key_values(batch: &RecordBatch, columns: &[String], row: usize) -> String {
     columns
@@ -305,8 +327,9 @@ impl FeatureStore {
         }
 
         let schema = plan.schema().as_arrow().clone();
-        let columns = describe_columns(&schema, &keys, &new, &reference, &entity_name)?;
+        let mut columns = describe_columns(&schema, &keys, &new, &reference, &entity_name)?;
         let lineage = self.sources_of(&plan);
+        inherit_descriptions(&mut columns, &lineage, &catalog);
         let mut version = ViewVersion {
             format_version: VIEW_FORMAT_VERSION,
             name: reference.name.clone(),
