@@ -238,7 +238,11 @@ async fn labels_and_features_match_an_independent_computation() {
         }
     };
     let v1 = all_rows(&db, "SELECT * FROM feature_view('customer_features', 'v1')").await;
-    assert_eq!(column_names(&v1), V1_COLUMNS, "v1 has the first five features");
+    assert_eq!(
+        column_names(&v1),
+        V1_COLUMNS,
+        "v1 has the first five features"
+    );
     assert_eq!(v1.num_rows(), 3000);
     check_features(&v1, &v1_checks, "v1");
 
@@ -290,7 +294,10 @@ async fn labels_and_features_match_an_independent_computation() {
         assert_eq!(expected[id].label, Some(label as i64), "label of {id}");
         assert_eq!(expected[id].segment, segment, "segment of {id}");
     }
-    assert_eq!(column_f64(&training, "is_churned").iter().sum::<f64>(), 1084.0);
+    assert_eq!(
+        column_f64(&training, "is_churned").iter().sum::<f64>(),
+        1084.0
+    );
 
     point_in_time_training_set_matches(&db).await;
 }
@@ -386,14 +393,24 @@ async fn point_in_time_training_set_matches(db: &Database) {
     for (row, id) in ids.iter().enumerate() {
         let at = days(&as_of[row]);
         // Snapshots are taken on the first of each month; as_of is one, so it is the one used.
-        assert_eq!(used[row], as_of[row], "snapshot used by {id} at {}", as_of[row]);
+        assert_eq!(
+            used[row], as_of[row],
+            "snapshot used by {id} at {}",
+            as_of[row]
+        );
         let before: Vec<&(String, i64, f64)> = orders
             .iter()
             .filter(|(o, date, _)| o == id && *date < at)
             .collect();
-        let recent: Vec<&&(String, i64, f64)> =
-            before.iter().filter(|(_, date, _)| *date >= at - 90).collect();
-        let last = before.iter().map(|(_, date, _)| *date).max().expect("an order");
+        let recent: Vec<&&(String, i64, f64)> = before
+            .iter()
+            .filter(|(_, date, _)| *date >= at - 90)
+            .collect();
+        let last = before
+            .iter()
+            .map(|(_, date, _)| *date)
+            .max()
+            .expect("an order");
         let want = [
             before.len() as f64,
             recent.len() as f64,

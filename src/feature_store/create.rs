@@ -29,10 +29,10 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
 use datafusion::prelude::DataFrame;
 
+use super::catalog::Catalog;
 use super::definition::{
     self, ColumnRole, Operation, SnapshotFiles, VIEW_FORMAT_VERSION, ViewColumn, ViewVersion,
 };
-use super::catalog::Catalog;
 use super::lineage::VIEW_PREFIX;
 use super::names::{self, ViewRef};
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
@@ -152,7 +152,12 @@ fn describe_columns(
         }
     }
     for key in keys {
-        let data_type = require_column(schema, key, &format!("a key of entity '{entity}'"), reference)?;
+        let data_type = require_column(
+            schema,
+            key,
+            &format!("a key of entity '{entity}'"),
+            reference,
+        )?;
         if !is_key_type(data_type) {
             return Err(plan_error(format!(
                 "feature view {reference}: key column '{key}' is {data_type}; keys must be text, integers, dates, timestamps, decimals or booleans"
@@ -203,7 +208,11 @@ fn describe_columns(
     if !columns.iter().any(|c| c.role == ColumnRole::Feature) {
         return Err(plan_error(format!(
             "feature view {reference} has no features: the query returns only the key{} columns",
-            if new.timestamp.is_some() { " and timestamp" } else { "" }
+            if new.timestamp.is_some() {
+                " and timestamp"
+            } else {
+                ""
+            }
         )));
     }
     Ok(columns)
@@ -263,9 +272,9 @@ pub async fn check_unique_keys(
         .map(|c| Expr::Column(Column::new_unqualified(c)))
         .collect();
     let rows = Expr::Column(Column::new_unqualified("__firn_rows"));
-    let offending = exprs
-        .iter()
-        .fold(rows.clone().gt(lit(1i64)), |acc, e| acc.or(e.clone().is_null()));
+    let offending = exprs.iter().fold(rows.clone().gt(lit(1i64)), |acc, e| {
+        acc.or(e.clone().is_null())
+    });
     let found = DataFrame::new(state.clone(), plan)
         .aggregate(exprs, vec![count(lit(1i64)).alias("__firn_rows")])?
         .filter(offending)?
@@ -368,7 +377,10 @@ impl FeatureStore {
                 "feature view '{}' version '{}' already exists with a different definition \
                  ({} vs {}); versions are immutable: create a new version, or replace this one \
                  with CREATE OR REPLACE FEATURE VIEW",
-                reference.name, reference.version, existing.definition_hash, version.definition_hash
+                reference.name,
+                reference.version,
+                existing.definition_hash,
+                version.definition_hash
             )));
         }
 
@@ -385,7 +397,8 @@ impl FeatureStore {
         } else {
             check_unique_keys(state, plan, &keys, new.timestamp.as_deref(), &what).await?;
         }
-        self.publish(&reference, &version, existing.as_deref()).await?;
+        self.publish(&reference, &version, existing.as_deref())
+            .await?;
         let outcome = if existing.is_some() {
             Outcome::Replaced
         } else {
@@ -400,10 +413,23 @@ impl FeatureStore {
     }
 
     /// Runs the key checks over a freshly written snapshot.
-    async fn check_snapshot(&self, state: &SessionState, version: &ViewVersion, what: &str) -> Result<()> {
+    async fn check_snapshot(
+        &self,
+        state: &SessionState,
+        version: &ViewVersion,
+        what: &str,
+    ) -> Result<()> {
         let table = snapshot::listing_table(&self.store, version)?;
-        let plan = LogicalPlanBuilder::scan("snapshot", provider_as_source(table), None)?.build()?;
-        check_unique_keys(state, plan, &version.keys, version.timestamp.as_deref(), what).await
+        let plan =
+            LogicalPlanBuilder::scan("snapshot", provider_as_source(table), None)?.build()?;
+        check_unique_keys(
+            state,
+            plan,
+            &version.keys,
+            version.timestamp.as_deref(),
+            what,
+        )
+        .await
     }
 
     /// Publishes `version` as the next revision; on a lost race removes its snapshot.
@@ -419,7 +445,10 @@ impl FeatureStore {
             .store
             .put_if_absent(&self.store.path(&path), Bytes::from(json))
             .await;
-        let snapshot_files = version.snapshot.as_ref().map(|s: &SnapshotFiles| s.files.as_slice());
+        let snapshot_files = version
+            .snapshot
+            .as_ref()
+            .map(|s: &SnapshotFiles| s.files.as_slice());
         match written {
             Ok(PutOutcome::Written) => {}
             Ok(PutOutcome::AlreadyExists) => {
@@ -443,5 +472,109 @@ impl FeatureStore {
             snapshot::remove(&self.store, reference, &old.files).await;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::Field;
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+
+    use super::*;
+    use crate::catalog::store::DatabaseStore;
+
+    async fn snapshot_of(store: &FeatureStore, reference: &ViewRef, n: i64) -> SnapshotFiles {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![
+                Arc::new(StringArray::from(vec!["a"])),
+                Arc::new(Int64Array::from(vec![n])),
+            ],
+        )
+        .expect("batch");
+        let stream = RecordBatchStreamAdapter::new(
+            Arc::clone(&schema),
+            futures::stream::iter(vec![Ok(batch)]),
+        );
+        snapshot::write(store.store(), reference, schema, Box::pin(stream))
+            .await
+            .expect("snapshot")
+    }
+
+    fn version(reference: &ViewRef, snapshot: SnapshotFiles) -> ViewVersion {
+        ViewVersion {
+            format_version: VIEW_FORMAT_VERSION,
+            name: reference.name.clone(),
+            version: reference.version.clone(),
+            revision: 0,
+            operation: Operation::Create,
+            entity: "e".into(),
+            keys: vec!["id".into()],
+            timestamp: None,
+            comment: None,
+            query: "SELECT 1".into(),
+            materialized: true,
+            columns: vec![],
+            definition_hash: definition::definition_hash("e", &[], None, true, "SELECT 1"),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            snapshot: Some(snapshot),
+            lineage: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn the_loser_of_a_publication_race_gets_an_error_and_leaves_no_files() {
+        let store = FeatureStore::open(Arc::new(DatabaseStore::memory()))
+            .await
+            .expect("store");
+        let reference = ViewRef::new("f", "v1").expect("ref");
+        let first = snapshot_of(&store, &reference, 1).await;
+        let second = snapshot_of(&store, &reference, 2).await;
+        let file = |s: &SnapshotFiles| {
+            store.store().path(&format!(
+                "{}/{}",
+                layout::version_dir("f", "v1"),
+                s.files[0].path
+            ))
+        };
+        store
+            .publish(&reference, &version(&reference, first.clone()), None)
+            .await
+            .expect("the first writer wins");
+        let error = store
+            .publish(&reference, &version(&reference, second.clone()), None)
+            .await
+            .expect_err("the second loses");
+        assert_eq!(
+            error.to_string(),
+            "Error during planning: feature view 'f' version 'v1' already exists"
+        );
+        assert!(
+            store
+                .store()
+                .get(&file(&first))
+                .await
+                .expect("read")
+                .is_some()
+        );
+        assert!(
+            store
+                .store()
+                .get(&file(&second))
+                .await
+                .expect("read")
+                .is_none(),
+            "the loser's snapshot is removed"
+        );
+        let catalog = store.refresh().await.expect("refresh");
+        assert_eq!(
+            catalog.view(&reference).and_then(|v| v.snapshot.clone()),
+            Some(first)
+        );
     }
 }

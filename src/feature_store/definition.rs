@@ -154,7 +154,10 @@ impl ViewVersion {
                 let data_type = DataType::from_str(&c.data_type).map_err(|e| {
                     corrupt(
                         &self.reference().to_string(),
-                        format!("column '{}' has unreadable type '{}': {e}", c.name, c.data_type),
+                        format!(
+                            "column '{}' has unreadable type '{}': {e}",
+                            c.name, c.data_type
+                        ),
                     )
                 })?;
                 Ok(Field::new(&c.name, data_type, c.nullable))
@@ -270,9 +273,18 @@ mod tests {
     fn hashes_are_stable_and_separate_their_parts() {
         let keys = vec!["customer_id".to_string()];
         let a = definition_hash("customer", &keys, None, false, "SELECT 1");
-        assert_eq!(a, definition_hash("customer", &keys, None, false, "SELECT 1"));
-        assert_ne!(a, definition_hash("customer", &keys, None, true, "SELECT 1"));
-        assert_ne!(a, definition_hash("customer", &keys, Some("ts"), false, "SELECT 1"));
+        assert_eq!(
+            a,
+            definition_hash("customer", &keys, None, false, "SELECT 1")
+        );
+        assert_ne!(
+            a,
+            definition_hash("customer", &keys, None, true, "SELECT 1")
+        );
+        assert_ne!(
+            a,
+            definition_hash("customer", &keys, Some("ts"), false, "SELECT 1")
+        );
         assert_ne!(fnv1a64(&["ab", "c"]), fnv1a64(&["a", "bc"]));
         assert_eq!(fnv1a64(&[]), "fnv1a64:cbf29ce484222325");
     }

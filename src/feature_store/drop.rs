@@ -13,7 +13,12 @@ use crate::error::Result;
 
 impl FeatureStore {
     /// Drops version `version` of view `name`, or every version when `version` is `None`.
-    pub async fn drop_view(&self, name: &str, version: Option<&str>, if_exists: bool) -> Result<()> {
+    pub async fn drop_view(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        if_exists: bool,
+    ) -> Result<()> {
         let name = names::feature_view(name)?;
         let version = version.map(names::version).transpose()?;
         let catalog = self.refresh().await?;
@@ -60,7 +65,8 @@ impl FeatureStore {
                 created_at: self.now(),
                 ..target.clone()
             };
-            let path = layout::revision_path(&reference.name, &reference.version, tombstone.revision);
+            let path =
+                layout::revision_path(&reference.name, &reference.version, tombstone.revision);
             let json = definition::encode(&tombstone, &path)?;
             if self
                 .store

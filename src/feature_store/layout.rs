@@ -48,7 +48,11 @@ pub(super) fn parse_revision_path(relative: &str) -> Option<(String, String, u64
             if sequence.len() != 20 {
                 return None;
             }
-            Some((view.to_string(), version.to_string(), sequence.parse().ok()?))
+            Some((
+                view.to_string(),
+                version.to_string(),
+                sequence.parse().ok()?,
+            ))
         }
         _ => None,
     }
@@ -65,8 +69,14 @@ mod tests {
             parse_revision_path(&path),
             Some(("customer_features".into(), "v2".into(), 3))
         );
-        assert_eq!(parse_revision_path("catalog/feature_views/f/v1/data/x.parquet"), None);
-        assert_eq!(parse_revision_path("catalog/feature_views/f/v1/_log/7.json"), None);
+        assert_eq!(
+            parse_revision_path("catalog/feature_views/f/v1/data/x.parquet"),
+            None
+        );
+        assert_eq!(
+            parse_revision_path("catalog/feature_views/f/v1/_log/7.json"),
+            None
+        );
         assert_eq!(parse_revision_path("catalog/entities/x.json"), None);
     }
 }

@@ -120,7 +120,8 @@ pub(super) fn decode(bytes: &[u8], path: &str) -> Result<TableLineage> {
             ),
         ));
     }
-    serde_json::from_value(value).map_err(|e| corrupt(path, format!("not a valid lineage record: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| corrupt(path, format!("not a valid lineage record: {e}")))
 }
 
 /// What one scan of a plan reads.
@@ -207,7 +208,12 @@ impl FeatureStore {
 
     /// Records (or clears) the feature views table `table` was just created from
     /// by `plan`; `columns` are the new table's columns.
-    pub async fn record_table(&self, table: &str, plan: &LogicalPlan, columns: &[String]) -> Result<()> {
+    pub async fn record_table(
+        &self,
+        table: &str,
+        plan: &LogicalPlan,
+        columns: &[String],
+    ) -> Result<()> {
         let mut sources = Vec::new();
         let mut training_set = None;
         for_each_source(plan, |source| match source {
@@ -219,7 +225,11 @@ impl FeatureStore {
                 if training_set.is_none() {
                     let info = set.info();
                     training_set = Some(TrainingSetInfo {
-                        keys: info.keys.into_iter().filter(|c| columns.contains(c)).collect(),
+                        keys: info
+                            .keys
+                            .into_iter()
+                            .filter(|c| columns.contains(c))
+                            .collect(),
                         spine_timestamp: info.spine_timestamp.filter(|c| columns.contains(c)),
                         features: info
                             .features
@@ -264,14 +274,17 @@ impl FeatureStore {
     /// Keeps the findings of a leakage check of table `table`.
     pub async fn record_check(&self, table: &str, check: CheckSummary) -> Result<()> {
         let catalog = self.refresh().await?;
-        let mut record = catalog.table_lineage(table).cloned().unwrap_or(TableLineage {
-            format_version: LINEAGE_FORMAT_VERSION,
-            table: table.to_string(),
-            sources: vec![],
-            training_set: None,
-            check: None,
-            recorded_at: self.now(),
-        });
+        let mut record = catalog
+            .table_lineage(table)
+            .cloned()
+            .unwrap_or(TableLineage {
+                format_version: LINEAGE_FORMAT_VERSION,
+                table: table.to_string(),
+                sources: vec![],
+                training_set: None,
+                check: None,
+                recorded_at: self.now(),
+            });
         record.check = Some(check);
         self.write_record(record).await
     }

@@ -37,7 +37,12 @@ impl fmt::Display for NameKind {
 
 /// Checks `value` as a name of `kind` and returns it folded to lower case.
 pub fn validate(kind: NameKind, value: &str) -> Result<String> {
-    let bad = |reason: &str| plan_error(format!("invalid {kind} '{}': {reason}", value.escape_debug()));
+    let bad = |reason: &str| {
+        plan_error(format!(
+            "invalid {kind} '{}': {reason}",
+            value.escape_debug()
+        ))
+    };
     if value.is_empty() {
         return Err(bad("it is empty"));
     }
@@ -139,7 +144,12 @@ mod tests {
             assert!(message.contains("invalid feature view name"), "{message}");
             assert!(message.contains(reason), "{bad}: {message}");
         }
-        assert!(version("_log").expect_err("reserved").to_string().contains("reserved"));
+        assert!(
+            version("_log")
+                .expect_err("reserved")
+                .to_string()
+                .contains("reserved")
+        );
     }
 
     #[test]
@@ -147,7 +157,12 @@ mod tests {
         let r = ViewRef::parse("Customer_Features:V2").expect("valid");
         assert_eq!(r, ViewRef::new("customer_features", "v2").expect("valid"));
         assert_eq!(r.to_string(), "customer_features:v2");
-        assert!(ViewRef::parse("customer_features").expect_err("no version").to_string().contains("has no version"));
+        assert!(
+            ViewRef::parse("customer_features")
+                .expect_err("no version")
+                .to_string()
+                .contains("has no version")
+        );
         assert!(ViewRef::parse("x:../v").is_err());
     }
 }

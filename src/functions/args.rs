@@ -155,5 +155,7 @@ pub fn plan_query_now(
     state
         .create_logical_plan(sql)
         .now_or_never()
-        .ok_or_else(|| plan_datafusion_err!("{function}: '{sql}' cannot be planned while planning"))?
+        .ok_or_else(|| {
+            plan_datafusion_err!("{function}: '{sql}' cannot be planned while planning")
+        })?
 }

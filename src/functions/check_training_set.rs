@@ -64,14 +64,27 @@ fn require(schema: &SchemaRef, column: &str, what: &str) -> Result<()> {
 
 impl TableFunctionImpl for CheckTrainingSetFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let mut call = parse_args(NAME, USAGE, args.exprs(), &[TRAINING_SET_OPTIONS, CHECK_OPTIONS])?;
+        let mut call = parse_args(
+            NAME,
+            USAGE,
+            args.exprs(),
+            &[TRAINING_SET_OPTIONS, CHECK_OPTIONS],
+        )?;
         let Some(label) = call.options.label.clone() else {
-            return plan_err!("{NAME} needs the label column: add 'label=<column>'; usage: {USAGE}");
+            return plan_err!(
+                "{NAME} needs the label column: add 'label=<column>'; usage: {USAGE}"
+            );
         };
         let auc_threshold = call.options.auc_threshold.unwrap_or(DEFAULT_AUC_THRESHOLD);
         let cutoff = call.options.cutoff.as_ref().map(|(us, _)| *us);
         let (input, spec, recorded_table) = if call.views.is_empty() {
-            for option in ["fill", "fill_text", "lookback", "prefix", "feature_timestamps"] {
+            for option in [
+                "fill",
+                "fill_text",
+                "lookback",
+                "prefix",
+                "feature_timestamps",
+            ] {
                 let given = match option {
                     "fill" => call.options.fill.is_some(),
                     "fill_text" => call.options.fill_text.is_some(),
@@ -91,7 +104,8 @@ impl TableFunctionImpl for CheckTrainingSetFunction {
                 let (reference, provider) = resolve_table(args.session(), call.spine.trim(), NAME)?;
                 let name = reference.table().to_string();
                 (
-                    LogicalPlanBuilder::scan(reference, provider_as_source(provider), None)?.build()?,
+                    LogicalPlanBuilder::scan(reference, provider_as_source(provider), None)?
+                        .build()?,
                     Some(name),
                 )
             };
@@ -106,7 +120,10 @@ impl TableFunctionImpl for CheckTrainingSetFunction {
                 .spine_timestamp
                 .clone()
                 .or_else(|| recorded.as_ref().and_then(|r| r.spine_timestamp.clone()));
-            let keys = recorded.as_ref().map(|r| r.keys.clone()).unwrap_or_default();
+            let keys = recorded
+                .as_ref()
+                .map(|r| r.keys.clone())
+                .unwrap_or_default();
             let mut not_features: Vec<String> = vec![label.clone()];
             not_features.extend(spine_time.clone());
             not_features.extend(call.options.feature_timestamp.clone());
@@ -170,7 +187,9 @@ impl TableFunctionImpl for CheckTrainingSetFunction {
             require(&schema, &label, "label")?;
             let info = table.info();
             if info.features.contains(&label) {
-                return plan_err!("{NAME}: the label '{label}' is a feature of a feature view; the label belongs to the spine");
+                return plan_err!(
+                    "{NAME}: the label '{label}' is a feature of a feature view; the label belongs to the spine"
+                );
             }
             let features = table
                 .groups()
@@ -191,7 +210,8 @@ impl TableFunctionImpl for CheckTrainingSetFunction {
                 auc_threshold,
                 keys: info.keys.clone(),
             };
-            let plan = LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?.build()?;
+            let plan = LogicalPlanBuilder::scan(NAME, provider_as_source(Arc::new(table)), None)?
+                .build()?;
             (plan, spec, None)
         };
         let schema: SchemaRef = Arc::new(input.schema().as_arrow().clone());
@@ -225,7 +245,9 @@ impl TableFunctionImpl for CheckTrainingSetFunction {
                         checked_at: store.timestamp(),
                         label: spec.label.clone(),
                         rows: u64::try_from(summary.rows).unwrap_or(0),
-                        rows_after_spine_time: summary.after_spine_time.and_then(|n| u64::try_from(n).ok()),
+                        rows_after_spine_time: summary
+                            .after_spine_time
+                            .and_then(|n| u64::try_from(n).ok()),
                         rows_after_cutoff: summary.after_cutoff.and_then(|n| u64::try_from(n).ok()),
                         flagged,
                     };
@@ -235,6 +257,11 @@ impl TableFunctionImpl for CheckTrainingSetFunction {
             }
             .boxed()
         });
-        Ok(Arc::new(DeferredTable::new(NAME, report_schema(), Some(input), work)))
+        Ok(Arc::new(DeferredTable::new(
+            NAME,
+            report_schema(),
+            Some(input),
+            work,
+        )))
     }
 }

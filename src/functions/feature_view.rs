@@ -168,7 +168,10 @@ impl TableProvider for FeatureViewTable {
     ) -> Result<Vec<TableProviderFilterPushDown>> {
         match &self.rows {
             Rows::Snapshot(listing) => listing.supports_filters_pushdown(filters),
-            Rows::Live(_) => Ok(vec![TableProviderFilterPushDown::Unsupported; filters.len()]),
+            Rows::Live(_) => Ok(vec![
+                TableProviderFilterPushDown::Unsupported;
+                filters.len()
+            ]),
         }
     }
 

@@ -118,7 +118,10 @@ fn binary_labels(array: &ArrayRef) -> std::result::Result<Vec<Option<f64>>, Stri
 }
 
 /// Scores of a feature for the AUC: its values, or its category's label rate.
-fn scores(values: &ArrayRef, labels: &[Option<f64>]) -> std::result::Result<Vec<Option<f64>>, String> {
+fn scores(
+    values: &ArrayRef,
+    labels: &[Option<f64>],
+) -> std::result::Result<Vec<Option<f64>>, String> {
     match values.data_type() {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let text = cast(values.as_ref(), &DataType::Utf8).map_err(|e| e.to_string())?;
@@ -171,9 +174,7 @@ fn auc_of(scores: &[Option<f64>], labels: &[Option<f64>]) -> Result<Option<f64>>
 /// Rows where `later` is after `earlier` (µs; NULLs never count).
 fn after(later: &Int64Array, earlier: impl Fn(usize) -> Option<i64>) -> Vec<bool> {
     (0..later.len())
-        .map(|i| {
-            !later.is_null(i) && earlier(i).is_some_and(|e| later.value(i) > e)
-        })
+        .map(|i| !later.is_null(i) && earlier(i).is_some_and(|e| later.value(i) > e))
         .collect()
 }
 
@@ -193,7 +194,11 @@ fn describe_row(batch: &RecordBatch, keys: &[String], row: usize) -> String {
 }
 
 /// Checks the rows of `batches` (all with `schema`) as `spec` says.
-pub fn check(schema: &SchemaRef, batches: &[RecordBatch], spec: &CheckSpec) -> Result<Vec<ReportRow>> {
+pub fn check(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    spec: &CheckSpec,
+) -> Result<Vec<ReportRow>> {
     let batch = concat_batches(schema, batches)?;
     let rows = batch.num_rows();
     let labels = binary_labels(column(&batch, &spec.label)?);
@@ -232,16 +237,20 @@ pub fn check(schema: &SchemaRef, batches: &[RecordBatch], spec: &CheckSpec) -> R
             .map(|c| column(&batch, c).and_then(to_micros))
             .transpose()?;
         let after_spine = match (&times, &spine_time) {
-            (Some(times), Some(spine)) => {
-                Some(after(times, |i| (!spine.is_null(i)).then(|| spine.value(i))))
-            }
+            (Some(times), Some(spine)) => Some(after(times, |i| {
+                (!spine.is_null(i)).then(|| spine.value(i))
+            })),
             _ => None,
         };
         let after_cutoff = match (&times, spec.cutoff) {
             (Some(times), Some(cutoff)) => Some(after(times, |_| Some(cutoff))),
             _ => None,
         };
-        let count = |flags: &Option<Vec<bool>>| flags.as_ref().map(|f| f.iter().filter(|x| **x).count() as i64);
+        let count = |flags: &Option<Vec<bool>>| {
+            flags
+                .as_ref()
+                .map(|f| f.iter().filter(|x| **x).count() as i64)
+        };
         let (n_spine, n_cutoff) = (count(&after_spine), count(&after_cutoff));
         let mut flagged = false;
         if let Some(flags) = &after_spine {
@@ -329,17 +338,45 @@ pub fn check(schema: &SchemaRef, batches: &[RecordBatch], spec: &CheckSpec) -> R
 pub fn to_batch(report: &[ReportRow]) -> Result<RecordBatch> {
     let rate = |r: &ReportRow| (r.rows > 0).then(|| r.null_count as f64 / r.rows as f64);
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(report.iter().map(|r| r.feature.clone()).collect::<Vec<_>>())),
-        Arc::new(StringArray::from(report.iter().map(|r| r.view.clone()).collect::<Vec<_>>())),
-        Arc::new(StringArray::from(report.iter().map(|r| r.data_type.clone()).collect::<Vec<_>>())),
-        Arc::new(Int64Array::from(report.iter().map(|r| r.rows).collect::<Vec<_>>())),
-        Arc::new(Int64Array::from(report.iter().map(|r| r.null_count).collect::<Vec<_>>())),
-        Arc::new(Float64Array::from(report.iter().map(rate).collect::<Vec<_>>())),
-        Arc::new(Float64Array::from(report.iter().map(|r| r.auc).collect::<Vec<_>>())),
-        Arc::new(Int64Array::from(report.iter().map(|r| r.after_spine_time).collect::<Vec<_>>())),
-        Arc::new(Int64Array::from(report.iter().map(|r| r.after_cutoff).collect::<Vec<_>>())),
-        Arc::new(BooleanArray::from(report.iter().map(|r| r.flagged).collect::<Vec<_>>())),
-        Arc::new(StringArray::from(report.iter().map(|r| r.message.clone()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(
+            report.iter().map(|r| r.feature.clone()).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            report.iter().map(|r| r.view.clone()).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            report
+                .iter()
+                .map(|r| r.data_type.clone())
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            report.iter().map(|r| r.rows).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            report.iter().map(|r| r.null_count).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            report.iter().map(rate).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            report.iter().map(|r| r.auc).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            report
+                .iter()
+                .map(|r| r.after_spine_time)
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            report.iter().map(|r| r.after_cutoff).collect::<Vec<_>>(),
+        )),
+        Arc::new(BooleanArray::from(
+            report.iter().map(|r| r.flagged).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            report.iter().map(|r| r.message.clone()).collect::<Vec<_>>(),
+        )),
     ];
     Ok(RecordBatch::try_new(report_schema(), columns)?)
 }
@@ -374,9 +411,19 @@ mod tests {
             vec![
                 Arc::new(StringArray::from(vec!["a", "b", "c", "d"])),
                 Arc::new(Int32Array::from(vec![0, 1, 0, 1])),
-                Arc::new(Float64Array::from(vec![Some(0.1), Some(0.9), Some(0.2), None])),
+                Arc::new(Float64Array::from(vec![
+                    Some(0.1),
+                    Some(0.9),
+                    Some(0.2),
+                    None,
+                ])),
                 Arc::new(Float64Array::from(vec![0.5, 0.4, 0.3, 0.6])),
-                Arc::new(StringArray::from(vec![Some("x"), Some("x"), Some("z"), Some("z")])),
+                Arc::new(StringArray::from(vec![
+                    Some("x"),
+                    Some("x"),
+                    Some("z"),
+                    Some("z"),
+                ])),
                 Arc::new(Date32Array::from(vec![10, 10, 10, 10])),
                 Arc::new(Date32Array::from(vec![Some(9), Some(11), None, Some(10)])),
             ],
@@ -396,10 +443,16 @@ mod tests {
         };
         let report = check(&schema, &[batch], &spec).expect("report");
         let leak = &report[0];
-        assert_eq!((leak.null_count, leak.auc, leak.flagged), (1, Some(1.0), true));
+        assert_eq!(
+            (leak.null_count, leak.auc, leak.flagged),
+            (1, Some(1.0), true)
+        );
         assert!(leak.message.contains("near-perfect"), "{}", leak.message);
         let noise = &report[1];
-        assert_eq!((noise.after_spine_time, noise.after_cutoff), (Some(1), Some(1)));
+        assert_eq!(
+            (noise.after_spine_time, noise.after_cutoff),
+            (Some(1), Some(1))
+        );
         assert!(noise.flagged);
         assert!(noise.message.contains("e.g. id = b"), "{}", noise.message);
         let kind = &report[2];
@@ -408,7 +461,11 @@ mod tests {
         let summary = report.last().expect("summary");
         assert_eq!(summary.feature, None);
         assert_eq!((summary.null_count, summary.after_spine_time), (1, Some(1)));
-        assert!(summary.message.contains("flagged: leak (AUC 1.000), noise"), "{}", summary.message);
+        assert!(
+            summary.message.contains("flagged: leak (AUC 1.000), noise"),
+            "{}",
+            summary.message
+        );
         let batch = to_batch(&report).expect("batch");
         assert_eq!(batch.num_rows(), 4);
         assert_eq!(batch.schema(), report_schema());
@@ -438,11 +495,19 @@ mod tests {
         };
         let report = check(&schema, std::slice::from_ref(&batch), &spec).expect("report");
         assert_eq!(report[0].auc, None);
-        assert!(report[0].message.contains("an identifier"), "{}", report[0].message);
+        assert!(
+            report[0].message.contains("an identifier"),
+            "{}",
+            report[0].message
+        );
         spec.label = "id".into();
         spec.features = vec![feature("y", None)];
         let report = check(&schema, &[batch], &spec).expect("report");
         assert_eq!(report[0].auc, None);
-        assert!(report[0].message.contains("the label is not numeric"), "{}", report[0].message);
+        assert!(
+            report[0].message.contains("the label is not numeric"),
+            "{}",
+            report[0].message
+        );
     }
 }

@@ -19,7 +19,8 @@ use crate::database::Database;
 pub use churn_labels::ChurnLabels;
 
 /// The feature store's table functions.
-pub const FEATURE_STORE_FUNCTIONS: &[&str] = &["feature_view", "training_set", "check_training_set"];
+pub const FEATURE_STORE_FUNCTIONS: &[&str] =
+    &["feature_view", "training_set", "check_training_set"];
 
 /// Whether `statement` calls one of [`FEATURE_STORE_FUNCTIONS`] (then the session
 /// re-reads the feature store's catalog before planning it).

@@ -52,7 +52,11 @@ pub(super) async fn create_table_as(
     ensure_unique_column_names(&input)?;
     let frame = DataFrame::new(session.context().state(), input.clone());
     let arrow_schema = Arc::clone(frame.schema().inner());
-    let columns: Vec<String> = arrow_schema.fields().iter().map(|f| f.name().clone()).collect();
+    let columns: Vec<String> = arrow_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let stream = frame.execute_stream().await?;
     schema
         .create_table(&name, arrow_schema, stream, cmd.or_replace)

@@ -14,10 +14,15 @@ use crate::error::Result;
 use crate::feature_store::names::{self, ViewRef};
 use crate::feature_store::{NewEntity, NewFeatureView, unknown_view};
 use crate::session::{QueryOutput, Session};
-use crate::sql::{CreateEntity, CreateFeatureView, DescribeFeatureView, DropEntity, DropFeatureView};
+use crate::sql::{
+    CreateEntity, CreateFeatureView, DescribeFeatureView, DropEntity, DropFeatureView,
+};
 
 /// `CREATE ENTITY`.
-pub(super) async fn create_entity(session: &Session, statement: CreateEntity) -> Result<QueryOutput> {
+pub(super) async fn create_entity(
+    session: &Session,
+    statement: CreateEntity,
+) -> Result<QueryOutput> {
     session
         .db
         .feature_store()
@@ -87,7 +92,8 @@ pub(super) async fn create_feature_view(
         Arc::new(Int64Array::from(vec![rows])),
         Arc::new(Int64Array::from(vec![version.features().count() as i64])),
     ];
-    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
+    let batch =
+        RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
     Ok(QueryOutput {
         schema,
         batches: vec![batch],
@@ -102,7 +108,11 @@ pub(super) async fn drop_feature_view(
     session
         .db
         .feature_store()
-        .drop_view(&statement.name, statement.version.as_deref(), statement.if_exists)
+        .drop_view(
+            &statement.name,
+            statement.version.as_deref(),
+            statement.if_exists,
+        )
         .await?;
     Ok(QueryOutput::empty())
 }
@@ -151,7 +161,8 @@ pub(super) async fn describe_feature_view(
         Arc::new(StringArray::from(roles)),
         Arc::new(StringArray::from(descriptions)),
     ];
-    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
+    let batch =
+        RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
     Ok(QueryOutput {
         schema,
         batches: vec![batch],

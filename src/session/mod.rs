@@ -213,7 +213,10 @@ impl Session {
                         .is_some() =>
             {
                 self.db.schema().drop_table(cmd.name.table()).await?;
-                self.db.feature_store().forget_table(cmd.name.table()).await?;
+                self.db
+                    .feature_store()
+                    .forget_table(cmd.name.table())
+                    .await?;
                 Ok(QueryOutput::empty())
             }
             plan => {

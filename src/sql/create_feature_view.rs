@@ -123,7 +123,11 @@ pub(crate) fn parse_create_feature_view(parser: &mut Parser<'_>) -> Result<Creat
         }
     }
     let (Some(version), Some(entity)) = (version.clone(), entity.clone()) else {
-        let missing = if version.is_none() { "VERSION v" } else { "ENTITY e" };
+        let missing = if version.is_none() {
+            "VERSION v"
+        } else {
+            "ENTITY e"
+        };
         let found = parser.peek_token();
         return Ok(parser.expected(missing, found)?);
     };
@@ -215,24 +219,48 @@ mod tests {
              features (days 'Recency', \"Total\" COMMENT 'it''s money') AS SELECT 1",
         );
         assert_eq!(statement.name, "customer_features");
-        assert_eq!((statement.version.as_str(), statement.entity.as_str()), ("v2", "customer"));
+        assert_eq!(
+            (statement.version.as_str(), statement.entity.as_str()),
+            ("v2", "customer")
+        );
         assert_eq!(statement.timestamp.as_deref(), Some("as_of"));
         assert!(statement.materialized && statement.or_replace && !statement.if_not_exists);
         assert_eq!(statement.comment.as_deref(), Some("RFM"));
         assert_eq!(
             statement.descriptions,
-            vec![("days".into(), "Recency".into()), ("Total".into(), "it's money".into())]
+            vec![
+                ("days".into(), "Recency".into()),
+                ("Total".into(), "it's money".into())
+            ]
         );
     }
 
     #[test]
     fn errors_name_what_was_expected() {
-        assert!(error("CREATE FEATURE VIEW f ENTITY e AS SELECT 1").contains("Expected: VERSION v"));
-        assert!(error("CREATE FEATURE VIEW f VERSION v1 AS SELECT 1").contains("Expected: ENTITY e"));
-        assert!(error("CREATE FEATURE VIEW f VERSION v1 ENTITY e SELECT 1").contains("or AS <query>"));
-        assert!(error("CREATE FEATURE VIEW f VERSION v1 VERSION v2 ENTITY e AS SELECT 1").contains("VERSION is given more than once"));
-        assert!(error("CREATE FEATURE VIEW f VERSION v1 ENTITY e FEATURES (a 'x', a 'y') AS SELECT 1").contains("described more than once"));
-        assert!(error("CREATE FEATURE VIEW f VERSION v1 ENTITY e FEATURES (a) AS SELECT 1").contains("a description string"));
-        assert!(error("CREATE FEATURE VIEW IF EXISTS f VERSION v1 ENTITY e AS SELECT 1").contains("Expected: not"));
+        assert!(
+            error("CREATE FEATURE VIEW f ENTITY e AS SELECT 1").contains("Expected: VERSION v")
+        );
+        assert!(
+            error("CREATE FEATURE VIEW f VERSION v1 AS SELECT 1").contains("Expected: ENTITY e")
+        );
+        assert!(
+            error("CREATE FEATURE VIEW f VERSION v1 ENTITY e SELECT 1").contains("or AS <query>")
+        );
+        assert!(
+            error("CREATE FEATURE VIEW f VERSION v1 VERSION v2 ENTITY e AS SELECT 1")
+                .contains("VERSION is given more than once")
+        );
+        assert!(
+            error("CREATE FEATURE VIEW f VERSION v1 ENTITY e FEATURES (a 'x', a 'y') AS SELECT 1")
+                .contains("described more than once")
+        );
+        assert!(
+            error("CREATE FEATURE VIEW f VERSION v1 ENTITY e FEATURES (a) AS SELECT 1")
+                .contains("a description string")
+        );
+        assert!(
+            error("CREATE FEATURE VIEW IF EXISTS f VERSION v1 ENTITY e AS SELECT 1")
+                .contains("Expected: not")
+        );
     }
 }

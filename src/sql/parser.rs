@@ -12,6 +12,7 @@ use crate::sql::create_entity::{CreateEntity, parse_create_entity, starts_create
 use crate::sql::create_feature_view::{
     CreateFeatureView, parse_create_feature_view, starts_create_feature_view,
 };
+use crate::sql::create_model::{CreateModel, parse_create_model, starts_create_model};
 use crate::sql::describe_feature_view::{
     DescribeFeatureView, parse_describe_feature_view, starts_describe_feature_view,
 };
@@ -19,7 +20,6 @@ use crate::sql::drop_entity::{DropEntity, parse_drop_entity, starts_drop_entity}
 use crate::sql::drop_feature_view::{
     DropFeatureView, parse_drop_feature_view, starts_drop_feature_view,
 };
-use crate::sql::create_model::{CreateModel, parse_create_model, starts_create_model};
 use crate::sql::drop_model::{DropModel, parse_drop_model, starts_drop_model};
 use crate::sql::show::{Show, parse_show, starts_show};
 

@@ -52,10 +52,17 @@ impl SystemTable for EntitiesTable {
             (!views.is_empty()).then(|| views.join(", "))
         };
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(entities.iter().map(|e| e.name.as_str()))),
-            Arc::new(StringArray::from_iter_values(entities.iter().map(|e| e.keys.join(", ")))),
+            Arc::new(StringArray::from_iter_values(
+                entities.iter().map(|e| e.name.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                entities.iter().map(|e| e.keys.join(", ")),
+            )),
             Arc::new(StringArray::from(
-                entities.iter().map(|e| e.comment.clone()).collect::<Vec<_>>(),
+                entities
+                    .iter()
+                    .map(|e| e.comment.clone())
+                    .collect::<Vec<_>>(),
             )),
             timestamps(entities.iter().map(|e| Some(e.created_at.as_str()))),
             Arc::new(StringArray::from(

@@ -48,20 +48,25 @@ impl SystemTable for FeatureViewColumnsTable {
         let rows: Vec<(&str, &str, i64, &ViewColumn)> = catalog
             .views()
             .flat_map(|v| {
-                v.columns.iter().enumerate().map(move |(i, c)| {
-                    (v.name.as_str(), v.version.as_str(), i as i64 + 1, c)
-                })
+                v.columns
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, c)| (v.name.as_str(), v.version.as_str(), i as i64 + 1, c))
             })
             .collect();
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
             Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
             Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.2))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3.name.as_str()))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.3.name.as_str()),
+            )),
             Arc::new(StringArray::from_iter_values(
                 rows.iter().map(|r| r.3.data_type.as_str()),
             )),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3.role.name()))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.3.role.name()),
+            )),
             Arc::new(StringArray::from(
                 rows.iter()
                     .map(|r| r.3.description.clone())

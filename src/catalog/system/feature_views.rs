@@ -54,7 +54,9 @@ impl SystemTable for FeatureViewsTable {
         let catalog = self.store.refresh().await?;
         let views: Vec<&ViewVersion> = catalog.views().map(|v| v.as_ref()).collect();
         let text = |f: &dyn Fn(&ViewVersion) -> Option<String>| -> ArrayRef {
-            Arc::new(StringArray::from(views.iter().map(|v| f(v)).collect::<Vec<_>>()))
+            Arc::new(StringArray::from(
+                views.iter().map(|v| f(v)).collect::<Vec<_>>(),
+            ))
         };
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let columns: Vec<ArrayRef> = vec![

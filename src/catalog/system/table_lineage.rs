@@ -50,14 +50,20 @@ impl SystemTable for TableLineageTable {
         let catalog = self.store.refresh().await?;
         let records: Vec<&TableLineage> = catalog.table_lineages().collect();
         let text = |f: &dyn Fn(&TableLineage) -> Option<String>| -> ArrayRef {
-            Arc::new(StringArray::from(records.iter().map(|r| f(r)).collect::<Vec<_>>()))
+            Arc::new(StringArray::from(
+                records.iter().map(|r| f(r)).collect::<Vec<_>>(),
+            ))
         };
         let joined = |items: &[String]| (!items.is_empty()).then(|| items.join(", "));
         let columns: Vec<ArrayRef> = vec![
             text(&|r| Some(r.table.clone())),
             text(&|r| joined(&r.sources)),
             text(&|r| r.training_set.as_ref().and_then(|t| joined(&t.keys))),
-            text(&|r| r.training_set.as_ref().and_then(|t| t.spine_timestamp.clone())),
+            text(&|r| {
+                r.training_set
+                    .as_ref()
+                    .and_then(|t| t.spine_timestamp.clone())
+            }),
             text(&|r| r.training_set.as_ref().and_then(|t| joined(&t.features))),
             timestamps(records.iter().map(|r| Some(r.recorded_at.as_str()))),
             timestamps(
@@ -69,7 +75,11 @@ impl SystemTable for TableLineageTable {
             Arc::new(Int64Array::from(
                 records
                     .iter()
-                    .map(|r| r.check.as_ref().map(|c| i64::try_from(c.rows).unwrap_or(i64::MAX)))
+                    .map(|r| {
+                        r.check
+                            .as_ref()
+                            .map(|c| i64::try_from(c.rows).unwrap_or(i64::MAX))
+                    })
                     .collect::<Vec<_>>(),
             )),
             text(&|r| r.check.as_ref().and_then(|c| c.warning())),

@@ -458,7 +458,9 @@ impl Merger {
             let time = times
                 .as_ref()
                 .and_then(|t| (!t.is_null(row)).then(|| t.value(row)));
-            if null_keys.as_ref().is_some_and(|m| m.value(row)) || (times.is_some() && time.is_none()) {
+            if null_keys.as_ref().is_some_and(|m| m.value(row))
+                || (times.is_some() && time.is_none())
+            {
                 picks.push(None);
                 continue;
             }
@@ -478,7 +480,9 @@ impl Merger {
                         self.pass()?;
                     }
                     std::cmp::Ordering::Equal => match (time, self.time(at)) {
-                        (Some(spine_time), Some(feature_time)) if feature_time > spine_time => break,
+                        (Some(spine_time), Some(feature_time)) if feature_time > spine_time => {
+                            break;
+                        }
                         _ => {
                             self.candidate = Some(at);
                             self.pass()?;
@@ -505,11 +509,15 @@ impl Merger {
 
     /// Drops feature batches that neither the candidate nor the cursor can reach.
     fn forget_passed_batches(&mut self) {
-        let keep_from = [Some(self.cursor.id), self.candidate.map(|c| c.id), self.previous.map(|c| c.id)]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(self.cursor.id);
+        let keep_from = [
+            Some(self.cursor.id),
+            self.candidate.map(|c| c.id),
+            self.previous.map(|c| c.id),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(self.cursor.id);
         while self.first_id < keep_from && !self.batches.is_empty() {
             self.batches.pop_front();
             self.first_id += 1;
@@ -532,11 +540,11 @@ impl Merger {
         let sources: Vec<&RecordBatch> = match (lowest, highest) {
             (Some(low), Some(high)) => (low..=high)
                 .map(|id| {
-                    self.batch(id)
-                        .map(|b| &b.batch)
-                        .ok_or_else(|| datafusion::error::DataFusionError::Internal(format!(
+                    self.batch(id).map(|b| &b.batch).ok_or_else(|| {
+                        datafusion::error::DataFusionError::Internal(format!(
                             "feature batch {id} was released too early"
-                        )))
+                        ))
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?,
             _ => vec![],
@@ -563,5 +571,201 @@ impl Merger {
             columns.push(cast_to(&values, field.data_type())?);
         }
         Ok(RecordBatch::try_new(Arc::clone(&self.schema), columns)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{AsArray, Date32Array, Float64Array, Int64Array};
+    use datafusion::arrow::datatypes::{Date32Type, Float64Type, Int64Type};
+    use datafusion::datasource::memory::MemorySourceConfig;
+    use datafusion::physical_plan::collect;
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+
+    /// A small deterministic generator (no dependency, stable across platforms).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self, below: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % below
+        }
+    }
+
+    /// Rows cut into batches of 1–7 rows, one partition.
+    fn source(schema: &SchemaRef, columns: Vec<ArrayRef>, rng: &mut Lcg) -> Arc<dyn ExecutionPlan> {
+        let all = RecordBatch::try_new(Arc::clone(schema), columns).expect("batch");
+        let mut batches = Vec::new();
+        let mut offset = 0;
+        while offset < all.num_rows() {
+            let len = (1 + rng.next(7) as usize).min(all.num_rows() - offset);
+            batches.push(all.slice(offset, len));
+            offset += len;
+        }
+        MemorySourceConfig::try_new_exec(&[batches], Arc::clone(schema), None).expect("source")
+    }
+
+    fn spec(as_of: bool, lookback: Option<i64>) -> JoinSpec {
+        JoinSpec {
+            view: "f:v1".into(),
+            left_keys: vec![0],
+            right_keys: vec![0],
+            left_time: Some(1),
+            right_time: as_of.then_some(1),
+            lookback_micros: lookback.map(|days| days * 86_400_000_000),
+            features: vec![FeatureColumn {
+                index: 2,
+                field: Field::new("value", DataType::Float64, true),
+                fill: None,
+            }],
+            feature_time: as_of.then(|| Field::new("value_time", DataType::Date32, true)),
+        }
+    }
+
+    /// The merge join against a brute-force search over random inputs cut at random places.
+    #[tokio::test]
+    async fn merge_equals_brute_force_across_batch_boundaries() {
+        let ctx = SessionContext::new();
+        for seed in 0..40u64 {
+            let mut rng = Lcg(seed);
+            // Feature rows: per key, distinct days, sorted by (key, day).
+            let mut right: Vec<(i64, i32, f64)> = Vec::new();
+            for key in 0..8i64 {
+                let mut day = rng.next(5) as i32;
+                for _ in 0..rng.next(6) {
+                    right.push((key, day, (key * 1000 + i64::from(day)) as f64));
+                    day += 1 + rng.next(9) as i32;
+                }
+            }
+            // Spine rows: random keys (some unknown) and days, sorted, with repeats.
+            let mut left: Vec<(i64, i32)> = (0..rng.next(40))
+                .map(|_| (rng.next(10) as i64, rng.next(60) as i32))
+                .collect();
+            left.sort_unstable();
+            let schema_l = Arc::new(Schema::new(vec![
+                Field::new("k", DataType::Int64, false),
+                Field::new("t", DataType::Date32, false),
+            ]));
+            let schema_r = Arc::new(Schema::new(vec![
+                Field::new("k", DataType::Int64, false),
+                Field::new("t", DataType::Date32, false),
+                Field::new("v", DataType::Float64, false),
+            ]));
+            for (as_of, lookback) in [(true, None), (true, Some(7)), (false, None)] {
+                let right_rows: Vec<(i64, i32, f64)> = if as_of {
+                    right.clone()
+                } else {
+                    // A key join needs one row per key: keep each key's first row.
+                    let mut firsts = right.clone();
+                    firsts.dedup_by_key(|r| r.0);
+                    firsts
+                };
+                let l = source(
+                    &schema_l,
+                    vec![
+                        Arc::new(Int64Array::from_iter_values(left.iter().map(|r| r.0))),
+                        Arc::new(Date32Array::from_iter_values(left.iter().map(|r| r.1))),
+                    ],
+                    &mut rng,
+                );
+                let r = source(
+                    &schema_r,
+                    vec![
+                        Arc::new(Int64Array::from_iter_values(right_rows.iter().map(|r| r.0))),
+                        Arc::new(Date32Array::from_iter_values(
+                            right_rows.iter().map(|r| r.1),
+                        )),
+                        Arc::new(Float64Array::from_iter_values(
+                            right_rows.iter().map(|r| r.2),
+                        )),
+                    ],
+                    &mut rng,
+                );
+                let join =
+                    Arc::new(FeatureJoinExec::try_new(l, r, spec(as_of, lookback)).expect("join"));
+                let batches = collect(join, ctx.task_ctx()).await.expect("runs");
+                let mut got: Vec<(i64, i32, Option<f64>)> = Vec::new();
+                for batch in &batches {
+                    let k = batch.column(0).as_primitive::<Int64Type>();
+                    let t = batch.column(1).as_primitive::<Date32Type>();
+                    let v = batch.column(2).as_primitive::<Float64Type>();
+                    for i in 0..batch.num_rows() {
+                        got.push((k.value(i), t.value(i), (!v.is_null(i)).then(|| v.value(i))));
+                    }
+                }
+                let want: Vec<(i64, i32, Option<f64>)> = left
+                    .iter()
+                    .map(|&(k, t)| {
+                        let value = right_rows
+                            .iter()
+                            .filter(|r| r.0 == k)
+                            .filter(|r| {
+                                !as_of
+                                    || (r.1 <= t
+                                        && lookback.is_none_or(|days| t - r.1 <= days as i32))
+                            })
+                            .max_by_key(|r| r.1)
+                            .map(|r| r.2);
+                        (k, t, value)
+                    })
+                    .collect();
+                assert_eq!(
+                    got, want,
+                    "seed {seed}, as_of {as_of}, lookback {lookback:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn duplicate_feature_rows_are_an_error_even_across_batches() {
+        let ctx = SessionContext::new();
+        let schema_l = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("t", DataType::Date32, false),
+        ]));
+        let schema_r = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("t", DataType::Date32, false),
+            Field::new("v", DataType::Float64, false),
+        ]));
+        let left = RecordBatch::try_new(
+            Arc::clone(&schema_l),
+            vec![
+                Arc::new(Int64Array::from(vec![1, 2])),
+                Arc::new(Date32Array::from(vec![10, 10])),
+            ],
+        )
+        .expect("left");
+        let right = RecordBatch::try_new(
+            Arc::clone(&schema_r),
+            vec![
+                Arc::new(Int64Array::from(vec![1, 1, 2])),
+                Arc::new(Date32Array::from(vec![3, 3, 4])),
+                Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])),
+            ],
+        )
+        .expect("right");
+        // The two rows of key 1 at day 3 land in different batches.
+        let l = MemorySourceConfig::try_new_exec(&[vec![left]], schema_l, None).expect("l");
+        let r = MemorySourceConfig::try_new_exec(
+            &[vec![right.slice(0, 1), right.slice(1, 2)]],
+            schema_r,
+            None,
+        )
+        .expect("r");
+        let join = Arc::new(FeatureJoinExec::try_new(l, r, spec(true, None)).expect("join"));
+        let error = collect(join, ctx.task_ctx()).await.expect_err("duplicate");
+        assert!(
+            error.to_string().contains(
+                "feature view f:v1 has more than one row for k = 1, t = 1970-01-04; a feature view must have one row per key and timestamp"
+            ),
+            "{error}"
+        );
     }
 }

@@ -71,7 +71,9 @@ pub struct Options {
 fn string_literal(function: &str, expr: &Expr, position: usize) -> Result<String> {
     match expr {
         Expr::Literal(
-            ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)),
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::Utf8View(Some(s))
+            | ScalarValue::LargeUtf8(Some(s)),
             _,
         ) => Ok(s.clone()),
         other => plan_err!(
@@ -97,13 +99,20 @@ fn column_list(value: &str) -> Vec<String> {
 }
 
 /// Splits the arguments of `function`, accepting the options in `allowed`.
-pub fn parse_args(function: &str, usage: &str, exprs: &[Expr], allowed: &[&[&str]]) -> Result<CallArgs> {
+pub fn parse_args(
+    function: &str,
+    usage: &str,
+    exprs: &[Expr],
+    allowed: &[&[&str]],
+) -> Result<CallArgs> {
     let Some(first) = exprs.first() else {
         return plan_err!("{function} needs a spine and at least one feature view; usage: {usage}");
     };
     let spine = string_literal(function, first, 1)?;
     if spine.trim().is_empty() {
-        return plan_err!("{function}: the spine (argument 1) is empty; give a table name or a query");
+        return plan_err!(
+            "{function}: the spine (argument 1) is empty; give a table name or a query"
+        );
     }
     let mut views = Vec::new();
     let mut options = Options::default();
@@ -111,7 +120,8 @@ pub fn parse_args(function: &str, usage: &str, exprs: &[Expr], allowed: &[&[&str
     for (i, expr) in exprs.iter().enumerate().skip(1) {
         let text = string_literal(function, expr, i + 1)?;
         let Some((key, value)) = text.split_once('=') else {
-            let reference = ViewRef::parse(text.trim()).map_err(datafusion::error::DataFusionError::from)?;
+            let reference =
+                ViewRef::parse(text.trim()).map_err(datafusion::error::DataFusionError::from)?;
             if views.contains(&reference) {
                 return plan_err!("{function}: feature view {reference} is given twice");
             }
@@ -176,15 +186,29 @@ mod tests {
 
     fn args(values: &[&str]) -> Result<CallArgs> {
         let exprs: Vec<Expr> = values.iter().map(|v| lit(*v)).collect();
-        parse_args("training_set", "training_set(spine, 'view:version', …)", &exprs, &[TRAINING_SET_OPTIONS])
+        parse_args(
+            "training_set",
+            "training_set(spine, 'view:version', …)",
+            &exprs,
+            &[TRAINING_SET_OPTIONS],
+        )
     }
 
     #[test]
     fn splits_views_and_options() {
-        let parsed = args(&["labels", "customer_features:V2", "fill = 0", "lookback=90 days", "PREFIX=true"])
-            .expect("valid");
+        let parsed = args(&[
+            "labels",
+            "customer_features:V2",
+            "fill = 0",
+            "lookback=90 days",
+            "PREFIX=true",
+        ])
+        .expect("valid");
         assert_eq!(parsed.spine, "labels");
-        assert_eq!(parsed.views, vec![ViewRef::new("customer_features", "v2").expect("ref")]);
+        assert_eq!(
+            parsed.views,
+            vec![ViewRef::new("customer_features", "v2").expect("ref")]
+        );
         assert_eq!(parsed.options.fill.as_deref(), Some("0"));
         assert_eq!(parsed.options.lookback_micros, Some(90 * 86_400_000_000));
         assert!(parsed.options.prefix);
@@ -193,7 +217,10 @@ mod tests {
     #[test]
     fn mistakes_name_the_argument() {
         let message = |values: &[&str]| args(values).expect_err("refused").to_string();
-        assert!(message(&["s", "v:1", "colour=red"]).contains("unknown option 'colour'; options are: fill"));
+        assert!(
+            message(&["s", "v:1", "colour=red"])
+                .contains("unknown option 'colour'; options are: fill")
+        );
         assert!(message(&["s", "v:1", "fill=zero"]).contains("option fill takes a number"));
         assert!(message(&["s", "v:1", "fill=0", "fill=1"]).contains("more than once"));
         assert!(message(&["s", "v"]).contains("has no version"));
@@ -201,7 +228,12 @@ mod tests {
         assert!(message(&["s", "v:1", "label=y"]).contains("unknown option 'label'"));
         assert!(message(&[" "]).contains("spine (argument 1) is empty"));
         let exprs = vec![lit("s"), lit(1)];
-        let error = parse_args("training_set", "", &exprs, &[TRAINING_SET_OPTIONS]).expect_err("number");
-        assert!(error.to_string().contains("argument 2 of training_set must be a string literal"));
+        let error =
+            parse_args("training_set", "", &exprs, &[TRAINING_SET_OPTIONS]).expect_err("number");
+        assert!(
+            error
+                .to_string()
+                .contains("argument 2 of training_set must be a string literal")
+        );
     }
 }

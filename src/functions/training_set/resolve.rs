@@ -94,7 +94,10 @@ fn columns_of(schema: &Schema) -> String {
 }
 
 fn is_text(data_type: &DataType) -> bool {
-    matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+    matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
 }
 
 /// Whether spine keys of type `spine` can be compared with view keys of type
@@ -125,7 +128,9 @@ fn fill_value(
     };
     match ScalarValue::Utf8(Some(text.to_string())).cast_to(data_type) {
         Ok(value) if !value.is_null() => Ok(Some(value)),
-        _ => plan_err!("{function}: fill value '{text}' does not fit feature '{name}' of type {data_type}"),
+        _ => plan_err!(
+            "{function}: fill value '{text}' does not fit feature '{name}' of type {data_type}"
+        ),
     }
 }
 
@@ -177,14 +182,22 @@ pub fn resolve(
     let mut key_columns: Vec<usize> = Vec::new();
     let mut time_columns: Vec<usize> = option_time.into_iter().collect();
     let mut left_width = spine_schema.fields().len();
-    let mut names: Vec<String> = spine_schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut names: Vec<String> = spine_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let mut feature_names: Vec<String> = Vec::new();
     for reference in &call.views {
         let version = catalog
             .view(reference)
             .cloned()
             .ok_or_else(|| unknown_view(&catalog, &reference.name, Some(&reference.version)))?;
-        let table = Arc::new(FeatureViewTable::open(store, Arc::clone(&version), session)?);
+        let table = Arc::new(FeatureViewTable::open(
+            store,
+            Arc::clone(&version),
+            session,
+        )?);
         let view_schema = table.schema();
 
         let mut left_keys = Vec::new();
@@ -274,7 +287,10 @@ pub fn resolve(
                     output_name
                 );
             }
-            let data_type = view_schema.field_with_name(&column.name)?.data_type().clone();
+            let data_type = view_schema
+                .field_with_name(&column.name)?
+                .data_type()
+                .clone();
             let fill = fill_value(function, call, &column.name, &data_type)?;
             exprs.push(Expr::Column(Column::new_unqualified(&column.name)).alias(&output_name));
             features.push(FeatureColumn {
@@ -303,13 +319,10 @@ pub fn resolve(
             }
             _ => None,
         };
-        let right = LogicalPlanBuilder::scan(
-            reference.to_string(),
-            provider_as_source(table),
-            None,
-        )?
-        .project(exprs)?
-        .build()?;
+        let right =
+            LogicalPlanBuilder::scan(reference.to_string(), provider_as_source(table), None)?
+                .project(exprs)?
+                .build()?;
         let added = features.len() + usize::from(feature_time.is_some());
         groups.push(FeatureGroup {
             view: reference.clone(),
@@ -339,18 +352,31 @@ pub fn resolve(
     let mut output: Vec<usize> = key_columns.clone();
     output.extend(time_columns.iter().filter(|i| !key_columns.contains(i)));
     output.extend(spine_width..left_width);
-    output.extend((0..spine_width).filter(|i| !key_columns.contains(i) && !time_columns.contains(i)));
-    let mut fields: Vec<Field> = spine_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    output
+        .extend((0..spine_width).filter(|i| !key_columns.contains(i) && !time_columns.contains(i)));
+    let mut fields: Vec<Field> = spine_schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
     for (_, spec) in &joins {
         fields.extend(spec.features.iter().map(|c| c.field.clone()));
         fields.extend(spec.feature_time.clone());
     }
     let schema = Arc::new(Schema::new(
-        output.iter().map(|&i| fields[i].clone()).collect::<Vec<_>>(),
+        output
+            .iter()
+            .map(|&i| fields[i].clone())
+            .collect::<Vec<_>>(),
     ));
     let info = TrainingSetInfo {
-        keys: key_columns.iter().map(|&i| spine_schema.field(i).name().clone()).collect(),
-        spine_timestamp: time_columns.first().map(|&i| spine_schema.field(i).name().clone()),
+        keys: key_columns
+            .iter()
+            .map(|&i| spine_schema.field(i).name().clone())
+            .collect(),
+        spine_timestamp: time_columns
+            .first()
+            .map(|&i| spine_schema.field(i).name().clone()),
         features: feature_names,
     };
     Ok(JoinPlan {

@@ -104,15 +104,26 @@ mod tests {
         let ts: ArrayRef =
             Arc::new(TimestampMillisecondArray::from(vec![86_400_000]).with_timezone("UTC"));
         assert_eq!(to_micros(&ts).expect("ts").value(0), MICROS_PER_DAY);
-        assert_eq!(parse_instant("1970-01-02", "cutoff").expect("date"), MICROS_PER_DAY);
+        assert_eq!(
+            parse_instant("1970-01-02", "cutoff").expect("date"),
+            MICROS_PER_DAY
+        );
         assert!(parse_instant("yesterday-ish", "cutoff").is_err());
     }
 
     #[test]
     fn durations_are_fixed_lengths() {
-        assert_eq!(parse_duration("2 days", "lookback").expect("days"), 2 * MICROS_PER_DAY);
-        assert_eq!(parse_duration("1 day 12 hours", "lookback").expect("mixed"), 36 * 3_600_000_000);
-        let months = parse_duration("1 month", "lookback").expect_err("months").to_string();
+        assert_eq!(
+            parse_duration("2 days", "lookback").expect("days"),
+            2 * MICROS_PER_DAY
+        );
+        assert_eq!(
+            parse_duration("1 day 12 hours", "lookback").expect("mixed"),
+            36 * 3_600_000_000
+        );
+        let months = parse_duration("1 month", "lookback")
+            .expect_err("months")
+            .to_string();
         assert!(months.contains("no fixed length"), "{months}");
         assert!(parse_duration("soon", "lookback").is_err());
     }
