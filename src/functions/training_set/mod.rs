@@ -19,6 +19,7 @@
 //! merge over sorted inputs never holds a whole side in memory.
 
 pub mod merge_exec;
+mod merger;
 pub mod options;
 pub mod resolve;
 pub mod times;
