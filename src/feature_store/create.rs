@@ -5,10 +5,11 @@
 //! columns are uniquely named and include the entity's keys, and the
 //! `TIMESTAMP` column (a DATE or TIMESTAMP) when declared; at least one other
 //! column (a feature) remains; every described feature is a column; no key (or
-//! timestamp) is NULL and no key (per timestamp) occurs twice — for a
-//! materialized version in its snapshot, for a live one in the query's current
-//! rows. Only then is the revision published (put-if-absent); a materialized
-//! snapshot is written before it and removed again if anything fails.
+//! timestamp) is NULL and no key (per timestamp) occurs twice — checked on the
+//! rows as the query produces them (a materialized version's while its
+//! snapshot is written, one Parquet file per partition, in parallel; a live
+//! one's over its current rows). Only then is the revision published
+//! (put-if-absent); a snapshot is removed again if anything fails.
 //! A feature without a description of its own inherits the one of the
 //! same-named feature of a view the query reads.
 //!
@@ -20,14 +21,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::common::{Column, ScalarValue};
-use datafusion::datasource::provider_as_source;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::session_state::SessionState;
-use datafusion::functions_aggregate::expr_fn::count;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::DataFrame;
+use futures::StreamExt;
 
 use super::catalog::Catalog;
 use super::definition::{
@@ -35,6 +35,7 @@ use super::definition::{
 };
 use super::lineage::VIEW_PREFIX;
 use super::names::{self, ViewRef};
+use super::unique::KeyChecker;
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
 use crate::catalog::store::PutOutcome;
 use crate::error::Result;
@@ -236,74 +237,24 @@ fn inherit_descriptions(columns: &mut [ViewColumn], lineage: &[String], catalog:
     }
 }
 
-/// `a = 'x', b = 2` of row `row` of `batch`.
-fn key_values(batch: &RecordBatch, columns: &[String], row: usize) -> String {
-    columns
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let value = ScalarValue::try_from_array(batch.column(i), row)
-                .map(|v| match v {
-                    ScalarValue::Utf8(Some(s))
-                    | ScalarValue::Utf8View(Some(s))
-                    | ScalarValue::LargeUtf8(Some(s)) => format!("'{s}'"),
-                    other => other.to_string(),
-                })
-                .unwrap_or_else(|_| "?".into());
-            format!("{name} = {value}")
+/// Reads every partition to the end (in parallel), for the checks they carry.
+async fn drain(streams: Vec<SendableRecordBatchStream>) -> Result<()> {
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            tokio::spawn(async move {
+                while let Some(batch) = stream.next().await {
+                    batch?;
+                }
+                Ok::<_, DataFusionError>(())
+            })
         })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Fails when a key (or the timestamp) is NULL, or a key (per timestamp) occurs
-/// twice in the rows of `plan`, naming one offending key.
-pub async fn check_unique_keys(
-    state: &SessionState,
-    plan: LogicalPlan,
-    keys: &[String],
-    timestamp: Option<&str>,
-    what: &str,
-) -> Result<()> {
-    let mut group: Vec<String> = keys.to_vec();
-    group.extend(timestamp.map(str::to_string));
-    let exprs: Vec<Expr> = group
-        .iter()
-        .map(|c| Expr::Column(Column::new_unqualified(c)))
         .collect();
-    let rows = Expr::Column(Column::new_unqualified("__firn_rows"));
-    let offending = exprs.iter().fold(rows.clone().gt(lit(1i64)), |acc, e| {
-        acc.or(e.clone().is_null())
-    });
-    let found = DataFrame::new(state.clone(), plan)
-        .aggregate(exprs, vec![count(lit(1i64)).alias("__firn_rows")])?
-        .filter(offending)?
-        .limit(0, Some(1))?
-        .collect()
-        .await?;
-    let Some(batch) = found.into_iter().find(|b| b.num_rows() > 0) else {
-        return Ok(());
-    };
-    for (i, name) in group.iter().enumerate() {
-        if batch.column(i).is_null(0) {
-            let role = if i < keys.len() { "key" } else { "TIMESTAMP" };
-            return Err(plan_error(format!(
-                "{what}: {role} column '{name}' is NULL in some rows; keys and timestamps may not be NULL"
-            )));
-        }
+    for task in tasks {
+        task.await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
     }
-    let times = ScalarValue::try_from_array(batch.column(group.len()), 0)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "several".into());
-    let unit = if timestamp.is_some() {
-        format!("per key and timestamp ({})", group.join(", "))
-    } else {
-        format!("per key ({})", group.join(", "))
-    };
-    Err(plan_error(format!(
-        "{what}: duplicate key: {} occurs {times} times; feature rows must be unique {unit}",
-        key_values(&batch, &group, 0)
-    )))
+    Ok(())
 }
 
 impl FeatureStore {
@@ -385,17 +336,24 @@ impl FeatureStore {
         }
 
         let what = format!("feature view {reference}");
+        let schema = Arc::new(schema);
+        let checker = Arc::new(KeyChecker::new(
+            what,
+            &schema,
+            &keys,
+            new.timestamp.as_deref(),
+        )?);
+        let streams = DataFrame::new(state.clone(), plan)
+            .execute_stream_partitioned()
+            .await?
+            .into_iter()
+            .map(|stream| checker.watch(stream))
+            .collect::<Vec<_>>();
         if new.materialized {
-            let frame = DataFrame::new(state.clone(), plan);
-            let stream = frame.execute_stream().await?;
-            let files = snapshot::write(&self.store, &reference, Arc::new(schema), stream).await?;
-            version.snapshot = Some(files.clone());
-            if let Err(e) = self.check_snapshot(state, &version, &what).await {
-                snapshot::remove(&self.store, &reference, &files.files).await;
-                return Err(e);
-            }
+            version.snapshot =
+                Some(snapshot::write(&self.store, &reference, schema, streams).await?);
         } else {
-            check_unique_keys(state, plan, &keys, new.timestamp.as_deref(), &what).await?;
+            drain(streams).await?;
         }
         self.publish(&reference, &version, existing.as_deref())
             .await?;
@@ -410,26 +368,6 @@ impl FeatureStore {
             .cloned()
             .unwrap_or_else(|| Arc::new(version));
         Ok((outcome, published))
-    }
-
-    /// Runs the key checks over a freshly written snapshot.
-    async fn check_snapshot(
-        &self,
-        state: &SessionState,
-        version: &ViewVersion,
-        what: &str,
-    ) -> Result<()> {
-        let table = snapshot::listing_table(&self.store, version)?;
-        let plan =
-            LogicalPlanBuilder::scan("snapshot", provider_as_source(table), None)?.build()?;
-        check_unique_keys(
-            state,
-            plan,
-            &version.keys,
-            version.timestamp.as_deref(),
-            what,
-        )
-        .await
     }
 
     /// Publishes `version` as the next revision; on a lost race removes its snapshot.
@@ -477,7 +415,7 @@ impl FeatureStore {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
     use datafusion::arrow::datatypes::Field;
     use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 
@@ -501,7 +439,7 @@ mod tests {
             Arc::clone(&schema),
             futures::stream::iter(vec![Ok(batch)]),
         );
-        snapshot::write(store.store(), reference, schema, Box::pin(stream))
+        snapshot::write(store.store(), reference, schema, vec![Box::pin(stream)])
             .await
             .expect("snapshot")
     }

@@ -34,6 +34,7 @@ mod layout;
 pub mod lineage;
 pub mod names;
 pub mod snapshot;
+pub mod unique;
 
 use std::sync::{Arc, RwLock};
 

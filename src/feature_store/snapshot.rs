@@ -7,6 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig};
+use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 
 use super::definition::{SnapshotFiles, ViewVersion};
@@ -17,18 +18,40 @@ use crate::catalog::store::DatabaseStore;
 use crate::catalog::table_log::DataFile;
 use crate::error::Result;
 
-/// Writes the rows of `stream` as the snapshot of `reference` (not yet visible).
+/// Writes the rows of `streams` (the partitions of one query) as the snapshot
+/// of `reference`, one Parquet file per partition, the partitions encoded in
+/// parallel. Not yet visible: a revision must name the files. On any error the
+/// files already written are removed.
 pub async fn write(
-    store: &DatabaseStore,
+    store: &Arc<DatabaseStore>,
     reference: &ViewRef,
     schema: SchemaRef,
-    stream: SendableRecordBatchStream,
+    streams: Vec<SendableRecordBatchStream>,
 ) -> Result<SnapshotFiles> {
     let dir = layout::version_dir(&reference.name, &reference.version);
-    let file = write_parquet_file(store, &dir, schema, stream).await?;
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|stream| {
+            let (store, dir, schema) = (Arc::clone(store), dir.clone(), Arc::clone(&schema));
+            tokio::spawn(async move { write_parquet_file(&store, &dir, schema, stream).await })
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut failure = None;
+    for task in tasks {
+        match task.await {
+            Ok(Ok(file)) => files.push(file),
+            Ok(Err(e)) => failure = failure.or(Some(e)),
+            Err(e) => failure = failure.or(Some(DataFusionError::External(Box::new(e)).into())),
+        }
+    }
+    if let Some(error) = failure {
+        remove(store, reference, &files).await;
+        return Err(error);
+    }
     Ok(SnapshotFiles {
-        rows: file.rows,
-        files: vec![file],
+        rows: files.iter().map(|f| f.rows).sum(),
+        files,
     })
 }
 

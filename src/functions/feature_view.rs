@@ -21,6 +21,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use crate::feature_store::names::{self, ViewRef};
 use crate::feature_store::{FeatureStore, ViewVersion, snapshot, unknown_view};
 use crate::functions::args::{Signature, plan_query_now};
+use crate::functions::key_check_exec::KeyCheckExec;
 
 const SIGNATURE: Signature = Signature {
     name: "feature_view",
@@ -92,6 +93,8 @@ pub struct FeatureViewTable {
     reference: ViewRef,
     schema: SchemaRef,
     rows: Rows,
+    /// Check the keys of the rows read, with this prefix for errors.
+    key_check: Option<String>,
 }
 
 impl FeatureViewTable {
@@ -133,7 +136,14 @@ impl FeatureViewTable {
             reference,
             schema,
             rows,
+            key_check: None,
         })
+    }
+
+    /// Fails a scan at the first NULL or repeated key (`what` starts the message).
+    pub fn with_key_check(mut self, what: String) -> Self {
+        self.key_check = Some(what);
+        self
     }
 
     /// `name:version`.
@@ -182,8 +192,8 @@ impl TableProvider for FeatureViewTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        match &self.rows {
-            Rows::Snapshot(listing) => listing.scan(state, projection, filters, limit).await,
+        let plan = match &self.rows {
+            Rows::Snapshot(listing) => listing.scan(state, projection, filters, limit).await?,
             Rows::Live(plan) => {
                 let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
                     return plan_err!("feature_view needs a DataFusion session to run its query");
@@ -199,8 +209,24 @@ impl TableProvider for FeatureViewTable {
                 if let Some(limit) = limit {
                     builder = builder.limit(0, Some(limit))?;
                 }
-                state.create_physical_plan(&builder.build()?).await
+                state.create_physical_plan(&builder.build()?).await?
             }
+        };
+        match &self.key_check {
+            Some(what)
+                if self
+                    .version
+                    .keys
+                    .iter()
+                    .all(|k| plan.schema().index_of(k).is_ok()) =>
+            {
+                Ok(Arc::new(KeyCheckExec::new(
+                    plan,
+                    what.clone(),
+                    self.version.keys.clone(),
+                )))
+            }
+            _ => Ok(plan),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod check_training_set;
 mod churn_labels;
 pub mod deferred;
 pub mod feature_view;
+pub mod key_check_exec;
 pub mod leakage_report;
 pub mod model_resolver;
 pub mod training_set;

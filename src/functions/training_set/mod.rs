@@ -12,11 +12,14 @@
 //! Columns: the keys, the spine's event time, the features (view by view; with
 //! `prefix=true` named `<view>__<feature>`; with `feature_timestamps=true`
 //! followed by `<view>__feature_timestamp`), then the rest of the spine (labels).
-//! Rows come out ordered by key and event time. A name clash is an error.
+//! A name clash is an error. Rows come in no particular order (as from any
+//! table; with a point-in-time join they happen to be sorted by key and time).
 //!
-//! The join is Firn's own sort-merge operator ([`merge_exec`]): DataFusion 55
-//! parses `ASOF JOIN` nowhere (its SQL planner rejects the operator), and a
-//! merge over sorted inputs never holds a whole side in memory.
+//! Views without `TIMESTAMP` join by key as logical LEFT JOINs, which DataFusion
+//! plans as parallel hash joins (a live view's keys are checked for repeats as
+//! they are read). Views with one join point in time in Firn's own sort-merge
+//! operator ([`merge_exec`]): DataFusion 55's SQL planner rejects `ASOF JOIN`,
+//! and a merge over sorted inputs never holds a whole side in memory.
 
 pub mod merge_exec;
 mod merger;
@@ -99,7 +102,7 @@ impl TrainingSetTable {
 
     /// The physical plan of all rows and columns.
     pub async fn physical_plan(&self, state: &SessionState) -> Result<Arc<dyn ExecutionPlan>> {
-        let mut left = state.create_physical_plan(&self.plan.spine).await?;
+        let mut left = state.create_physical_plan(&self.plan.base).await?;
         for (right, spec) in &self.plan.joins {
             let right = state.create_physical_plan(right).await?;
             left = Arc::new(FeatureJoinExec::try_new(left, right, spec.clone())?);

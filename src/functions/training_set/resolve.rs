@@ -9,7 +9,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::{Column, Result, ScalarValue, plan_err};
 use datafusion::datasource::{TableProvider, provider_as_source};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::functions::expr_fn::coalesce;
+use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, cast, lit};
 
 use super::merge_exec::{FeatureColumn, JoinSpec};
 use super::options::CallArgs;
@@ -33,9 +34,11 @@ pub struct FeatureGroup {
 /// Everything needed to build a training set's physical plan.
 #[derive(Debug, Clone)]
 pub struct JoinPlan {
-    /// The spine's rows.
-    pub spine: LogicalPlan,
-    /// Per view: its keys, time and features, and how it joins.
+    /// The spine's rows with the features of the views joined by key alone
+    /// (a logical plan of LEFT JOINs): the spine's columns, then those features.
+    pub base: LogicalPlan,
+    /// Per view with a TIMESTAMP: its keys, time and features, and how it joins
+    /// (point in time, on top of `base`).
     pub joins: Vec<(LogicalPlan, JoinSpec)>,
     /// For each output column, its index among the joins' output columns.
     pub output: Vec<usize>,
@@ -177,11 +180,10 @@ pub fn resolve(
     };
 
     let catalog = store.catalog();
-    let mut joins = Vec::new();
+    let mut pending = Vec::new();
     let mut groups = Vec::new();
     let mut key_columns: Vec<usize> = Vec::new();
     let mut time_columns: Vec<usize> = option_time.into_iter().collect();
-    let mut left_width = spine_schema.fields().len();
     let mut names: Vec<String> = spine_schema
         .fields()
         .iter()
@@ -193,11 +195,13 @@ pub fn resolve(
             .view(reference)
             .cloned()
             .ok_or_else(|| unknown_view(&catalog, &reference.name, Some(&reference.version)))?;
-        let table = Arc::new(FeatureViewTable::open(
-            store,
-            Arc::clone(&version),
-            session,
-        )?);
+        let mut table = FeatureViewTable::open(store, Arc::clone(&version), session)?;
+        if version.timestamp.is_none() && !version.materialized {
+            // A live view may have stopped being unique per key: check while reading.
+            // (A snapshot was checked when written; the as-of merge checks as it goes.)
+            table = table.with_key_check(format!("{function}: feature view {reference}"));
+        }
+        let table = Arc::new(table);
         let view_schema = table.schema();
 
         let mut left_keys = Vec::new();
@@ -319,19 +323,15 @@ pub fn resolve(
             }
             _ => None,
         };
-        let right =
-            LogicalPlanBuilder::scan(reference.to_string(), provider_as_source(table), None)?
-                .project(exprs)?
-                .build()?;
-        let added = features.len() + usize::from(feature_time.is_some());
         groups.push(FeatureGroup {
             view: reference.clone(),
             features: group_features,
             feature_time: feature_time.as_ref().map(|f| f.name().clone()),
         });
-        joins.push((
-            right,
-            JoinSpec {
+        pending.push(PendingJoin {
+            table,
+            right_exprs: exprs,
+            spec: JoinSpec {
                 view: reference.to_string(),
                 left_keys,
                 right_keys: (0..version.keys.len()).collect(),
@@ -341,20 +341,48 @@ pub fn resolve(
                 features,
                 feature_time,
             },
-        ));
-        left_width += added;
+        });
     }
 
-    // Keys, spine time, features (and their times), then the rest of the spine.
+    // Views without TIMESTAMP join first, as logical LEFT JOINs (hash joins);
+    // views with one join after them, point in time, in FeatureJoinExec.
+    let spine_width = spine_schema.fields().len();
+    let mut base = LogicalPlanBuilder::from(spine).alias(BASE)?.build()?;
+    let mut width = spine_width;
+    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); pending.len()];
+    let mut joins = Vec::new();
+    for (n, join) in pending.iter().enumerate() {
+        if join.spec.right_time.is_some() {
+            continue;
+        }
+        base = key_join(base, join, n, &spine_schema)?;
+        positions[n] = (width..width + join.spec.features.len()).collect();
+        width += join.spec.features.len();
+    }
+    for (n, join) in pending.into_iter().enumerate() {
+        if join.spec.right_time.is_none() {
+            continue;
+        }
+        let added = join.spec.features.len() + usize::from(join.spec.feature_time.is_some());
+        positions[n] = (width..width + added).collect();
+        width += added;
+        let right =
+            LogicalPlanBuilder::scan(join.spec.view.clone(), provider_as_source(join.table), None)?
+                .project(join.right_exprs)?
+                .build()?;
+        joins.push((right, join.spec));
+    }
+
+    // Keys, spine time, features (and their times) in argument order, then the rest of the spine.
     key_columns.sort_unstable();
     time_columns.sort_unstable();
-    let spine_width = spine_schema.fields().len();
     let mut output: Vec<usize> = key_columns.clone();
     output.extend(time_columns.iter().filter(|i| !key_columns.contains(i)));
-    output.extend(spine_width..left_width);
+    output.extend(positions.iter().flatten());
     output
         .extend((0..spine_width).filter(|i| !key_columns.contains(i) && !time_columns.contains(i)));
-    let mut fields: Vec<Field> = spine_schema
+    let mut fields: Vec<Field> = base
+        .schema()
         .fields()
         .iter()
         .map(|f| f.as_ref().clone())
@@ -380,7 +408,7 @@ pub fn resolve(
         features: feature_names,
     };
     Ok(JoinPlan {
-        spine,
+        base,
         joins,
         output,
         schema,
@@ -388,6 +416,81 @@ pub fn resolve(
         info,
         groups,
     })
+}
+
+/// The qualifier of the spine (and the features joined to it by key).
+const BASE: &str = "__firn_base";
+
+/// One view, resolved, before its join is built.
+struct PendingJoin {
+    table: Arc<FeatureViewTable>,
+    /// Keys, time, then features renamed for the output.
+    right_exprs: Vec<Expr>,
+    spec: JoinSpec,
+}
+
+/// `base LEFT JOIN view ON keys`, keeping `base`'s columns and adding the
+/// view's features (filled where asked).
+fn key_join(
+    base: LogicalPlan,
+    join: &PendingJoin,
+    n: usize,
+    spine_schema: &Schema,
+) -> Result<LogicalPlan> {
+    let alias = format!("__firn_view{n}");
+    let key_name = |k: usize| format!("__firn_key{k}");
+    // The view's keys, cast to the spine's key types (compatible by resolve()).
+    let mut right_exprs: Vec<Expr> = join
+        .spec
+        .left_keys
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            cast(
+                join.right_exprs[k].clone().unalias(),
+                spine_schema.field(i).data_type().clone(),
+            )
+            .alias(key_name(k))
+        })
+        .collect();
+    let first_feature = join.spec.left_keys.len();
+    right_exprs.extend(join.right_exprs[first_feature..].iter().cloned());
+    let right = LogicalPlanBuilder::scan(
+        join.spec.view.clone(),
+        provider_as_source(Arc::clone(&join.table) as _),
+        None,
+    )?
+    .project(right_exprs)?
+    .alias(alias.as_str())?
+    .build()?;
+    let left_columns: Vec<Column> = join
+        .spec
+        .left_keys
+        .iter()
+        .map(|&i| Column::new(Some(BASE), spine_schema.field(i).name()))
+        .collect();
+    let right_columns: Vec<Column> = (0..join.spec.left_keys.len())
+        .map(|k| Column::new(Some(alias.as_str()), key_name(k)))
+        .collect();
+    let mut keep: Vec<Expr> = base
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| Expr::Column(Column::new(Some(BASE), f.name())))
+        .collect();
+    for feature in &join.spec.features {
+        let value = Expr::Column(Column::new(Some(alias.as_str()), feature.field.name()));
+        let value = match &feature.fill {
+            Some(fill) => coalesce(vec![value, lit(fill.clone())]),
+            None => value,
+        };
+        keep.push(value.alias(feature.field.name()));
+    }
+    LogicalPlanBuilder::from(base)
+        .join(right, JoinType::Left, (left_columns, right_columns), None)?
+        .project(keep)?
+        .alias(BASE)?
+        .build()
 }
 
 #[cfg(test)]

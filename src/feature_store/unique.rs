@@ -1,0 +1,194 @@
+//! One row per key: the promise every feature view makes. [`KeyChecker`]
+//! watches batches go by — while a snapshot is written, while a live view's
+//! query runs at creation, or while `training_set` reads a live view — and stops
+//! at the first NULL key or repeated key (per timestamp), naming it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::row::{RowConverter, SortField};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::StreamExt;
+
+/// Checks that no key (with the timestamp, if any) is NULL or seen twice.
+/// Shared by every partition of one pass over the rows.
+#[derive(Debug)]
+pub struct KeyChecker {
+    /// What is checked, e.g. `feature view f:v1`, for messages.
+    what: String,
+    /// Key columns (then the timestamp) by index and name.
+    columns: Vec<(usize, String)>,
+    /// How many of `columns` are keys (the rest is the timestamp).
+    keys: usize,
+    converter: Mutex<RowConverter>,
+    seen: Mutex<HashSet<Box<[u8]>>>,
+}
+
+fn quoted(array: &ArrayRef, row: usize) -> String {
+    match ScalarValue::try_from_array(array, row) {
+        Ok(
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::Utf8View(Some(s))
+            | ScalarValue::LargeUtf8(Some(s)),
+        ) => format!("'{s}'"),
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
+impl KeyChecker {
+    /// A checker of `keys` (and `timestamp`) in rows of `schema`.
+    pub fn new(
+        what: impl Into<String>,
+        schema: &SchemaRef,
+        keys: &[String],
+        timestamp: Option<&str>,
+    ) -> Result<Self> {
+        let what = what.into();
+        let mut columns = Vec::new();
+        for name in keys.iter().map(String::as_str).chain(timestamp) {
+            match schema.index_of(name) {
+                Ok(i) => columns.push((i, name.to_string())),
+                Err(_) => return plan_err!("{what}: no column '{name}' to check"),
+            }
+        }
+        let fields = columns
+            .iter()
+            .map(|(i, _)| SortField::new(schema.field(*i).data_type().clone()))
+            .collect();
+        Ok(Self {
+            what,
+            columns,
+            keys: keys.len(),
+            converter: Mutex::new(RowConverter::new(fields)?),
+            seen: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Checks one batch against every row seen before.
+    pub fn check(&self, batch: &RecordBatch) -> Result<()> {
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter()
+            .map(|(i, _)| Arc::clone(batch.column(*i)))
+            .collect();
+        for (k, array) in arrays.iter().enumerate() {
+            if array.null_count() > 0 {
+                let role = if k < self.keys { "key" } else { "TIMESTAMP" };
+                return exec_err!(
+                    "{}: {role} column '{}' is NULL in some rows; keys and timestamps may not be NULL",
+                    self.what,
+                    self.columns[k].1
+                );
+            }
+        }
+        let rows = self
+            .converter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .convert_columns(&arrays)?;
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.reserve(rows.num_rows());
+        for (row, key) in rows.iter().enumerate() {
+            if !seen.insert(key.as_ref().into()) {
+                let described: Vec<String> = self
+                    .columns
+                    .iter()
+                    .zip(&arrays)
+                    .map(|((_, name), array)| format!("{name} = {}", quoted(array, row)))
+                    .collect();
+                let unit = if self.columns.len() > self.keys {
+                    "per key and timestamp"
+                } else {
+                    "per key"
+                };
+                let names: Vec<&str> = self.columns.iter().map(|(_, n)| n.as_str()).collect();
+                return exec_err!(
+                    "{}: duplicate key: {} occurs more than once; feature rows must be unique {unit} ({})",
+                    self.what,
+                    described.join(", "),
+                    names.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// `stream`, checked batch by batch as it is read.
+    pub fn watch(self: &Arc<Self>, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        let schema = stream.schema();
+        let checker = Arc::clone(self);
+        let checked = stream.map(move |batch| {
+            let batch = batch?;
+            checker.check(&batch)?;
+            Ok(batch)
+        });
+        Box::pin(RecordBatchStreamAdapter::new(schema, checked))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Date32Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn batch(ids: Vec<Option<&str>>, days: Vec<i32>) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("day", DataType::Date32, false),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(ids)),
+                Arc::new(Date32Array::from(days)),
+            ],
+        )
+        .expect("batch")
+    }
+
+    #[test]
+    fn repeats_across_batches_and_nulls_are_named() {
+        let first = batch(vec![Some("a"), Some("b")], vec![1, 1]);
+        let schema = first.schema();
+        let per_key = KeyChecker::new("view v", &schema, &["id".into()], None).expect("checker");
+        per_key.check(&first).expect("distinct");
+        let error = per_key
+            .check(&batch(vec![Some("c"), Some("a")], vec![1, 2]))
+            .expect_err("a again");
+        assert!(
+            error.to_string().contains(
+                "view v: duplicate key: id = 'a' occurs more than once; feature rows must be unique per key (id)"
+            ),
+            "{error}"
+        );
+        let per_day =
+            KeyChecker::new("view v", &schema, &["id".into()], Some("day")).expect("checker");
+        per_day.check(&first).expect("distinct");
+        per_day
+            .check(&batch(vec![Some("a")], vec![2]))
+            .expect("another day");
+        let error = per_day
+            .check(&batch(vec![Some("a")], vec![2]))
+            .expect_err("same day");
+        assert!(
+            error
+                .to_string()
+                .contains("id = 'a', day = 1970-01-03 occurs more than once"),
+            "{error}"
+        );
+        let error = per_key
+            .check(&batch(vec![None], vec![1]))
+            .expect_err("null");
+        assert!(
+            error.to_string().contains("key column 'id' is NULL"),
+            "{error}"
+        );
+    }
+}
