@@ -300,7 +300,10 @@ async fn explain_shows_the_sorted_merge_join_and_the_key_join() {
         .expect("a physical plan");
     // spend has no TIMESTAMP: a hash join, with the live view's keys checked as read.
     assert!(physical.contains("HashJoinExec: mode="), "{physical}");
-    assert!(physical.contains("KeyCheckExec: keys=[customer_id]"), "{physical}");
+    assert!(
+        physical.contains("KeyCheckExec: keys=[customer_id]"),
+        "{physical}"
+    );
     assert!(
         physical.contains("FeatureJoinExec: view=monthly:v1, join=as-of, lookback_us=604800000000"),
         "{physical}"

@@ -73,6 +73,29 @@ GROUP BY g.customer_id, g.snapshot_date
 """
 
 
+def cpu_idle_pct(seconds=2.0):
+    """Percent of CPU time idle over the next `seconds`, from /proc/stat."""
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + values[4]
+        return idle, sum(values[:8])
+    idle1, total1 = sample()
+    time.sleep(seconds)
+    idle2, total2 = sample()
+    return 100.0 * (idle2 - idle1) / max(total2 - total1, 1)
+
+
+def wait_quiet(max_wait):
+    """Waits (up to max_wait s) for >= 90 % idle CPUs; True if the machine was quiet."""
+    deadline = time.time() + max_wait
+    while True:
+        if cpu_idle_pct() >= 90.0:
+            return True
+        if time.time() >= deadline:
+            return False
+
+
 def firn_months():
     return "generate_series(DATE '2024-01-01', DATE '2024-12-01', INTERVAL '1 month')"
 
@@ -184,6 +207,8 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--quiet-wait", type=float, default=300.0,
+                        help="seconds to wait for a quiet machine before each measurement")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="firn-fs-bench-")
     try:
@@ -193,9 +218,12 @@ def main():
         load(firn, duck, args.data)
         print(f"loaded in {time.perf_counter() - start:.1f} s (untimed setup)", file=sys.stderr)
         times = {step: {"Firn": [], "DuckDB": []} for step in STEPS}
+        measurements = busy = 0
         for rep in range(args.reps):
             for step, (firn_sql, duck_sql) in STEPS.items():
                 for engine, sql in ((firn, firn_sql), (duck, duck_sql)):
+                    measurements += 1
+                    busy += 0 if wait_quiet(args.quiet_wait) else 1
                     elapsed, _ = engine.run(sql)
                     times[step][engine.name].append(elapsed)
                     print(f"rep {rep + 1} {step} {engine.name}: {elapsed:.2f} s", file=sys.stderr)
@@ -216,7 +244,8 @@ def main():
             print(f"| {what} | {firn.scalar(firn_sql)} | {duck.scalar(duck_sql)} |")
         print()
         print(f"Medians of {args.reps} repetitions, {args.threads} threads, DuckDB {duckdb.__version__}; "
-              "Firn times include process start and database open.")
+              "Firn times include process start and database open. "
+              f"{measurements - busy} of {measurements} measurements started on a quiet machine (>= 90 % CPU idle).")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

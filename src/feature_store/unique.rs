@@ -3,13 +3,12 @@
 //! query runs at creation, or while `training_set` reads a live view — and stops
 //! at the first NULL key or repeated key (per timestamp), naming it.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::{RowConverter, SortField};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{HashSet, Result, ScalarValue, exec_err, plan_err};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
@@ -24,7 +23,7 @@ pub struct KeyChecker {
     columns: Vec<(usize, String)>,
     /// How many of `columns` are keys (the rest is the timestamp).
     keys: usize,
-    converter: Mutex<RowConverter>,
+    converter: RowConverter,
     seen: Mutex<HashSet<Box<[u8]>>>,
 }
 
@@ -64,8 +63,8 @@ impl KeyChecker {
             what,
             columns,
             keys: keys.len(),
-            converter: Mutex::new(RowConverter::new(fields)?),
-            seen: Mutex::new(HashSet::new()),
+            converter: RowConverter::new(fields)?,
+            seen: Mutex::new(HashSet::default()),
         })
     }
 
@@ -86,11 +85,7 @@ impl KeyChecker {
                 );
             }
         }
-        let rows = self
-            .converter
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .convert_columns(&arrays)?;
+        let rows = self.converter.convert_columns(&arrays)?;
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.reserve(rows.num_rows());
         for (row, key) in rows.iter().enumerate() {
