@@ -6,8 +6,9 @@
 --   firn DB -f sql/01_data_exploration.sql -f sql/02_features.sql [--set data_dir=…]
 --
 -- Variables (with defaults): window_start, cutoff. Feature view versions are immutable:
--- running this script again with the same variables changes nothing ("unchanged"); with
--- other dates, CREATE FEATURE VIEW refuses to redefine v1/v2 — name new versions instead.
+-- running this script again with the same variables leaves v1 and v2 as they are
+-- ("unchanged"); with other dates, CREATE FEATURE VIEW refuses to redefine them — name new
+-- versions instead.
 
 -- The entity: what the features describe, and the key that identifies it.
 CREATE ENTITY IF NOT EXISTS customer KEYS (customer_id) COMMENT 'A Snow Retail customer';
@@ -97,8 +98,9 @@ FROM check_training_set('training_dataset', 'label=is_churned');
 
 -- Point in time. One snapshot per customer and month: on the first day of each month, the
 -- features as known then (orders strictly before that day). MATERIALIZED stores the rows as
--- a Parquet snapshot in the database.
-CREATE FEATURE VIEW customer_monthly VERSION v1 ENTITY customer TIMESTAMP snapshot_date MATERIALIZED
+-- a Parquet snapshot in the database; OR REPLACE re-takes it from the current tables when the
+-- script runs again (a materialized version is otherwise frozen).
+CREATE OR REPLACE FEATURE VIEW customer_monthly VERSION v1 ENTITY customer TIMESTAMP snapshot_date MATERIALIZED
   COMMENT 'Monthly snapshots: activity known on the first day of each month'
   FEATURES (
     orders_to_date        COMMENT 'Orders before the snapshot date',
@@ -131,9 +133,9 @@ FROM churn_labels('orders', 'customer_id', 'order_date', DATE '2024-01-01', DATE
 
 -- Each spine row gets the latest snapshot taken on or before its as_of (and none older
 -- than 92 days); the matched snapshot's date is kept to show the join at work.
-CREATE OR REPLACE TABLE training_dataset_pit AS
-SELECT * FROM training_set('churn_spine', 'customer_monthly:v1',
-    'spine_timestamp=as_of', 'lookback=92 days', 'fill=0', 'feature_timestamps=true');
+-- (CREATE TRAINING SET is sugar for CREATE TABLE … AS SELECT * FROM training_set(…).)
+CREATE OR REPLACE TRAINING SET training_dataset_pit FROM churn_spine USING customer_monthly:v1
+    OPTIONS (spine_timestamp as_of, lookback '92 days', fill 0, feature_timestamps true);
 
 SELECT as_of, customer_monthly__feature_timestamp AS snapshot_used, count(*) AS rows,
        sum(is_churned) AS churned, round(avg(orders_90d), 2) AS avg_orders_90d

@@ -13,6 +13,9 @@ use crate::sql::create_feature_view::{
     CreateFeatureView, parse_create_feature_view, starts_create_feature_view,
 };
 use crate::sql::create_model::{CreateModel, parse_create_model, starts_create_model};
+use crate::sql::create_training_set::{
+    CreateTrainingSet, parse_create_training_set, starts_create_training_set,
+};
 use crate::sql::describe_feature_view::{
     DescribeFeatureView, parse_describe_feature_view, starts_describe_feature_view,
 };
@@ -47,6 +50,8 @@ pub enum FirnStatement {
     DropFeatureView(DropFeatureView),
     /// `DESCRIBE FEATURE VIEW …`.
     DescribeFeatureView(DescribeFeatureView),
+    /// `CREATE TRAINING SET … FROM spine USING view:version …`.
+    CreateTrainingSet(Box<CreateTrainingSet>),
 }
 
 impl std::fmt::Display for FirnStatement {
@@ -62,6 +67,7 @@ impl std::fmt::Display for FirnStatement {
             FirnStatement::CreateFeatureView(statement) => write!(f, "{statement}"),
             FirnStatement::DropFeatureView(statement) => write!(f, "{statement}"),
             FirnStatement::DescribeFeatureView(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateTrainingSet(statement) => write!(f, "{statement}"),
         }
     }
 }
@@ -97,6 +103,11 @@ const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
     }),
     (starts_drop_feature_view, |p| {
         Ok(FirnStatement::DropFeatureView(parse_drop_feature_view(p)?))
+    }),
+    (starts_create_training_set, |p| {
+        Ok(FirnStatement::CreateTrainingSet(Box::new(
+            parse_create_training_set(p)?,
+        )))
     }),
     (starts_describe_feature_view, |p| {
         Ok(FirnStatement::DescribeFeatureView(
@@ -198,6 +209,10 @@ mod tests {
             "CREATE FEATURE VIEW f VERSION v1 ENTITY customer AS SELECT a, b FROM t",
             "CREATE OR REPLACE FEATURE VIEW IF NOT EXISTS f VERSION v1 ENTITY customer TIMESTAMP ts \
              MATERIALIZED COMMENT 'x' FEATURES (b COMMENT 'bee', \"C\" 'sea') AS WITH q AS (SELECT 1) SELECT * FROM q",
+            "CREATE TRAINING SET t FROM labels USING f:v1",
+            "CREATE OR REPLACE TRAINING SET IF NOT EXISTS \"T\" FROM public.labels USING f:v1, \"G\":\"V2\" \
+             OPTIONS (fill '0', spine_timestamp as_of)",
+            "CREATE TRAINING SET t FROM (SELECT a FROM b WHERE c > 1) USING f:v1 OPTIONS (lookback '90 days')",
         ] {
             let statements = parse_sql(sql).expect("parses");
             assert!(
