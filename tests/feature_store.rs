@@ -244,7 +244,7 @@ async fn a_failed_materialized_view_leaves_no_files_and_no_version() {
     assert!(
         error
             .to_string()
-            .contains("duplicate key: customer_id = 'C1' occurs more than once"),
+            .contains("duplicate key: customer_id = 'C1' occurs 2 times"),
         "{error}"
     );
     assert!(

@@ -5,10 +5,11 @@
 //! columns are uniquely named and include the entity's keys, and the
 //! `TIMESTAMP` column (a DATE or TIMESTAMP) when declared; at least one other
 //! column (a feature) remains; every described feature is a column; no key (or
-//! timestamp) is NULL and no key (per timestamp) occurs twice — checked on the
-//! rows as the query produces them (a materialized version's while its
-//! snapshot is written, one Parquet file per partition, in parallel; a live
-//! one's over its current rows). Only then is the revision published
+//! timestamp) is NULL and no key (per timestamp) occurs twice — watched as the
+//! query produces its rows (a materialized version's while its snapshot is
+//! written, one Parquet file per partition, in parallel; a live one's over its
+//! current rows), and decided exactly by a `GROUP BY` when a key hash repeats
+//! (see [`super::unique`]). Only then is the revision published
 //! (put-if-absent); a snapshot is removed again if anything fails.
 //! A feature without a description of its own inherits the one of the
 //! same-named feature of a view the query reads.
@@ -22,10 +23,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::prelude::DataFrame;
 use futures::StreamExt;
 
@@ -35,7 +37,7 @@ use super::definition::{
 };
 use super::lineage::VIEW_PREFIX;
 use super::names::{self, ViewRef};
-use super::unique::KeyChecker;
+use super::unique::{KeyHashes, check_unique_keys};
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
 use crate::catalog::store::PutOutcome;
 use crate::error::Result;
@@ -337,23 +339,38 @@ impl FeatureStore {
 
         let what = format!("feature view {reference}");
         let schema = Arc::new(schema);
-        let checker = Arc::new(KeyChecker::new(
-            what,
+        let hashes = Arc::new(KeyHashes::new(
+            what.clone(),
             &schema,
             &keys,
             new.timestamp.as_deref(),
         )?);
-        let streams = DataFrame::new(state.clone(), plan)
+        let streams = DataFrame::new(state.clone(), plan.clone())
             .execute_stream_partitioned()
             .await?
             .into_iter()
-            .map(|stream| checker.watch(stream))
+            .map(|stream| hashes.watch(stream))
             .collect::<Vec<_>>();
+        let timestamp = new.timestamp.as_deref();
         if new.materialized {
-            version.snapshot =
-                Some(snapshot::write(&self.store, &reference, schema, streams).await?);
+            let files = snapshot::write(&self.store, &reference, schema, streams).await?;
+            version.snapshot = Some(files.clone());
+            if hashes.is_suspect() {
+                // Decide exactly, on the snapshot just written.
+                let table = snapshot::listing_table(&self.store, &version)?;
+                let written =
+                    LogicalPlanBuilder::scan("snapshot", provider_as_source(table), None)?
+                        .build()?;
+                if let Err(e) = check_unique_keys(state, written, &keys, timestamp, &what).await {
+                    snapshot::remove(&self.store, &reference, &files.files).await;
+                    return Err(e.into());
+                }
+            }
         } else {
             drain(streams).await?;
+            if hashes.is_suspect() {
+                check_unique_keys(state, plan, &keys, timestamp, &what).await?;
+            }
         }
         self.publish(&reference, &version, existing.as_deref())
             .await?;
