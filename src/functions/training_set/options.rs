@@ -2,7 +2,7 @@
 //! or more `'view:version'` references and `'key=value'` options, all string
 //! literals. Options are read once, here, into [`Options`].
 
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, internal_err, plan_err};
 use datafusion::logical_expr::Expr;
 
 use super::times::{parse_duration, parse_instant};
@@ -168,7 +168,7 @@ pub fn parse_args(
             "features" => options.features = Some(column_list(&value)),
             "exclude" => options.exclude = column_list(&value),
             "feature_timestamp" => options.feature_timestamp = Some(value),
-            _ => return plan_err!("{function}: option {key} is not handled"),
+            _ => return internal_err!("{function}: option {key} is accepted but not read"),
         }
     }
     Ok(CallArgs {
