@@ -38,7 +38,7 @@ db="$work/db"
 rm -rf "$db"
 # 1,000,000 customers' v2 features, then the seed's model trained on the seed data.
 "$firn" "$db" -q --set data_dir="$work/data" -f sql/01_data_exploration.sql -f sql/02_features.sql \
-  -c "CREATE TABLE features_1m AS SELECT days_since_last_order, total_order_count, order_count_2024, total_order_amount, avg_order_amount, total_amount_2024, return_rate, segment FROM customer_features_v2 LIMIT 1000000" >/dev/null
+  -c "CREATE TABLE features_1m AS SELECT days_since_last_order, total_order_count, order_count_2024, total_order_amount, avg_order_amount, total_amount_2024, return_rate, segment FROM feature_view('customer_features', 'v2') LIMIT 1000000" >/dev/null
 "$firn" "$db" -q --set data_dir=../shared/seed-data -f sql/01_data_exploration.sql -f sql/02_features.sql \
   -f sql/05_model_registry.sql >/dev/null
 rows=$("$firn" "$db" -q --format csv -c "SELECT count(*) FROM features_1m" | tail -1)

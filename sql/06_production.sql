@@ -13,7 +13,7 @@ FROM (
            predict('customer_churn_predictor', f.days_since_last_order, f.total_order_count, f.order_count_2024,
                    f.total_order_amount, f.avg_order_amount, f.total_amount_2024, f.return_rate, f.segment)
              AS churn_probability
-    FROM customer_features_v2 f JOIN customers c ON c.customer_id = f.customer_id
+    FROM feature_view('customer_features', 'v2') f JOIN customers c ON c.customer_id = f.customer_id
 )
 WHERE churn_probability >= ${threshold:-0.5}
 ORDER BY churn_probability DESC, customer_id;

@@ -17,6 +17,7 @@ use crate::catalog::store::DatabaseStore;
 use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
+use crate::feature_store::FeatureStore;
 use crate::functions::model_resolver::RegistryResolver;
 use crate::registry::{Clock, Registry, SystemClock};
 use crate::session::{Session, SessionBuilder};
@@ -56,6 +57,7 @@ struct Inner {
     resolver: Arc<RegistryResolver>,
     registry: Registry,
     tracking: Tracking,
+    feature_store: Arc<FeatureStore>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -165,7 +167,11 @@ impl Database {
         catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
         let registry = Registry::with_clock(Arc::clone(&store), Arc::clone(&clock));
         let tracking = Tracking::new(Arc::clone(&store), Arc::clone(&clock));
-        catalog.register_schema(SYSTEM_SCHEMA, Arc::new(system_schema(&registry, &tracking)))?;
+        let feature_store = Arc::new(FeatureStore::open(Arc::clone(&store)).await?);
+        catalog.register_schema(
+            SYSTEM_SCHEMA,
+            Arc::new(system_schema(&registry, &tracking, &feature_store)),
+        )?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
         let runtime = options.runtime()?;
@@ -181,6 +187,7 @@ impl Database {
                 resolver: Arc::new(RegistryResolver::new(registry.clone())),
                 registry,
                 tracking,
+                feature_store,
                 warnings: Mutex::new(Vec::new()),
             }),
         };
@@ -276,6 +283,11 @@ impl Database {
     /// The cache through which `predict(…)` finds registered models.
     pub fn model_resolver(&self) -> Arc<RegistryResolver> {
         Arc::clone(&self.inner.resolver)
+    }
+
+    /// The feature store: entities, feature views, lineage.
+    pub fn feature_store(&self) -> Arc<FeatureStore> {
+        Arc::clone(&self.inner.feature_store)
     }
 
     /// The schema holding persistent tables.

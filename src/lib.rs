@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod database;
 pub mod datagen;
 pub mod error;
+pub mod feature_store;
 pub mod functions;
 pub mod ml;
 pub mod registry;

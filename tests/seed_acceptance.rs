@@ -10,7 +10,7 @@ use std::process::Command;
 use firnml::Database;
 use firnml::arrow::array::{AsArray, RecordBatch};
 use firnml::arrow::compute::cast;
-use firnml::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use firnml::arrow::datatypes::{DataType, Float64Type};
 
 const SEED_DIR: &str = "../shared/seed-data";
 
@@ -211,53 +211,222 @@ async fn labels_and_features_match_an_independent_computation() {
         );
     }
 
-    // Features: all 3,000 customers, every feature, to 1e-9.
-    let features = db
-        .sql("SELECT * FROM customer_features_v2")
-        .await
-        .expect("features");
-    let features =
-        firnml::arrow::compute::concat_batches(&features[0].schema(), &features).expect("concat");
-    assert_eq!(features.num_rows(), 3000);
-    let ids = column_str(&features, "customer_id");
-    let segments = column_str(&features, "segment");
+    // Features: both versions of the feature view, all 3,000 customers, every feature, to 1e-9.
     type Pick = fn(&Expected) -> f64;
-    let checks: [(&str, Pick); 7] = [
+    let v1_checks: [(&str, Pick); 5] = [
         ("days_since_last_order", |e| e.days_since_last_order),
         ("total_order_count", |e| e.total_order_count),
         ("order_count_2024", |e| e.order_count_2024),
         ("total_order_amount", |e| e.total_order_amount),
         ("avg_order_amount", |e| e.avg_order_amount),
+    ];
+    let v2_checks: [(&str, Pick); 2] = [
         ("total_amount_2024", |e| e.total_amount_2024),
         ("return_rate", |e| e.return_rate),
     ];
-    for (name, pick) in checks {
-        let values = column_f64(&features, name);
-        for (id, value) in ids.iter().zip(values) {
-            let want = pick(&expected[id]);
-            assert!(
-                close(value, want),
-                "{name} of {id}: firn {value}, expected {want}"
-            );
+    let check_features = |batch: &RecordBatch, checks: &[(&str, Pick)], what: &str| {
+        let ids = column_str(batch, "customer_id");
+        for (name, pick) in checks {
+            let values = column_f64(batch, name);
+            for (id, value) in ids.iter().zip(values) {
+                let want = pick(&expected[id]);
+                assert!(
+                    close(value, want),
+                    "{what}: {name} of {id}: firn {value}, expected {want}"
+                );
+            }
         }
-    }
-    for (id, segment) in ids.iter().zip(segments) {
+    };
+    let v1 = all_rows(&db, "SELECT * FROM feature_view('customer_features', 'v1')").await;
+    assert_eq!(
+        column_names(&v1),
+        V1_COLUMNS,
+        "v1 has the first five features"
+    );
+    assert_eq!(v1.num_rows(), 3000);
+    check_features(&v1, &v1_checks, "v1");
+
+    let v2 = all_rows(&db, "SELECT * FROM feature_view('customer_features', 'v2')").await;
+    assert_eq!(v2.num_rows(), 3000);
+    let mut v2_columns = V1_COLUMNS.to_vec();
+    v2_columns.extend(["total_amount_2024", "return_rate", "segment"]);
+    assert_eq!(column_names(&v2), v2_columns, "v2 = v1 + three features");
+    check_features(&v2, &v1_checks, "v2");
+    check_features(&v2, &v2_checks, "v2");
+    for (id, segment) in column_str(&v2, "customer_id")
+        .iter()
+        .zip(column_str(&v2, "segment"))
+    {
         assert_eq!(expected[id].segment, segment, "segment of {id}");
     }
 
-    // The training set is the label spine joined with v2.
-    let training = db
-        .sql("SELECT count(*), sum(is_churned) FROM training_dataset")
-        .await
-        .expect("training set");
+    // The registered objects, as the seed registers them.
+    let views = all_rows(
+        &db,
+        "SELECT feature_view, version, entity, features FROM firn.feature_views ORDER BY 1, 2",
+    )
+    .await;
     assert_eq!(
-        training[0].column(0).as_primitive::<Int64Type>().value(0),
-        3000
+        column_str(&views, "version"),
+        ["v1", "v2", "v1"],
+        "customer_features v1, v2 and customer_monthly v1"
     );
+    assert_eq!(column_f64(&views, "features"), [5.0, 8.0, 4.0]);
     assert_eq!(
-        training[0].column(1).as_primitive::<Int64Type>().value(0),
-        1084
+        column_str(&views, "entity"),
+        ["customer", "customer", "customer"]
     );
+
+    // The training set: the label spine joined with v2, the seed's columns in the seed's order.
+    let training = all_rows(&db, "SELECT * FROM training_dataset").await;
+    let mut training_columns = v2_columns.clone();
+    training_columns.push("is_churned");
+    assert_eq!(column_names(&training), training_columns);
+    assert_eq!(training.num_rows(), 3000);
+    check_features(&training, &v1_checks, "training_dataset");
+    check_features(&training, &v2_checks, "training_dataset");
+    let ids = column_str(&training, "customer_id");
+    for ((id, label), segment) in ids
+        .iter()
+        .zip(column_f64(&training, "is_churned"))
+        .zip(column_str(&training, "segment"))
+    {
+        assert_eq!(expected[id].label, Some(label as i64), "label of {id}");
+        assert_eq!(expected[id].segment, segment, "segment of {id}");
+    }
+    assert_eq!(
+        column_f64(&training, "is_churned").iter().sum::<f64>(),
+        1084.0
+    );
+
+    point_in_time_training_set_matches(&db).await;
+}
+
+const V1_COLUMNS: [&str; 6] = [
+    "customer_id",
+    "days_since_last_order",
+    "total_order_count",
+    "order_count_2024",
+    "total_order_amount",
+    "avg_order_amount",
+];
+
+async fn all_rows(db: &Database, sql: &str) -> RecordBatch {
+    let batches = db.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let schema = batches.first().map(|b| b.schema()).expect("a batch");
+    firnml::arrow::compute::concat_batches(&schema, &batches).expect("concat")
+}
+
+fn column_names(batch: &RecordBatch) -> Vec<&str> {
+    batch
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect()
+}
+
+/// The monthly snapshots joined point in time: every row of `training_dataset_pit`
+/// equals what the orders known before the row's `as_of` say.
+async fn point_in_time_training_set_matches(db: &Database) {
+    let orders: Vec<(String, i64, f64)> = read_csv(&Path::new(SEED_DIR).join("orders.csv"))
+        .into_iter()
+        .map(|row| {
+            (
+                row[1].clone(),
+                days(&row[2]),
+                row[3].parse::<f64>().expect("amount"),
+            )
+        })
+        .collect();
+    // The spine: labels at cutoffs 2024-03-31 and 2024-06-30, stamped the day after.
+    let mut spine: HashMap<(String, i64), i64> = HashMap::new();
+    for (start, cutoff, end, as_of) in [
+        ("2023-10-01", "2024-03-31", "2024-09-30", "2024-04-01"),
+        ("2024-01-01", "2024-06-30", "2024-12-31", "2024-07-01"),
+    ] {
+        let (start, cutoff, end) = (days(start), days(cutoff), days(end));
+        let mut window: HashMap<&str, (u32, u32)> = HashMap::new();
+        for (id, date, _) in &orders {
+            let entry = window.entry(id.as_str()).or_default();
+            if (start..=cutoff).contains(date) {
+                entry.0 += 1;
+            }
+            if *date > cutoff && *date <= end {
+                entry.1 += 1;
+            }
+        }
+        for (id, (h1, h2)) in window {
+            if h1 > 0 {
+                spine.insert((id.to_string(), days(as_of)), i64::from(h2 == 0));
+            }
+        }
+    }
+    let pit = all_rows(db, "SELECT * FROM training_dataset_pit").await;
+    assert_eq!(
+        column_names(&pit),
+        [
+            "customer_id",
+            "as_of",
+            "orders_to_date",
+            "orders_90d",
+            "amount_90d",
+            "days_since_last_order",
+            "customer_monthly__feature_timestamp",
+            "is_churned"
+        ]
+    );
+    assert_eq!(pit.num_rows(), spine.len(), "one row per spine row");
+    let as_of = column_str(&pit, "as_of");
+    let used = column_str(&pit, "customer_monthly__feature_timestamp");
+    let ids = column_str(&pit, "customer_id");
+    let columns: Vec<Vec<f64>> = [
+        "orders_to_date",
+        "orders_90d",
+        "amount_90d",
+        "days_since_last_order",
+        "is_churned",
+    ]
+    .iter()
+    .map(|c| column_f64(&pit, c))
+    .collect();
+    for (row, id) in ids.iter().enumerate() {
+        let at = days(&as_of[row]);
+        // Snapshots are taken on the first of each month; as_of is one, so it is the one used.
+        assert_eq!(
+            used[row], as_of[row],
+            "snapshot used by {id} at {}",
+            as_of[row]
+        );
+        let before: Vec<&(String, i64, f64)> = orders
+            .iter()
+            .filter(|(o, date, _)| o == id && *date < at)
+            .collect();
+        let recent: Vec<&&(String, i64, f64)> = before
+            .iter()
+            .filter(|(_, date, _)| *date >= at - 90)
+            .collect();
+        let last = before
+            .iter()
+            .map(|(_, date, _)| *date)
+            .max()
+            .expect("an order");
+        let want = [
+            before.len() as f64,
+            recent.len() as f64,
+            recent.iter().map(|(_, _, amount)| amount).sum::<f64>(),
+            (at - last) as f64,
+            spine[&(id.clone(), at)] as f64,
+        ];
+        for (column, want) in columns.iter().zip(want) {
+            assert!(
+                close(column[row], want),
+                "{id} at {}: got {}, expected {want}",
+                as_of[row],
+                column[row]
+            );
+        }
+    }
 }
 
 /// Runs the whole seed pipeline (`sql/pipeline.sql`) into `db_dir`, exporting to `out_dir`.

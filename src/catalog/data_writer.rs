@@ -20,10 +20,10 @@ use crate::error::Result;
 /// that DataFusion can read one file with several threads.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
-/// Writes every batch of `stream` into `<dir>/data/<uuid>.parquet`, where `dir`
-/// is the table's directory (e.g. `tables/<name>`).
-///
-/// Even an empty stream produces a file, so the table's schema is always recorded.
+/// Writes every batch of `stream` into `<dir>/data/<uuid>.parquet` (`dir` relative
+/// to the database root, e.g. a table's `tables/<name>`); the returned file's path
+/// is relative to `dir`. Even an empty stream produces a file, so the schema is
+/// always recorded.
 pub async fn write_data_file(
     store: &DatabaseStore,
     dir: &str,

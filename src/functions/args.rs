@@ -141,3 +141,21 @@ pub fn find_column(
         }
     }
 }
+
+/// Plans `sql` (one query) in the calling session, without awaiting: Firn's
+/// schemas resolve tables synchronously, so planning completes at once.
+pub fn plan_query_now(
+    session: &dyn Session,
+    sql: &str,
+    function: &str,
+) -> Result<datafusion::logical_expr::LogicalPlan> {
+    let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
+        return plan_err!("{function} can only be called from a Firn/DataFusion session");
+    };
+    state
+        .create_logical_plan(sql)
+        .now_or_never()
+        .ok_or_else(|| {
+            plan_datafusion_err!("{function}: '{sql}' cannot be planned while planning")
+        })?
+}

@@ -2,6 +2,7 @@
 //! Pure Arrow kernels live in the `firnml-udfs` crate.
 
 mod args;
+pub mod check_training_set;
 mod churn_labels;
 mod compare_runs;
 mod confusion_matrix;
@@ -10,6 +11,9 @@ pub mod deferred;
 mod evaluate;
 mod explain_predict;
 mod feature_importance;
+pub mod feature_view;
+pub mod key_check_exec;
+pub mod leakage_report;
 mod model_admin_calls;
 mod model_data;
 mod model_nodes;
@@ -18,6 +22,7 @@ mod roc_curve;
 mod tracking_calls;
 mod train_model;
 mod train_test_split;
+pub mod training_set;
 
 use std::sync::Arc;
 
@@ -27,6 +32,42 @@ use crate::database::Database;
 
 pub use churn_labels::ChurnLabels;
 
+/// The feature store's table functions.
+pub const FEATURE_STORE_FUNCTIONS: &[&str] =
+    &["feature_view", "training_set", "check_training_set"];
+
+/// Whether `statement` calls one of [`FEATURE_STORE_FUNCTIONS`] (then the session
+/// re-reads the feature store's catalog before planning it).
+pub fn uses_feature_store(statement: &datafusion::sql::parser::Statement) -> bool {
+    use datafusion::sql::parser::Statement as DFStatement;
+    use datafusion::sql::sqlparser::ast::{ObjectName, visit_relations};
+    use std::ops::ControlFlow;
+    let visit = |statement: &datafusion::sql::sqlparser::ast::Statement| {
+        visit_relations(statement, |name: &ObjectName| {
+            let called = name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .is_some_and(|ident| {
+                    FEATURE_STORE_FUNCTIONS
+                        .iter()
+                        .any(|f| ident.value.eq_ignore_ascii_case(f))
+                });
+            if called {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .is_break()
+    };
+    match statement {
+        DFStatement::Statement(inner) => visit(inner),
+        DFStatement::Explain(explain) => uses_feature_store(&explain.statement),
+        _ => false,
+    }
+}
+
 /// Registers every Firn function on `ctx`.
 pub fn register_all(ctx: &SessionContext, db: &Database) {
     firnml_udfs::register_all(ctx);
@@ -34,6 +75,29 @@ pub fn register_all(ctx: &SessionContext, db: &Database) {
         ctx.register_udf(udf.as_ref().clone());
     }
     ctx.register_udtf("churn_labels", Arc::new(ChurnLabels::new()));
+    model_functions(ctx, db);
+    feature_store_functions(ctx, db);
+}
+
+/// The feature store's table functions: `feature_view`, `training_set`, `check_training_set`.
+fn feature_store_functions(ctx: &SessionContext, db: &Database) {
+    let store = db.feature_store();
+    ctx.register_udtf(
+        "feature_view",
+        Arc::new(feature_view::FeatureViewFunction::new(Arc::clone(&store))),
+    );
+    ctx.register_udtf(
+        "training_set",
+        Arc::new(training_set::TrainingSetFunction::new(Arc::clone(&store))),
+    );
+    ctx.register_udtf(
+        "check_training_set",
+        Arc::new(check_training_set::CheckTrainingSetFunction::new(store)),
+    );
+}
+
+/// The model, tracking and registry table functions.
+fn model_functions(ctx: &SessionContext, db: &Database) {
     let resolver = db.model_resolver();
     ctx.register_udtf(
         "evaluate",

@@ -174,6 +174,11 @@ pub(crate) async fn train_and_register(
 ) -> Result<QueryOutput> {
     let name = names::model_name(&request.name)?;
     let version = request.version.as_deref().map(names::version).transpose()?;
+    let lineage = [
+        vec![request.query.clone()],
+        db.feature_store().lineage_of(&plan),
+    ]
+    .concat();
     let columns: Vec<String> = plan
         .schema()
         .fields()
@@ -238,7 +243,7 @@ pub(crate) async fn train_and_register(
                 metrics,
                 training_data_fingerprint: trained.fingerprint.clone(),
                 trainer: default_trainer().name().to_string(),
-                lineage: vec![request.query.clone()],
+                lineage,
                 run_id: Some(run_id.clone()),
                 label: Some(options.label.clone()),
                 split: Some(split),

@@ -50,12 +50,19 @@ pub(super) async fn create_table_as(
     }
     let input = Arc::unwrap_or_clone(cmd.input);
     ensure_unique_column_names(&input)?;
-    let frame = DataFrame::new(session.context().state(), input);
+    let frame = DataFrame::new(session.context().state(), input.clone());
     let arrow_schema = Arc::clone(frame.schema().inner());
+    let columns: Vec<String> = arrow_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let stream = frame.execute_stream().await?;
     schema
         .create_table(&name, arrow_schema, stream, cmd.or_replace)
         .await?;
+    let features = session.database().feature_store();
+    features.record_table(&name, &input, &columns).await?;
     Ok(QueryOutput::empty())
 }
 

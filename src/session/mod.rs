@@ -3,6 +3,7 @@
 mod builder;
 mod create_model;
 mod ddl;
+mod feature_store;
 pub mod file_access;
 mod model_admin;
 mod model_options;
@@ -156,6 +157,22 @@ impl Session {
                 Ok(QueryOutput::empty())
             }
             FirnStatement::Show(statement) => self.query(&statement.query()).await,
+            FirnStatement::CreateEntity(statement) => {
+                feature_store::create_entity(self, statement).await
+            }
+            FirnStatement::DropEntity(statement) => {
+                feature_store::drop_entity(self, &statement).await
+            }
+            FirnStatement::CreateFeatureView(statement) => {
+                feature_store::create_feature_view(self, *statement).await
+            }
+            FirnStatement::DropFeatureView(statement) => {
+                feature_store::drop_feature_view(self, &statement).await
+            }
+            FirnStatement::DescribeFeatureView(statement) => {
+                feature_store::describe_feature_view(self, &statement).await
+            }
+            FirnStatement::CreateTrainingSet(statement) => self.query(&statement.table_sql()).await,
         }
     }
 
@@ -174,7 +191,8 @@ impl Session {
 
     /// Loads what planning a statement needs from storage, which planning itself
     /// cannot wait for: the models its `predict(…)` calls and model table functions
-    /// name, and the tracking state when it compares runs.
+    /// name, the tracking state when it compares runs, and the feature store's
+    /// catalog when it reads feature views (also inside a query passed as text).
     async fn preload_models(&self, statement: &DFStatement) -> Result<()> {
         let (models, table_functions) = references(statement);
         for reference in models {
@@ -182,6 +200,14 @@ impl Session {
         }
         if table_functions.iter().any(|f| f == "compare_runs") {
             self.db.tracking().refresh().await?;
+        }
+        let feature_store_functions = crate::functions::FEATURE_STORE_FUNCTIONS;
+        if crate::functions::uses_feature_store(statement)
+            || table_functions
+                .iter()
+                .any(|f| feature_store_functions.contains(&f.as_str()))
+        {
+            self.db.feature_store().refresh().await?;
         }
         Ok(())
     }
@@ -210,6 +236,10 @@ impl Session {
                         .is_some() =>
             {
                 self.db.schema().drop_table(cmd.name.table()).await?;
+                self.db
+                    .feature_store()
+                    .forget_table(cmd.name.table())
+                    .await?;
                 Ok(QueryOutput::empty())
             }
             plan => {

@@ -1,14 +1,26 @@
 //! Firn's SQL dialect: DataFusion's, plus Firn's own statements.
 
 mod alter_model;
+mod create_entity;
+mod create_feature_view;
 mod create_model;
+mod create_training_set;
+mod describe_feature_view;
+mod drop_entity;
+mod drop_feature_view;
 mod drop_model;
 mod parser;
 mod show;
 mod tokens;
 
 pub use alter_model::{AlterModel, AlterModelAction};
+pub use create_entity::CreateEntity;
+pub use create_feature_view::CreateFeatureView;
 pub use create_model::CreateModel;
+pub use create_training_set::{CreateTrainingSet, Spine};
+pub use describe_feature_view::DescribeFeatureView;
+pub use drop_entity::DropEntity;
+pub use drop_feature_view::DropFeatureView;
 pub use drop_model::DropModel;
 pub use parser::{FirnParser, FirnStatement, parse_sql};
 pub use show::Show;

@@ -8,7 +8,21 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 use datafusion::sql::sqlparser::parser::Parser;
 
 use crate::sql::alter_model::{AlterModel, parse_alter_model, starts_alter_model};
+use crate::sql::create_entity::{CreateEntity, parse_create_entity, starts_create_entity};
+use crate::sql::create_feature_view::{
+    CreateFeatureView, parse_create_feature_view, starts_create_feature_view,
+};
 use crate::sql::create_model::{CreateModel, parse_create_model, starts_create_model};
+use crate::sql::create_training_set::{
+    CreateTrainingSet, parse_create_training_set, starts_create_training_set,
+};
+use crate::sql::describe_feature_view::{
+    DescribeFeatureView, parse_describe_feature_view, starts_describe_feature_view,
+};
+use crate::sql::drop_entity::{DropEntity, parse_drop_entity, starts_drop_entity};
+use crate::sql::drop_feature_view::{
+    DropFeatureView, parse_drop_feature_view, starts_drop_feature_view,
+};
 use crate::sql::drop_model::{DropModel, parse_drop_model, starts_drop_model};
 use crate::sql::show::{Show, parse_show, starts_show};
 
@@ -23,8 +37,21 @@ pub enum FirnStatement {
     AlterModel(AlterModel),
     /// `DROP MODEL …`.
     DropModel(DropModel),
-    /// `SHOW MODELS`, `SHOW VERSIONS IN MODEL m`, `SHOW EXPERIMENTS`, `SHOW RUNS`.
+    /// `SHOW MODELS`, `SHOW VERSIONS IN MODEL m`, `SHOW EXPERIMENTS`, `SHOW RUNS`,
+    /// `SHOW ENTITIES`, `SHOW FEATURE VIEWS`.
     Show(Show),
+    /// `CREATE ENTITY …`.
+    CreateEntity(CreateEntity),
+    /// `DROP ENTITY …`.
+    DropEntity(DropEntity),
+    /// `CREATE FEATURE VIEW … AS query`.
+    CreateFeatureView(Box<CreateFeatureView>),
+    /// `DROP FEATURE VIEW …`.
+    DropFeatureView(DropFeatureView),
+    /// `DESCRIBE FEATURE VIEW …`.
+    DescribeFeatureView(DescribeFeatureView),
+    /// `CREATE TRAINING SET … FROM spine USING view:version …`.
+    CreateTrainingSet(Box<CreateTrainingSet>),
 }
 
 impl std::fmt::Display for FirnStatement {
@@ -35,6 +62,12 @@ impl std::fmt::Display for FirnStatement {
             FirnStatement::AlterModel(statement) => write!(f, "{statement}"),
             FirnStatement::DropModel(statement) => write!(f, "{statement}"),
             FirnStatement::Show(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateEntity(statement) => write!(f, "{statement}"),
+            FirnStatement::DropEntity(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateFeatureView(statement) => write!(f, "{statement}"),
+            FirnStatement::DropFeatureView(statement) => write!(f, "{statement}"),
+            FirnStatement::DescribeFeatureView(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateTrainingSet(statement) => write!(f, "{statement}"),
         }
     }
 }
@@ -57,6 +90,30 @@ const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
         Ok(FirnStatement::DropModel(parse_drop_model(p)?))
     }),
     (starts_show, |p| Ok(FirnStatement::Show(parse_show(p)?))),
+    (starts_create_entity, |p| {
+        Ok(FirnStatement::CreateEntity(parse_create_entity(p)?))
+    }),
+    (starts_drop_entity, |p| {
+        Ok(FirnStatement::DropEntity(parse_drop_entity(p)?))
+    }),
+    (starts_create_feature_view, |p| {
+        Ok(FirnStatement::CreateFeatureView(Box::new(
+            parse_create_feature_view(p)?,
+        )))
+    }),
+    (starts_drop_feature_view, |p| {
+        Ok(FirnStatement::DropFeatureView(parse_drop_feature_view(p)?))
+    }),
+    (starts_create_training_set, |p| {
+        Ok(FirnStatement::CreateTrainingSet(Box::new(
+            parse_create_training_set(p)?,
+        )))
+    }),
+    (starts_describe_feature_view, |p| {
+        Ok(FirnStatement::DescribeFeatureView(
+            parse_describe_feature_view(p)?,
+        ))
+    }),
 ];
 
 /// Parser for Firn's dialect.
@@ -140,6 +197,22 @@ mod tests {
             "ALTER MODEL m DROP ALIAS champion",
             "DROP MODEL m",
             "DROP MODEL IF EXISTS m VERSION v1",
+            "SHOW ENTITIES",
+            "show feature views",
+            "CREATE ENTITY customer KEYS (customer_id) COMMENT 'a customer'",
+            "CREATE OR REPLACE ENTITY IF NOT EXISTS \"Store Item\" KEYS (store, item)",
+            "DROP ENTITY IF EXISTS customer",
+            "DROP FEATURE VIEW customer_features",
+            "DROP FEATURE VIEW IF EXISTS customer_features VERSION v1",
+            "DESCRIBE FEATURE VIEW customer_features VERSION V2",
+            "desc feature view customer_features",
+            "CREATE FEATURE VIEW f VERSION v1 ENTITY customer AS SELECT a, b FROM t",
+            "CREATE OR REPLACE FEATURE VIEW IF NOT EXISTS f VERSION v1 ENTITY customer TIMESTAMP ts \
+             MATERIALIZED COMMENT 'x' FEATURES (b COMMENT 'bee', \"C\" 'sea') AS WITH q AS (SELECT 1) SELECT * FROM q",
+            "CREATE TRAINING SET t FROM labels USING f:v1",
+            "CREATE OR REPLACE TRAINING SET IF NOT EXISTS \"T\" FROM public.labels USING f:v1, \"G\":\"V2\" \
+             OPTIONS (fill '0', spine_timestamp as_of)",
+            "CREATE TRAINING SET t FROM (SELECT a FROM b WHERE c > 1) USING f:v1 OPTIONS (lookback '90 days')",
         ] {
             let statements = parse_sql(sql).expect("parses");
             assert!(
@@ -187,6 +260,10 @@ mod tests {
             "SHOW COLUMNS FROM t",
             "DROP TABLE model",
             "DROP VIEW models",
+            "DROP VIEW feature",
+            "CREATE VIEW feature AS SELECT 1",
+            "DESCRIBE feature",
+            "SHOW COLUMNS FROM entities",
         ] {
             let statements = parse_sql(sql).expect("parses");
             assert!(

@@ -31,14 +31,19 @@ pub enum Show {
         /// Only the runs of this experiment.
         experiment: Option<String>,
     },
+    /// `SHOW ENTITIES`.
+    Entities,
+    /// `SHOW FEATURE VIEWS`.
+    FeatureViews,
 }
 
 /// The objects `SHOW` lists here (others, like `SHOW TABLES`, are DataFusion's).
-const SHOWN: &[&str] = &["models", "versions", "experiments", "runs"];
+const SHOWN: &[&str] = &["models", "versions", "experiments", "runs", "entities"];
 
 /// Whether the next tokens start one of Firn's `SHOW` statements.
 pub(crate) fn starts_show(parser: &Parser<'_>) -> bool {
     SHOWN.iter().any(|what| peek_words(parser, &["show", what]))
+        || peek_words(parser, &["show", "feature", "views"])
 }
 
 /// Parses a `SHOW` statement (the caller has checked [`starts_show`]).
@@ -54,6 +59,13 @@ pub(crate) fn parse_show(parser: &mut Parser<'_>) -> Result<Show> {
     }
     if parse_word(parser, "experiments") {
         return Ok(Show::Experiments);
+    }
+    if parse_word(parser, "entities") {
+        return Ok(Show::Entities);
+    }
+    if parse_word(parser, "feature") {
+        expect_words(parser, &["views"])?;
+        return Ok(Show::FeatureViews);
     }
     expect_words(parser, &["runs"])?;
     let experiment = if parse_word(parser, "in") {
@@ -94,6 +106,14 @@ impl Show {
                      FROM firn.runs {filter}ORDER BY experiment, started_at, run"
                 )
             }
+            Show::Entities => "SELECT entity, keys, comment, created_at, feature_views \
+                 FROM firn.entities ORDER BY entity"
+                .into(),
+            Show::FeatureViews => {
+                "SELECT feature_view, version, entity, timestamp_column, materialized, features, comment, created_at \
+                 FROM firn.feature_views ORDER BY feature_view, created_at, version"
+                    .into()
+            }
         }
     }
 }
@@ -107,6 +127,8 @@ impl fmt::Display for Show {
                 write_identifier(f, model)
             }
             Show::Experiments => f.write_str("SHOW EXPERIMENTS"),
+            Show::Entities => f.write_str("SHOW ENTITIES"),
+            Show::FeatureViews => f.write_str("SHOW FEATURE VIEWS"),
             Show::Runs { experiment: None } => f.write_str("SHOW RUNS"),
             Show::Runs {
                 experiment: Some(experiment),

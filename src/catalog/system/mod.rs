@@ -6,9 +6,13 @@
 //! the current state. Statements such as `SHOW MODELS` are queries over them.
 
 pub mod columns;
+mod entities;
+mod feature_view_columns;
+mod feature_views;
 mod model_versions;
 mod models;
 mod provider;
+mod table_lineage;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -21,20 +25,29 @@ use datafusion::catalog::SchemaProvider;
 use datafusion::common::{Result, exec_err};
 use datafusion::datasource::TableProvider;
 
+use crate::feature_store::FeatureStore;
 use crate::registry::Registry;
 use crate::tracking::Tracking;
 use crate::tracking::run_values::{RunMetricsTable, RunParamsTable};
 use crate::tracking::tables::{ExperimentsTable, RunsTable};
 
+pub use entities::EntitiesTable;
+pub use feature_view_columns::FeatureViewColumnsTable;
+pub use feature_views::FeatureViewsTable;
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
 pub use provider::SystemTableProvider;
+pub use table_lineage::TableLineageTable;
 
 /// The schema that holds the system tables: `SELECT * FROM firn.models`.
 pub const SYSTEM_SCHEMA: &str = "firn";
 
 /// The system tables every database has (more join as Firn grows).
-pub fn system_schema(registry: &Registry, tracking: &Tracking) -> SystemSchema {
+pub fn system_schema(
+    registry: &Registry,
+    tracking: &Tracking,
+    features: &Arc<FeatureStore>,
+) -> SystemSchema {
     SystemSchema::new()
         .with_table(Arc::new(ModelsTable::new(registry.clone())))
         .with_table(Arc::new(ModelVersionsTable::new(registry.clone())))
@@ -42,6 +55,10 @@ pub fn system_schema(registry: &Registry, tracking: &Tracking) -> SystemSchema {
         .with_table(Arc::new(RunsTable::new(tracking.clone())))
         .with_table(Arc::new(RunParamsTable::new(tracking.clone())))
         .with_table(Arc::new(RunMetricsTable::new(tracking.clone())))
+        .with_table(Arc::new(EntitiesTable::new(Arc::clone(features))))
+        .with_table(Arc::new(FeatureViewsTable::new(Arc::clone(features))))
+        .with_table(Arc::new(FeatureViewColumnsTable::new(Arc::clone(features))))
+        .with_table(Arc::new(TableLineageTable::new(Arc::clone(features))))
 }
 
 /// One system table: a fixed schema and rows computed on demand.

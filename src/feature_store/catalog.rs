@@ -1,0 +1,171 @@
+//! The feature store's catalog as one immutable, in-memory value: every entity,
+//! the live version of every feature view, and the tables' lineage records.
+//!
+//! Table functions are planned synchronously, so they read this snapshot rather
+//! than storage. [`Catalog::load`] reads storage; a `FeatureStore` reloads it
+//! after each of its own writes and before each statement that uses the feature
+//! store, so changes by other sessions and processes are seen by the next one.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::definition::{self, ViewVersion};
+use super::entity::{self, Entity};
+use super::layout;
+use super::lineage::{self, TableLineage};
+use super::names::ViewRef;
+use crate::catalog::store::DatabaseStore;
+use crate::error::Result;
+
+/// Everything the feature store holds, at one moment.
+#[derive(Debug, Default, Clone)]
+pub struct Catalog {
+    entities: BTreeMap<String, Entity>,
+    /// Live versions.
+    views: BTreeMap<ViewRef, Arc<ViewVersion>>,
+    /// The newest revision number of every version, live or dropped.
+    revisions: BTreeMap<ViewRef, u64>,
+    tables: BTreeMap<String, TableLineage>,
+}
+
+impl Catalog {
+    /// Reads the catalog from `store`. Revisions already in `previous` are not
+    /// read again (a revision file never changes).
+    pub async fn load(store: &DatabaseStore, previous: &Catalog) -> Result<Catalog> {
+        let mut catalog = Catalog::default();
+        for meta in store.list(&store.path(layout::ENTITIES_DIR)).await? {
+            let Some(relative) = store.relative(&meta.location) else {
+                continue;
+            };
+            let Some(name) = relative
+                .strip_prefix(layout::ENTITIES_DIR)
+                .and_then(|r| r.strip_prefix('/'))
+                .and_then(|r| r.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            // A file deleted between listing and reading (a concurrent DROP) is skipped.
+            if let Some(bytes) = store.get(&meta.location).await? {
+                let entity = entity::decode(&bytes, &relative, name)?;
+                catalog.entities.insert(entity.name.clone(), entity);
+            }
+        }
+        for meta in store.list(&store.path(layout::VIEWS_DIR)).await? {
+            let Some(relative) = store.relative(&meta.location) else {
+                continue;
+            };
+            if let Some((name, version, sequence)) = layout::parse_revision_path(&relative) {
+                let reference = ViewRef { name, version };
+                let newest = catalog.revisions.entry(reference).or_insert(sequence);
+                *newest = (*newest).max(sequence);
+            }
+        }
+        for (reference, sequence) in &catalog.revisions {
+            let known = previous
+                .views
+                .get(reference)
+                .filter(|v| v.revision == *sequence);
+            let version = match known {
+                Some(version) => Arc::clone(version),
+                None => {
+                    let path =
+                        layout::revision_path(&reference.name, &reference.version, *sequence);
+                    let Some(bytes) = store.get(&store.path(&path)).await? else {
+                        continue;
+                    };
+                    Arc::new(definition::decode(
+                        &bytes,
+                        &path,
+                        &reference.name,
+                        &reference.version,
+                        *sequence,
+                    )?)
+                }
+            };
+            if !version.is_drop() {
+                catalog.views.insert(reference.clone(), version);
+            }
+        }
+        for meta in store.list(&store.path(layout::TABLE_LINEAGE_DIR)).await? {
+            let Some(relative) = store.relative(&meta.location) else {
+                continue;
+            };
+            if let Some(bytes) = store.get(&meta.location).await? {
+                let record = lineage::decode(&bytes, &relative)?;
+                catalog.tables.insert(record.table.clone(), record);
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// The entity called `name`.
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.get(name)
+    }
+
+    /// Every entity, by name.
+    pub fn entities(&self) -> impl Iterator<Item = &Entity> {
+        self.entities.values()
+    }
+
+    /// Version `reference`, if it is live.
+    pub fn view(&self, reference: &ViewRef) -> Option<&Arc<ViewVersion>> {
+        self.views.get(reference)
+    }
+
+    /// Every live version, by view and version.
+    pub fn views(&self) -> impl Iterator<Item = &Arc<ViewVersion>> {
+        self.views.values()
+    }
+
+    /// The live versions of view `name`, oldest first.
+    pub fn versions_of(&self, name: &str) -> Vec<&Arc<ViewVersion>> {
+        let mut versions: Vec<_> = self.views.values().filter(|v| v.name == name).collect();
+        versions.sort_by(|a, b| {
+            (a.created_at.as_str(), a.version.as_str())
+                .cmp(&(b.created_at.as_str(), b.version.as_str()))
+        });
+        versions
+    }
+
+    /// The names of every view with a live version.
+    pub fn view_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.views.keys().map(|r| r.name.as_str()).collect();
+        names.dedup();
+        names
+    }
+
+    /// The newest revision number of `reference` (live or dropped).
+    pub fn newest_revision(&self, reference: &ViewRef) -> Option<u64> {
+        self.revisions.get(reference).copied()
+    }
+
+    /// The live versions built on entity `name`.
+    pub fn views_of_entity(&self, name: &str) -> Vec<ViewRef> {
+        self.views
+            .values()
+            .filter(|v| v.entity == name)
+            .map(|v| v.reference())
+            .collect()
+    }
+
+    /// The live, non-materialized versions whose query reads `reference`.
+    pub fn live_readers_of(&self, reference: &ViewRef) -> Vec<ViewRef> {
+        let source = lineage::view_source(reference);
+        self.views
+            .values()
+            .filter(|v| !v.materialized && v.lineage.contains(&source))
+            .map(|v| v.reference())
+            .collect()
+    }
+
+    /// Every table's lineage record, by table.
+    pub fn table_lineages(&self) -> impl Iterator<Item = &TableLineage> {
+        self.tables.values()
+    }
+
+    /// The lineage record of table `name`.
+    pub fn table_lineage(&self, name: &str) -> Option<&TableLineage> {
+        self.tables.get(name)
+    }
+}
