@@ -367,4 +367,21 @@ async fn models_record_the_feature_views_they_were_trained_from() {
         lineage[0][0],
         "SELECT * FROM leaky; leakage_warning:leaky: near-perfect single-feature AUC: copy_of_y (AUC 1.000)"
     );
+    // … and into the metadata of the run that trained it; clean versions' runs have no such tag.
+    let warnings = rows(
+        &db,
+        "SELECT run, tags['firn.leakage_warning'] FROM firn.runs ORDER BY run",
+    )
+    .await;
+    assert_eq!(
+        warnings,
+        [
+            ["v1", "NULL"],
+            ["v2", "NULL"],
+            [
+                "v3",
+                "leaky: near-perfect single-feature AUC: copy_of_y (AUC 1.000)"
+            ]
+        ]
+    );
 }

@@ -8,6 +8,7 @@
 //! `<model>-<version>`.
 
 use crate::error::Result;
+use crate::feature_store::lineage::WARNING_PREFIX;
 use crate::registry::Manifest;
 use crate::session::model_options::{ModelOptions, type_name};
 use crate::session::training::Trained;
@@ -99,15 +100,7 @@ pub(crate) fn run_records(
         name: run.name.clone(),
         params,
         metrics,
-        tags: vec![
-            (tags::MODEL.into(), manifest.name.clone()),
-            (tags::MODEL_VERSION.into(), manifest.version.clone()),
-            (tags::SOURCE.into(), "CREATE MODEL".into()),
-            (
-                tags::FINGERPRINT.into(),
-                manifest.training_data_fingerprint.clone(),
-            ),
-        ],
+        tags: run_tags(manifest),
         status: "FINISHED".into(),
     }];
     if let (Some(search), Some((metric, _))) = (&trained.search, &trained.cv) {
@@ -141,4 +134,27 @@ pub(crate) fn run_records(
         }
     }
     records
+}
+
+/// The tags of the run that produced `manifest`'s version; warnings of a leakage
+/// check on its training data (carried in the lineage) become a tag too.
+fn run_tags(manifest: &Manifest) -> Vec<(String, String)> {
+    let mut tags = vec![
+        (tags::MODEL.into(), manifest.name.clone()),
+        (tags::MODEL_VERSION.into(), manifest.version.clone()),
+        (tags::SOURCE.into(), "CREATE MODEL".into()),
+        (
+            tags::FINGERPRINT.into(),
+            manifest.training_data_fingerprint.clone(),
+        ),
+    ];
+    let warnings: Vec<&str> = manifest
+        .lineage
+        .iter()
+        .filter_map(|entry| entry.strip_prefix(WARNING_PREFIX))
+        .collect();
+    if !warnings.is_empty() {
+        tags.push((tags::LEAKAGE_WARNING.into(), warnings.join("; ")));
+    }
+    tags
 }

@@ -22,6 +22,9 @@ pub mod tags {
     pub const SOURCE: &str = "firn.source";
     /// The training data's fingerprint.
     pub const FINGERPRINT: &str = "firn.training_data_fingerprint";
+    /// The leakage check's warnings about the training data (`; `-separated),
+    /// present only when the last check of a table it was trained on flagged something.
+    pub const LEAKAGE_WARNING: &str = "firn.leakage_warning";
 }
 
 /// One logged metric value.
