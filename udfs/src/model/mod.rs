@@ -5,6 +5,7 @@ pub mod ensemble;
 pub mod features;
 pub mod importance;
 pub mod predict;
+mod predict_vector;
 pub mod resolver;
 pub mod shap;
 pub mod sql;
