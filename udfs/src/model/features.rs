@@ -101,18 +101,55 @@ fn encode_column(spec: &FeatureSpec, array: &ArrayRef) -> Result<Vec<f64>> {
                     spec.name
                 );
             }
-            let codes: HashMap<&str, f64> = categories
+            let codes = CategoryCodes::new(categories);
+            Ok(match data_type {
+                DataType::Utf8 => codes.encode(array.as_string::<i32>().iter()),
+                DataType::LargeUtf8 => codes.encode(array.as_string::<i64>().iter()),
+                DataType::Utf8View => codes.encode(array.as_string_view().iter()),
+                _ => codes.encode(cast(array, &DataType::Utf8)?.as_string::<i32>().iter()),
+            })
+        }
+    }
+}
+
+/// A categorical feature's codes: its category's position among the model's
+/// categories; an unknown category or NULL is missing (NaN).
+enum CategoryCodes<'a> {
+    /// Few categories: comparing them in turn beats hashing.
+    Few(&'a [String]),
+    Many(HashMap<&'a str, f64>),
+}
+
+impl<'a> CategoryCodes<'a> {
+    /// Up to this many categories are compared in turn.
+    const FEW: usize = 16;
+
+    fn new(categories: &'a [String]) -> Self {
+        if categories.len() <= Self::FEW {
+            return CategoryCodes::Few(categories);
+        }
+        CategoryCodes::Many(
+            categories
                 .iter()
                 .enumerate()
                 .map(|(i, c)| (c.as_str(), i as f64))
-                .collect();
-            let strings = cast(array, &DataType::Utf8)?;
-            Ok(strings
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.and_then(|s| codes.get(s).copied()).unwrap_or(f64::NAN))
-                .collect())
+                .collect(),
+        )
+    }
+
+    fn code(&self, value: &str) -> Option<f64> {
+        match self {
+            CategoryCodes::Few(categories) => {
+                categories.iter().position(|c| c == value).map(|i| i as f64)
+            }
+            CategoryCodes::Many(codes) => codes.get(value).copied(),
         }
+    }
+
+    fn encode<'s>(&self, values: impl Iterator<Item = Option<&'s str>>) -> Vec<f64> {
+        values
+            .map(|v| v.and_then(|s| self.code(s)).unwrap_or(f64::NAN))
+            .collect()
     }
 }
 
@@ -156,6 +193,37 @@ mod tests {
         let unseen: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["Gold"]))];
         let coded = encode_columns(&specs[3..], &unseen).expect("encode");
         assert!(coded[0][0].is_nan());
+    }
+
+    #[test]
+    fn codes_text_of_every_string_type_with_few_or_many_categories() {
+        use datafusion::arrow::array::{LargeStringArray, StringViewArray};
+        for count in [3usize, CategoryCodes::FEW + 5] {
+            let categories: Vec<String> = (0..count).map(|i| format!("c{i:02}")).collect();
+            let specs = vec![FeatureSpec {
+                name: "s".into(),
+                kind: FeatureKind::Categorical {
+                    categories: categories.clone(),
+                },
+            }];
+            let values = [Some("c01"), None, Some("gold"), Some("c02")];
+            let arrays: Vec<ArrayRef> = vec![
+                Arc::new(StringArray::from(values.to_vec())),
+                Arc::new(LargeStringArray::from(values.to_vec())),
+                Arc::new(StringViewArray::from(values.to_vec())),
+            ];
+            for array in arrays {
+                let coded = encode_columns(&specs, std::slice::from_ref(&array)).expect("encode");
+                assert_eq!(
+                    coded[0][0],
+                    1.0,
+                    "{count} categories, {}",
+                    array.data_type()
+                );
+                assert!(coded[0][1].is_nan() && coded[0][2].is_nan());
+                assert_eq!(coded[0][3], 2.0);
+            }
+        }
     }
 
     #[test]

@@ -314,7 +314,9 @@ impl CompactForest {
                 }
                 if vector {
                     let column = &mut by_column[f * CHUNK..(f + 1) * CHUNK];
-                    column.fill(0.0);
+                    if chunk.len() < CHUNK {
+                        column.fill(0.0);
+                    }
                     for (slot, value) in column.iter_mut().zip(values) {
                         *slot = *value;
                     }
