@@ -5,7 +5,7 @@ pub mod ensemble;
 pub mod features;
 pub mod importance;
 pub mod predict;
-mod predict_vector;
+mod predict_binned;
 pub mod resolver;
 pub mod shap;
 pub mod sql;

@@ -11,11 +11,13 @@
 //! Deeper trees keep linked nodes in which a leaf points at itself.
 //!
 //! On CPUs with AVX-512, trees up to 6 deep over at most 8 features are scored
-//! by [`super::predict_vector`] instead (2–2.5× faster; the same sums bit for
-//! bit). The chunk is visited tree by tree, so a tree's tables stay in cache.
+//! by [`super::predict_binned`] instead: values binned by the model's
+//! thresholds, 32 rows per step in 16-bit lanes (3–4× faster; the same sums
+//! bit for bit). The chunk is visited tree by tree, so a tree's tables stay in
+//! cache.
 
 use crate::model::ensemble::{NodeTable, TreeEnsemble};
-use crate::model::predict_vector::{self as vector, VectorTree};
+use crate::model::predict_binned::{self as vector, BinnedForest, PerfectTree};
 
 /// `Node::feature` bit: the node is a leaf (linked layout).
 const LEAF: u32 = 0x4000_0000;
@@ -58,8 +60,8 @@ enum Tree {
 #[derive(Debug, Clone)]
 pub struct CompactForest {
     trees: Vec<Tree>,
-    /// Beside each tree, its tables for the vector path when it applies.
-    vector_trees: Vec<Option<VectorTree>>,
+    /// The vector path's tables, if it scores any tree of the model.
+    binned: Option<BinnedForest>,
     /// Perfect trees' split thresholds, level order.
     thresholds: Vec<f64>,
     /// Perfect trees' split columns with the missing-value flag, beside `thresholds`.
@@ -100,7 +102,7 @@ impl CompactForest {
         let table = model.nodes();
         let mut forest = Self {
             trees: Vec::with_capacity(model.num_trees()),
-            vector_trees: Vec::with_capacity(model.num_trees()),
+            binned: None,
             thresholds: Vec::new(),
             split_features: Vec::new(),
             leaves: Vec::new(),
@@ -116,14 +118,17 @@ impl CompactForest {
             } else {
                 forest.push_linked(table, start, depth)
             };
-            forest.vector_trees.push(forest.vector_tree(tree));
             forest.trees.push(tree);
         }
+        let perfect: Vec<Option<PerfectTree<'_>>> =
+            forest.trees.iter().map(|t| forest.perfect(*t)).collect();
+        let binned = BinnedForest::new(forest.num_features, &perfect);
+        forest.binned = binned;
         forest
     }
 
-    /// `tree`'s tables for the vector path, if it is a perfect tree it applies to.
-    fn vector_tree(&self, tree: Tree) -> Option<VectorTree> {
+    /// `tree`'s splits and leaves, if it is stored perfect.
+    fn perfect(&self, tree: Tree) -> Option<PerfectTree<'_>> {
         let Tree::Perfect {
             depth,
             splits,
@@ -132,16 +137,13 @@ impl CompactForest {
         else {
             return None;
         };
-        if depth > vector::MAX_DEPTH {
-            return None;
-        }
         let inner = (1usize << depth) - 1;
-        VectorTree::new(
-            &self.thresholds[splits..splits + inner],
-            &self.split_features[splits..splits + inner],
-            &self.leaves[leaves..leaves + inner + 1],
+        Some(PerfectTree {
+            thresholds: &self.thresholds[splits..splits + inner],
+            features: &self.split_features[splits..splits + inner],
+            leaves: &self.leaves[leaves..leaves + inner + 1],
             depth,
-        )
+        })
     }
 
     /// Stores the tree rooted at table row `start` as a perfect tree of `depth`.
@@ -278,7 +280,7 @@ impl CompactForest {
     /// `out` (which must hold `rows` values): the base score plus each tree's
     /// leaf value, added in tree order.
     pub fn predict_margin_into(&self, columns: &[&[f64]], out: &mut [f64]) {
-        let vector = self.num_features <= vector::MAX_WIDTH && vector::available();
+        let vector = self.binned.is_some() && vector::available();
         self.margins(columns, out, vector);
     }
 
@@ -295,60 +297,49 @@ impl CompactForest {
             out.fill(lanes[0]);
             return;
         }
-        // The chunk row by row (scalar path) and column by column (vector path),
-        // each only if some tree takes that path.
-        let scalar = !vector || self.vector_trees.iter().any(Option::is_none);
+        let binned = self.binned.as_ref().filter(|_| vector);
+        // The chunk row by row (scalar path) and binned column by column (vector
+        // path), each only if some tree takes that path.
+        let scalar = match binned {
+            Some(binned) => (0..self.trees.len()).any(|t| !binned.scores(t)),
+            None => true,
+        };
         let mut x = vec![f64::NAN; if scalar { CHUNK * width } else { 0 }];
-        // Rows past the end are zeros here: a chunk without missing values takes
-        // the vector path's cheaper steps.
-        let mut by_column = vec![0.0; if vector { CHUNK * width } else { 0 }];
+        let mut bins = vec![0u16; if binned.is_some() { CHUNK * width } else { 0 }];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
-            // Rows past the end (and missing columns) stay NaN.
+            let mut missing = false;
+            // Rows past the end (and missing columns) stay NaN here, bin 0 there.
             for (f, column) in columns.iter().take(width).enumerate() {
-                let values = column.iter().skip(start).take(chunk.len());
+                let end = (start + chunk.len()).min(column.len());
+                let values = column.get(start..end).unwrap_or(&[]);
                 if scalar {
-                    for (i, value) in values.clone().enumerate() {
+                    for (i, value) in values.iter().enumerate() {
                         x[i * width + f] = *value;
                     }
                 }
-                if vector {
-                    let column = &mut by_column[f * CHUNK..(f + 1) * CHUNK];
-                    if chunk.len() < CHUNK {
-                        column.fill(0.0);
+                if let Some(binned) = binned {
+                    let column = &mut bins[f * CHUNK..(f + 1) * CHUNK];
+                    if values.len() < CHUNK {
+                        column.fill(0);
                     }
-                    for (slot, value) in column.iter_mut().zip(values) {
-                        *slot = *value;
-                    }
+                    missing |= binned.bin(f, values, column);
                 }
             }
             // Tree by tree over the whole chunk: a tree's nodes stay in cache while
             // every row of the chunk visits them.
-            let missing = vector && by_column.iter().any(|v| v.is_nan());
             let mut sums = [self.base_score; CHUNK];
-            for (tree, vector_tree) in self.trees.iter().zip(&self.vector_trees) {
-                match vector_tree {
+            for (t, tree) in self.trees.iter().enumerate() {
+                match binned {
                     #[cfg(target_arch = "x86_64")]
-                    Some(vector_tree) if vector => {
-                        // SAFETY: `vector` is true only when the CPU has the vector path's
+                    Some(binned) if binned.scores(t) => {
+                        // SAFETY: `binned` is set only when the CPU has the vector path's
                         // features (`vector::available`).
                         unsafe {
                             if missing {
-                                vector::add_tree::<true>(
-                                    vector_tree,
-                                    &by_column,
-                                    CHUNK,
-                                    width,
-                                    &mut sums,
-                                );
+                                binned.add_tree::<true>(t, &bins, CHUNK, width, &mut sums);
                             } else {
-                                vector::add_tree::<false>(
-                                    vector_tree,
-                                    &by_column,
-                                    CHUNK,
-                                    width,
-                                    &mut sums,
-                                );
+                                binned.add_tree::<false>(t, &bins, CHUNK, width, &mut sums);
                             }
                         }
                     }
@@ -615,7 +606,7 @@ mod tests {
                     let row: Vec<f64> = columns.iter().map(|c| c[i]).collect();
                     assert_eq!(*margin, reference(&model, &row), "row {i}");
                 }
-                if vector::available() && width as usize <= vector::MAX_WIDTH {
+                if vector::available() && forest.binned.is_some() {
                     let mut vectored = vec![0.0; n];
                     forest.margins(&slices, &mut vectored, true);
                     assert_eq!(
@@ -624,6 +615,64 @@ mod tests {
                         "width {width}, missing every {missing_every}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn signed_zeros_infinities_and_missing_values_route_alike_on_both_paths() {
+        // Splits at -0.0, 0.0 (one cut), ±infinity and a subnormal; values on every
+        // side of them, exactly on them, and missing.
+        let cuts = [
+            -0.0,
+            0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE / 4.0,
+        ];
+        let mut nodes = NodeTable::default();
+        for (tree, threshold) in cuts.iter().enumerate() {
+            let tree = tree as u32;
+            let default_left = tree.is_multiple_of(2);
+            nodes.push(tree, 0, 0, *threshold, default_left, 1, 2, 0.0, 1.0, 2.0);
+            let (left, right) = (f64::from(tree) + 0.25, -f64::from(tree) - 0.5);
+            nodes.push(tree, 1, -1, 0.0, false, -1, -1, left, 0.0, 1.0);
+            nodes.push(tree, 2, -1, 0.0, false, -1, -1, right, 0.0, 1.0);
+        }
+        let model = TreeEnsemble::try_new(
+            Objective::SquaredError,
+            0.0,
+            vec![FeatureSpec::numeric("x")],
+            nodes,
+        )
+        .expect("valid");
+        let forest = CompactForest::new(&model);
+        let values = [
+            -0.0,
+            0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE / 4.0,
+            f64::MIN_POSITIVE,
+            -1.0,
+            1.0,
+            f64::MAX,
+        ];
+        let column: Vec<f64> = values.iter().cycle().take(CHUNK + 40).copied().collect();
+        for vector in [false, true] {
+            if vector && !(vector::available() && forest.binned.is_some()) {
+                continue;
+            }
+            let mut out = vec![0.0; column.len()];
+            forest.margins(&[&column], &mut out, vector);
+            for (i, margin) in out.iter().enumerate() {
+                assert_eq!(
+                    margin.to_bits(),
+                    reference(&model, &[column[i]]).to_bits(),
+                    "value {}, vector path {vector}",
+                    column[i]
+                );
             }
         }
     }
