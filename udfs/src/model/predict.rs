@@ -304,10 +304,22 @@ impl CompactForest {
             Some(binned) => (0..self.trees.len()).any(|t| !binned.scores(t)),
             None => true,
         };
-        let mut x = vec![f64::NAN; if scalar { CHUNK * width } else { 0 }];
-        let mut bins = vec![0u16; if binned.is_some() { CHUNK * width } else { 0 }];
+        // Buffers for a whole chunk, or for a few rows (single-row scoring) rounded
+        // up to whole blocks of both paths.
+        let capacity = out.len().next_multiple_of(vector::BLOCK).min(CHUNK);
+        let mut x = vec![f64::NAN; if scalar { capacity * width } else { 0 }];
+        let mut bins = vec![
+            0u16;
+            if binned.is_some() {
+                capacity * width
+            } else {
+                0
+            }
+        ];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
+            // The rows scored: the chunk's, rounded up to whole blocks.
+            let rows = chunk.len().next_multiple_of(vector::BLOCK).min(capacity);
             let mut missing = false;
             // Rows past the end (and missing columns) stay NaN here, bin 0 there.
             for (f, column) in columns.iter().take(width).enumerate() {
@@ -319,8 +331,8 @@ impl CompactForest {
                     }
                 }
                 if let Some(binned) = binned {
-                    let column = &mut bins[f * CHUNK..(f + 1) * CHUNK];
-                    if values.len() < CHUNK {
+                    let column = &mut bins[f * rows..(f + 1) * rows];
+                    if values.len() < rows {
                         column.fill(0);
                     }
                     missing |= binned.bin(f, values, column);
@@ -336,19 +348,20 @@ impl CompactForest {
                         // SAFETY: `binned` is set only when the CPU has the vector path's
                         // features (`vector::available`).
                         unsafe {
+                            let bins = &bins[..rows * width];
                             if missing {
-                                binned.add_tree::<true>(t, &bins, CHUNK, width, &mut sums);
+                                binned.add_tree::<true>(t, bins, rows, width, &mut sums);
                             } else {
-                                binned.add_tree::<false>(t, &bins, CHUNK, width, &mut sums);
+                                binned.add_tree::<false>(t, bins, rows, width, &mut sums);
                             }
                         }
                     }
                     _ => {
-                        for (rows, block) in x
+                        for (block_rows, block) in x[..rows * width]
                             .chunks_exact(LANES * width)
                             .zip(sums.chunks_exact_mut(LANES))
                         {
-                            self.add_tree(*tree, rows, width, block);
+                            self.add_tree(*tree, block_rows, width, block);
                         }
                     }
                 }
@@ -580,15 +593,16 @@ mod tests {
             // Depths up to 8: shallow trees take the vector path, deeper ones stay scalar.
             let model = random_model(&mut rng, 30, 8, width);
             let forest = CompactForest::new(&model);
-            for missing_every in [0u64, 3, 40] {
-                // Two chunks and a partial one; with missing values in some chunks only.
-                let n = 2 * CHUNK + 37;
+            // One row (single-row scoring), and two chunks and a partial one with
+            // missing values in some chunks only.
+            let many = 2 * CHUNK + 37;
+            for (n, missing_every) in [(1, 0u64), (1, 1), (many, 0), (many, 3), (many, 40)] {
                 let columns: Vec<Vec<f64>> = (0..width)
                     .map(|_| {
                         (0..n)
                             .map(|i| {
                                 let missing = missing_every > 0
-                                    && i >= CHUNK
+                                    && (i >= CHUNK || n == 1)
                                     && rng.below(missing_every) == 0;
                                 if missing {
                                     f64::NAN
