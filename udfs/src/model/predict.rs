@@ -280,7 +280,8 @@ impl CompactForest {
     /// `out` (which must hold `rows` values): the base score plus each tree's
     /// leaf value, added in tree order.
     pub fn predict_margin_into(&self, columns: &[&[f64]], out: &mut [f64]) {
-        let vector = self.binned.is_some() && vector::available();
+        // Fewer rows than a vector block (single-row scoring) are quicker scalar.
+        let vector = self.binned.is_some() && out.len() >= vector::BLOCK && vector::available();
         self.margins(columns, out, vector);
     }
 
@@ -306,7 +307,12 @@ impl CompactForest {
         };
         // Buffers for a whole chunk, or for a few rows (single-row scoring) rounded
         // up to whole blocks of both paths.
-        let capacity = out.len().next_multiple_of(vector::BLOCK).min(CHUNK);
+        let block = if binned.is_some() {
+            vector::BLOCK
+        } else {
+            LANES
+        };
+        let capacity = out.len().next_multiple_of(block).min(CHUNK);
         let mut x = vec![f64::NAN; if scalar { capacity * width } else { 0 }];
         let mut bins = vec![
             0u16;
@@ -319,7 +325,7 @@ impl CompactForest {
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
             // The rows scored: the chunk's, rounded up to whole blocks.
-            let rows = chunk.len().next_multiple_of(vector::BLOCK).min(capacity);
+            let rows = chunk.len().next_multiple_of(block).min(capacity);
             let mut missing = false;
             // Rows past the end (and missing columns) stay NaN here, bin 0 there.
             for (f, column) in columns.iter().take(width).enumerate() {
