@@ -230,10 +230,10 @@ impl CompactForest {
         }
     }
 
-    /// Adds `tree`'s leaf value of the `LANES` rows of `x` (row-major,
-    /// `width` values a row) into `out`.
+    /// Adds `tree`'s leaf value of the `N` rows of `x` (row-major, `width`
+    /// values a row) into `out`: [`LANES`] rows at a time, or one.
     #[inline]
-    fn add_tree(&self, tree: Tree, x: &[f64], width: usize, out: &mut [f64]) {
+    fn add_tree<const N: usize>(&self, tree: Tree, x: &[f64], width: usize, out: &mut [f64]) {
         match tree {
             Tree::Perfect {
                 depth,
@@ -243,7 +243,7 @@ impl CompactForest {
                 let inner = (1usize << depth) - 1;
                 let thresholds = &self.thresholds[splits..splits + inner];
                 let features = &self.split_features[splits..splits + inner];
-                let mut at = [0usize; LANES];
+                let mut at = [0usize; N];
                 for _ in 0..depth {
                     for (lane, slot) in at.iter_mut().enumerate() {
                         let feature = features[*slot];
@@ -259,7 +259,7 @@ impl CompactForest {
                 }
             }
             Tree::Linked { root, depth } => {
-                let mut at = [root; LANES];
+                let mut at = [root; N];
                 for _ in 0..depth {
                     for (lane, slot) in at.iter_mut().enumerate() {
                         let node = &self.nodes[*slot as usize];
@@ -293,7 +293,7 @@ impl CompactForest {
             // Without features every tree is a single leaf.
             let mut lanes = [self.base_score; LANES];
             for tree in &self.trees {
-                self.add_tree(*tree, &[], 0, &mut lanes);
+                self.add_tree::<LANES>(*tree, &[], 0, &mut lanes);
             }
             out.fill(lanes[0]);
             return;
@@ -363,11 +363,18 @@ impl CompactForest {
                         }
                     }
                     _ => {
+                        if chunk.len() < LANES {
+                            // A few rows (single-row scoring): one at a time.
+                            for (row, sum) in x.chunks_exact(width).zip(&mut sums[..chunk.len()]) {
+                                self.add_tree::<1>(*tree, row, width, std::slice::from_mut(sum));
+                            }
+                            continue;
+                        }
                         for (block_rows, block) in x[..rows * width]
                             .chunks_exact(LANES * width)
                             .zip(sums.chunks_exact_mut(LANES))
                         {
-                            self.add_tree(*tree, block_rows, width, block);
+                            self.add_tree::<LANES>(*tree, block_rows, width, block);
                         }
                     }
                 }
