@@ -78,6 +78,30 @@ impl Error {
     }
 }
 
+/// A user mistake (unknown model or view, bad name, …): shown by SQL as a
+/// planning error.
+pub(crate) fn plan_error(message: impl Into<String>) -> Error {
+    Error::DataFusion(DataFusionError::Plan(message.into()))
+}
+
+/// A file of the database that cannot be read as what it should be.
+pub(crate) fn corrupt(path: &str, reason: impl Into<String>) -> Error {
+    Error::Corrupt {
+        path: path.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// `a, b, c`, or `none` for an empty list (for messages).
+pub(crate) fn listing<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_string()).collect();
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
 impl From<Error> for DataFusionError {
     fn from(err: Error) -> Self {
         match err {

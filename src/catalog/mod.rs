@@ -11,6 +11,7 @@
 pub mod case_fold;
 pub mod data_writer;
 pub mod definitions;
+pub mod object_name;
 pub mod persistent_table;
 pub mod schema;
 pub mod source_context;

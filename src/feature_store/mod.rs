@@ -38,10 +38,8 @@ pub mod unique;
 
 use std::sync::{Arc, RwLock};
 
-use datafusion::error::DataFusionError;
-
 use crate::catalog::store::DatabaseStore;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, corrupt, listing, plan_error};
 use crate::registry::{Clock, SystemClock};
 
 pub use catalog::Catalog;
@@ -98,29 +96,6 @@ impl FeatureStore {
         self.clock
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    }
-}
-
-/// A user mistake (unknown view, bad name, …): shown by SQL as a planning error.
-fn plan_error(message: impl Into<String>) -> Error {
-    Error::DataFusion(DataFusionError::Plan(message.into()))
-}
-
-/// A file of the feature store that cannot be read as what it should be.
-fn corrupt(path: &str, reason: impl Into<String>) -> Error {
-    Error::Corrupt {
-        path: path.to_string(),
-        reason: reason.into(),
-    }
-}
-
-/// `a, b, c`, or `none` for an empty list (for messages).
-fn listing<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
-    let items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_string()).collect();
-    if items.is_empty() {
-        "none".to_string()
-    } else {
-        items.join(", ")
     }
 }
 

@@ -1,18 +1,12 @@
 //! Names of entities, feature views and their versions.
 //!
-//! The same rules as the model registry's names (`crate::registry::names`): 1–128
-//! ASCII letters, digits, `_`, `-` and `.`, not starting with `.` and without
-//! `..`, so a name is always one safe path segment; names fold to lower case as
-//! SQL folds unquoted identifiers. Versions may not start with `_` (Firn keeps
-//! such directory names for itself).
+//! The same rule as every stored object's name ([`crate::catalog::object_name`]).
 
 use std::fmt;
 
 use super::plan_error;
+use crate::catalog::object_name::validate_name;
 use crate::error::Result;
-
-/// Longest name accepted.
-pub const MAX_NAME_LEN: usize = 128;
 
 /// What a name names, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,41 +31,12 @@ impl fmt::Display for NameKind {
 
 /// Checks `value` as a name of `kind` and returns it folded to lower case.
 pub fn validate(kind: NameKind, value: &str) -> Result<String> {
-    let bad = |reason: &str| {
-        plan_error(format!(
-            "invalid {kind} '{}': {reason}",
-            value.escape_debug()
-        ))
-    };
-    if value.is_empty() {
-        return Err(bad("it is empty"));
-    }
-    if value.chars().count() > MAX_NAME_LEN {
-        return Err(bad(&format!("longer than {MAX_NAME_LEN} characters")));
-    }
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        let reason = match c {
-            '/' | '\\' => "it must not contain '/' or '\\'".to_string(),
-            c if c.is_control() => "it must not contain control characters".to_string(),
-            c if c.is_whitespace() => "it must not contain whitespace".to_string(),
-            ':' => "it must not contain ':' (write view:version)".to_string(),
-            c => format!("'{c}' is not allowed; use letters, digits, '_', '-' and '.'"),
-        };
-        return Err(bad(&reason));
-    }
-    if value.starts_with('.') {
-        return Err(bad("it must not start with '.'"));
-    }
-    if value.contains("..") {
-        return Err(bad("it must not contain '..'"));
-    }
-    if kind == NameKind::Version && value.starts_with('_') {
-        return Err(bad("versions starting with '_' are reserved for Firn"));
-    }
-    Ok(value.to_ascii_lowercase())
+    validate_name(
+        kind,
+        value,
+        (':', "view:version"),
+        kind == NameKind::Version,
+    )
 }
 
 /// A validated, lower-case entity name.

@@ -42,10 +42,8 @@ mod tests;
 
 use std::sync::Arc;
 
-use datafusion::error::DataFusionError;
-
 use crate::catalog::store::DatabaseStore;
-use crate::error::Error;
+use crate::error::{corrupt, listing, plan_error};
 
 pub use clock::{Clock, SteppingClock, SystemClock};
 pub use manifest::{
@@ -87,28 +85,5 @@ impl Registry {
         self.clock
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    }
-}
-
-/// A user mistake (unknown model, bad name, …): shown by SQL as a planning error.
-fn plan_error(message: impl Into<String>) -> Error {
-    Error::DataFusion(DataFusionError::Plan(message.into()))
-}
-
-/// A file of the registry that cannot be read as what it should be.
-fn corrupt(path: &str, reason: impl Into<String>) -> Error {
-    Error::Corrupt {
-        path: path.to_string(),
-        reason: reason.into(),
-    }
-}
-
-/// `a, b, c`, or `none` for an empty list (for messages).
-fn listing<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
-    let items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_string()).collect();
-    if items.is_empty() {
-        "none".to_string()
-    } else {
-        items.join(", ")
     }
 }

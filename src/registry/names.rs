@@ -1,20 +1,14 @@
 //! Model names, versions and aliases, and model references like `churn@v2`.
 //!
-//! A name is 1–128 characters of ASCII letters, digits, `_`, `-` and `.`; it
-//! may not start with `.` or contain `..`, so it is always one safe path
-//! segment (no `/`, whitespace or control characters either). Names are
-//! case-folded to lower case, as SQL folds unquoted identifiers. Versions may
-//! not start with `_` either: such directory names are kept for Firn's own
-//! files (the pointer log lives in `_refs`).
+//! Names follow Firn's one rule for stored objects
+//! ([`crate::catalog::object_name`]); the pointer log lives in `_refs`, which
+//! no version can be called.
 
 use std::fmt;
 use std::str::FromStr;
 
-use super::plan_error;
+use crate::catalog::object_name::validate_name;
 use crate::error::{Error, Result};
-
-/// Longest name accepted.
-pub const MAX_NAME_LEN: usize = 128;
 
 /// What a name names, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,41 +42,12 @@ impl fmt::Display for NameKind {
 
 /// Checks `value` as a name of `kind` and returns it folded to lower case.
 pub fn validate(kind: NameKind, value: &str) -> Result<String> {
-    let bad = |reason: &str| -> Error {
-        plan_error(format!(
-            "invalid {kind} '{}': {reason}",
-            value.escape_debug()
-        ))
-    };
-    if value.is_empty() {
-        return Err(plan_error(format!("invalid {kind} '': it is empty")));
-    }
-    if value.chars().count() > MAX_NAME_LEN {
-        return Err(bad(&format!("longer than {MAX_NAME_LEN} characters")));
-    }
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        let reason = match c {
-            '/' | '\\' => "it must not contain '/' or '\\'".to_string(),
-            c if c.is_control() => "it must not contain control characters".to_string(),
-            c if c.is_whitespace() => "it must not contain whitespace".to_string(),
-            '@' => "it must not contain '@' (write model@version)".to_string(),
-            c => format!("'{c}' is not allowed; use letters, digits, '_', '-' and '.'"),
-        };
-        return Err(bad(&reason));
-    }
-    if value.starts_with('.') {
-        return Err(bad("it must not start with '.'"));
-    }
-    if value.contains("..") {
-        return Err(bad("it must not contain '..'"));
-    }
-    if kind == NameKind::Version && value.starts_with('_') {
-        return Err(bad("versions starting with '_' are reserved for Firn"));
-    }
-    Ok(value.to_ascii_lowercase())
+    validate_name(
+        kind,
+        value,
+        ('@', "model@version"),
+        kind == NameKind::Version,
+    )
 }
 
 /// A validated, lower-case model name.

@@ -173,7 +173,7 @@ impl Tracking {
         let mut new_params: BTreeMap<&str, &str> = BTreeMap::new();
         for (key, value) in params {
             if key.is_empty() {
-                return Err(plan_error("a parameter needs a name".into()));
+                return Err(plan_error("a parameter needs a name"));
             }
             let previous = logged
                 .get(key)
@@ -199,7 +199,7 @@ impl Tracking {
         }
         for (key, value, step) in metrics {
             if key.is_empty() {
-                return Err(plan_error("a metric needs a name".into()));
+                return Err(plan_error("a metric needs a name"));
             }
             if !value.is_finite() {
                 return Err(plan_error(format!(

@@ -32,7 +32,7 @@ pub use state::{Experiment, MetricValue, Run, TrackingState};
 
 use crate::catalog::persistent_table::PersistentTable;
 use crate::catalog::store::DatabaseStore;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, plan_error};
 use crate::registry::Clock;
 use crate::registry::names::{self, NameKind};
 
@@ -55,10 +55,6 @@ struct Inner {
     files: Mutex<HashMap<String, Arc<Vec<Event>>>>,
     /// The state as of the last refresh.
     state: RwLock<Arc<TrackingState>>,
-}
-
-fn plan_error(message: String) -> Error {
-    Error::DataFusion(DataFusionError::Plan(message))
 }
 
 /// A validated, lower-case experiment name.
