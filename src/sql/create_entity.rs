@@ -8,7 +8,8 @@ use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 
 use crate::sql::tokens::{
-    expect_words, parse_name, parse_string, parse_word, peek_words, write_identifier, write_string,
+    expect_words, parse_name, parse_optional_words, parse_string, parse_word, peek_words,
+    write_identifier, write_string,
 };
 
 /// A parsed `CREATE ENTITY` statement.
@@ -45,12 +46,7 @@ pub(crate) fn parse_name_list(parser: &mut Parser<'_>, what: &str) -> Result<Vec
 
 /// `IF NOT EXISTS`, if present.
 pub(crate) fn parse_if_not_exists(parser: &mut Parser<'_>) -> Result<bool> {
-    if parse_word(parser, "if") {
-        expect_words(parser, &["not", "exists"])?;
-        Ok(true)
-    } else {
-        Ok(false)
-    }
+    Ok(parse_optional_words(parser, &["if", "not", "exists"])?)
 }
 
 /// `COMMENT [=] 'text'` after the word COMMENT was consumed.
@@ -62,12 +58,7 @@ pub(crate) fn parse_comment(parser: &mut Parser<'_>) -> Result<String> {
 /// Parses `CREATE ENTITY …` (the caller has checked [`starts_create_entity`]).
 pub(crate) fn parse_create_entity(parser: &mut Parser<'_>) -> Result<CreateEntity> {
     expect_words(parser, &["create"])?;
-    let or_replace = if parse_word(parser, "or") {
-        expect_words(parser, &["replace"])?;
-        true
-    } else {
-        false
-    };
+    let or_replace = parse_optional_words(parser, &["or", "replace"])?;
     expect_words(parser, &["entity"])?;
     let if_not_exists = parse_if_not_exists(parser)?;
     let name = parse_name(parser, "an entity name")?;

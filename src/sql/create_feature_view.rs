@@ -16,7 +16,8 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 
 use crate::sql::create_entity::{parse_comment, parse_if_not_exists};
 use crate::sql::tokens::{
-    expect_words, parse_name, parse_string, parse_word, peek_words, write_identifier, write_string,
+    expect_words, parse_name, parse_optional_words, parse_string, parse_word, peek_words,
+    write_identifier, write_string,
 };
 
 /// A parsed `CREATE FEATURE VIEW` statement.
@@ -84,12 +85,7 @@ fn parse_descriptions(parser: &mut Parser<'_>) -> Result<Vec<(String, String)>> 
 /// Parses `CREATE FEATURE VIEW …` (the caller has checked [`starts_create_feature_view`]).
 pub(crate) fn parse_create_feature_view(parser: &mut Parser<'_>) -> Result<CreateFeatureView> {
     expect_words(parser, &["create"])?;
-    let or_replace = if parse_word(parser, "or") {
-        expect_words(parser, &["replace"])?;
-        true
-    } else {
-        false
-    };
+    let or_replace = parse_optional_words(parser, &["or", "replace"])?;
     expect_words(parser, &["feature", "view"])?;
     let if_not_exists = parse_if_not_exists(parser)?;
     let name = parse_name(parser, "a feature view name")?;

@@ -16,8 +16,8 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 
 use crate::sql::create_entity::parse_if_not_exists;
 use crate::sql::tokens::{
-    expect_words, folded, parse_name, parse_word, peek_words, quote_literal, write_identifier,
-    write_string,
+    expect_words, folded, parse_name, parse_optional_words, peek_words, quote_literal,
+    write_identifier, write_string,
 };
 
 /// Where the spine's rows come from.
@@ -65,12 +65,7 @@ fn parse_option_value(parser: &mut Parser<'_>, key: &str) -> Result<String> {
 /// Parses `CREATE TRAINING SET …` (the caller has checked [`starts_create_training_set`]).
 pub(crate) fn parse_create_training_set(parser: &mut Parser<'_>) -> Result<CreateTrainingSet> {
     expect_words(parser, &["create"])?;
-    let or_replace = if parse_word(parser, "or") {
-        expect_words(parser, &["replace"])?;
-        true
-    } else {
-        false
-    };
+    let or_replace = parse_optional_words(parser, &["or", "replace"])?;
     expect_words(parser, &["training", "set"])?;
     let if_not_exists = parse_if_not_exists(parser)?;
     let name = parse_name(parser, "a table name")?;

@@ -5,7 +5,9 @@ use std::fmt;
 use datafusion::error::Result;
 use datafusion::sql::sqlparser::parser::Parser;
 
-use crate::sql::tokens::{expect_words, parse_name, parse_word, peek_words, write_identifier};
+use crate::sql::tokens::{
+    expect_words, parse_name, parse_optional_words, peek_words, write_identifier,
+};
 
 /// A parsed `DROP ENTITY` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,12 +26,7 @@ pub(crate) fn starts_drop_entity(parser: &Parser<'_>) -> bool {
 /// Parses `DROP ENTITY …` (the caller has checked [`starts_drop_entity`]).
 pub(crate) fn parse_drop_entity(parser: &mut Parser<'_>) -> Result<DropEntity> {
     expect_words(parser, &["drop", "entity"])?;
-    let if_exists = if parse_word(parser, "if") {
-        expect_words(parser, &["exists"])?;
-        true
-    } else {
-        false
-    };
+    let if_exists = parse_optional_words(parser, &["if", "exists"])?;
     let name = parse_name(parser, "an entity name")?;
     Ok(DropEntity { name, if_exists })
 }

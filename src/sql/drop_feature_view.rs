@@ -6,7 +6,9 @@ use std::fmt;
 use datafusion::error::Result;
 use datafusion::sql::sqlparser::parser::Parser;
 
-use crate::sql::tokens::{expect_words, parse_name, parse_word, peek_words, write_identifier};
+use crate::sql::tokens::{
+    expect_words, parse_name, parse_optional_words, parse_word, peek_words, write_identifier,
+};
 
 /// A parsed `DROP FEATURE VIEW` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +29,7 @@ pub(crate) fn starts_drop_feature_view(parser: &Parser<'_>) -> bool {
 /// Parses `DROP FEATURE VIEW …` (the caller has checked [`starts_drop_feature_view`]).
 pub(crate) fn parse_drop_feature_view(parser: &mut Parser<'_>) -> Result<DropFeatureView> {
     expect_words(parser, &["drop", "feature", "view"])?;
-    let if_exists = if parse_word(parser, "if") {
-        expect_words(parser, &["exists"])?;
-        true
-    } else {
-        false
-    };
+    let if_exists = parse_optional_words(parser, &["if", "exists"])?;
     let name = parse_name(parser, "a feature view name")?;
     let version = if parse_word(parser, "version") {
         Some(parse_name(parser, "a version after VERSION")?)

@@ -6,7 +6,9 @@ use std::fmt;
 use datafusion::error::Result;
 use datafusion::sql::sqlparser::parser::Parser;
 
-use crate::sql::tokens::{expect_words, parse_name, parse_word, peek_words, write_identifier};
+use crate::sql::tokens::{
+    expect_words, parse_name, parse_optional_words, parse_word, peek_words, write_identifier,
+};
 
 /// A parsed `DROP MODEL` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +29,7 @@ pub(crate) fn starts_drop_model(parser: &Parser<'_>) -> bool {
 /// Parses `DROP MODEL …` (the caller has checked [`starts_drop_model`]).
 pub(crate) fn parse_drop_model(parser: &mut Parser<'_>) -> Result<DropModel> {
     expect_words(parser, &["drop", "model"])?;
-    let if_exists = if parse_word(parser, "if") {
-        expect_words(parser, &["exists"])?;
-        true
-    } else {
-        false
-    };
+    let if_exists = parse_optional_words(parser, &["if", "exists"])?;
     let name = parse_name(parser, "a model name")?;
     let version = if parse_word(parser, "version") {
         Some(parse_name(parser, "a version after VERSION")?)

@@ -33,6 +33,22 @@ pub(crate) fn parse_word(parser: &mut Parser<'_>, word: &str) -> bool {
     }
 }
 
+/// An optional phrase such as `IF EXISTS` or `OR REPLACE`: false when its
+/// first word is not next; once it is, the other words must follow.
+pub(crate) fn parse_optional_words(
+    parser: &mut Parser<'_>,
+    words: &[&str],
+) -> Result<bool, ParserError> {
+    let Some((first, rest)) = words.split_first() else {
+        return Ok(false);
+    };
+    if !parse_word(parser, first) {
+        return Ok(false);
+    }
+    expect_words(parser, rest)?;
+    Ok(true)
+}
+
 /// Consumes the unquoted words `words` in order, or fails naming what was expected.
 pub(crate) fn expect_words(parser: &mut Parser<'_>, words: &[&str]) -> Result<(), ParserError> {
     for word in words {
