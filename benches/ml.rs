@@ -6,6 +6,7 @@
 //! cargo bench --profile bench-ml --bench ml
 //! cargo bench --profile bench-ml --bench ml -- predict     # one group
 //! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 #[path = "peer/synthetic.rs"]
 mod synthetic;

@@ -23,6 +23,13 @@
 //!
 //! `--threads` (default: all cores) is the training, scoring and SHAP thread
 //! count; the peer gets the same number.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
+
+/// The shell's script splitter and variables (part of the `firn` binary).
+#[path = "../src/bin/firn/script/mod.rs"]
+#[allow(dead_code)]
+mod script;
+use script::{ScriptItem, Variables, split_script};
 
 #[path = "peer/synthetic.rs"]
 mod synthetic;
@@ -42,7 +49,6 @@ use firnml::ml::metric::{Metric, evaluate};
 use firnml::ml::search::{SearchConfig, SearchSpace, Strategy, search};
 use firnml::ml::split::{k_folds, train_test_split};
 use firnml::ml::{Dataset, GbdtParams, Trainer};
-use firnml::shell::Shell;
 use firnml_udfs::metrics::roc_auc;
 use firnml_udfs::model::{CompactForest, FeatureKind, Objective, shap_values};
 use serde_json::{Value, json};
@@ -177,12 +183,15 @@ fn seed_training_set(data_dir: &Path) -> Result<Dataset> {
         .build()?;
     let batches = runtime.block_on(async {
         let db = Database::in_memory().await?;
-        let mut shell = Shell::new(db.session(), std::io::sink(), std::io::sink());
-        shell
-            .variables_mut()
-            .set("data_dir", data_dir.to_string_lossy());
+        let mut variables = Variables::new();
+        variables.set("data_dir", data_dir.to_string_lossy());
+        let session = db.session();
         for script in ["01_data_exploration.sql", "02_features.sql"] {
-            shell.run_file(&sql_dir.join(script)).await?;
+            for item in split_script(&std::fs::read_to_string(sql_dir.join(script))?) {
+                if let ScriptItem::Sql { text, line } = item {
+                    session.sql(&variables.substitute(&text, line)?).await?;
+                }
+            }
         }
         let batches = db
             .sql("SELECT * FROM training_dataset ORDER BY customer_id")

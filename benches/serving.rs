@@ -14,6 +14,13 @@
 //!
 //! Arguments: `--python PATH` (the ADBC client's interpreter), `--rows N`,
 //! `--clients N`, `--rounds N`, `--reps N`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
+
+/// The shell's script splitter and variables (part of the `firn` binary).
+#[path = "../src/bin/firn/script/mod.rs"]
+#[allow(dead_code)]
+mod script;
+use script::{ScriptItem, Variables, split_script};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +29,6 @@ use std::time::Instant;
 
 use firnml::Database;
 use firnml::scoring::FeatureValue;
-use firnml::script::{ScriptItem, Variables, split_script};
 use firnml::server::{ServerConfig, start};
 use futures::StreamExt;
 

@@ -15,6 +15,7 @@
 //!   "total_order_count": 2, "order_count_2024": 0, "total_order_amount": 80.5, "avg_order_amount": 40.25,
 //!   "total_amount_2024": 0, "return_rate": 0.5, "segment": "Basic"}'
 //! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::collections::HashMap;
 use std::sync::Arc;

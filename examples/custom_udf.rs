@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --example custom_udf
 //! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@
 //! cargo run --example flight_sql_client -- grpc://127.0.0.1:50051 s3cret
 //! cargo run --example flight_sql_client      # starts its own in-process server
 //! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::sync::Arc;
 

@@ -1,26 +1,20 @@
 //! A Firn database: storage, catalog and the runtime shared by all its sessions.
 
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
-use datafusion::catalog::{
-    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
-};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::definitions;
-use crate::catalog::schema::FirnSchema;
-use crate::catalog::store::DatabaseStore;
-use crate::catalog::system::{SYSTEM_SCHEMA, system_schema};
-use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::{Error, Result};
-use crate::feature_store::FeatureStore;
-use crate::functions::model_resolver::RegistryResolver;
-use crate::registry::{Clock, Registry, SystemClock};
+use crate::registry::Registry;
+use crate::services::Services;
 use crate::session::{Session, SessionBuilder};
+use crate::storage::clock::{Clock, SystemClock};
+use crate::storage::store::DatabaseStore;
 use crate::tracking::Tracking;
 
 /// The marker file that makes a directory a Firn database.
@@ -46,19 +40,7 @@ struct Marker {
 /// ```
 #[derive(Clone)]
 pub struct Database {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Arc<DatabaseStore>,
-    schema: Arc<FirnSchema>,
-    catalogs: Arc<dyn CatalogProviderList>,
-    runtime: Arc<RuntimeEnv>,
-    resolver: Arc<RegistryResolver>,
-    registry: Registry,
-    tracking: Tracking,
-    feature_store: Arc<FeatureStore>,
-    warnings: Mutex<Vec<String>>,
+    services: Arc<Services>,
 }
 
 impl std::fmt::Debug for Database {
@@ -146,7 +128,7 @@ impl Database {
     }
 
     /// A new in-memory database whose registry and tracking timestamp with
-    /// `clock` (tests use a [`crate::registry::SteppingClock`] for reproducible times).
+    /// `clock` (tests use a [`crate::storage::clock::SteppingClock`] for reproducible times).
     pub async fn in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<Self> {
         let store = Arc::new(DatabaseStore::memory());
         Self::from_store_with_clock(store, &DatabaseOptions::default(), clock).await
@@ -162,34 +144,9 @@ impl Database {
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
         ensure_marker(&store).await?;
-        let schema = Arc::new(FirnSchema::open(Arc::clone(&store)).await?);
-        let catalog = MemoryCatalogProvider::new();
-        catalog.register_schema(DEFAULT_SCHEMA, Arc::clone(&schema) as _)?;
-        let registry = Registry::with_clock(Arc::clone(&store), Arc::clone(&clock));
-        let tracking = Tracking::new(Arc::clone(&store), Arc::clone(&clock));
-        let feature_store = Arc::new(FeatureStore::open(Arc::clone(&store)).await?);
-        catalog.register_schema(
-            SYSTEM_SCHEMA,
-            Arc::new(system_schema(&registry, &tracking, &feature_store)),
-        )?;
-        let catalogs = Arc::new(MemoryCatalogProviderList::new());
-        catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
-        let runtime = options.runtime()?;
-        if store.local_dir().is_none() {
-            runtime.register_object_store(&store.store_url(), Arc::clone(store.object_store()));
-        }
+        let services = Services::open(store, options.runtime()?, clock).await?;
         let db = Self {
-            inner: Arc::new(Inner {
-                store: Arc::clone(&store),
-                schema,
-                catalogs,
-                runtime,
-                resolver: Arc::new(RegistryResolver::new(registry.clone())),
-                registry,
-                tracking,
-                feature_store,
-                warnings: Mutex::new(Vec::new()),
-            }),
+            services: Arc::new(services),
         };
         db.restore_definitions().await?;
         Ok(db)
@@ -198,30 +155,29 @@ impl Database {
     /// Replays stored external-table and view statements. One that fails (its file
     /// was moved, say) becomes a warning rather than making the database unopenable.
     async fn restore_definitions(&self) -> Result<()> {
-        let definitions = definitions::load_all(&self.inner.store).await?;
+        let definitions = definitions::load_all(&self.services.store).await?;
         if definitions.is_empty() {
             return Ok(());
         }
         let session = self.session();
         for definition in definitions {
             if let Err(e) = session.restore_definition(&definition.sql).await {
-                self.warn(format!("could not restore '{}': {e}", definition.name));
+                self.services
+                    .warn(format!("could not restore '{}': {e}", definition.name));
             }
         }
         Ok(())
     }
 
-    fn warn(&self, message: String) {
-        self.inner
-            .warnings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(message);
-    }
-
     /// A new session: its own settings and variables, the database's tables.
     pub fn session(&self) -> Session {
-        SessionBuilder::new(self.clone()).build()
+        self.session_builder().build()
+    }
+
+    /// A builder for a session with settings of its own (a DataFusion
+    /// configuration, restricted file access, a progress reporter).
+    pub fn session_builder(&self) -> SessionBuilder {
+        SessionBuilder::new(Arc::clone(&self.services))
     }
 
     /// Runs `sql` (one or more statements) in a fresh session; returns the last result.
@@ -231,31 +187,22 @@ impl Database {
 
     /// Where the database lives, for display.
     pub fn location(&self) -> String {
-        self.inner.store.display_location()
+        self.services.store.display_location()
     }
 
     /// Problems found while opening (definitions that could not be restored).
     pub fn warnings(&self) -> Vec<String> {
-        self.inner
-            .warnings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// The storage of this database.
-    pub fn store(&self) -> &Arc<DatabaseStore> {
-        &self.inner.store
+        self.services.warnings()
     }
 
     /// The model registry stored in this database.
     pub fn registry(&self) -> Registry {
-        self.inner.registry.clone()
+        self.services.registry.clone()
     }
 
     /// The experiments and runs logged in this database.
     pub fn tracking(&self) -> &Tracking {
-        &self.inner.tracking
+        &self.services.tracking
     }
 
     /// The registry's models: name, default version, number of versions.
@@ -280,29 +227,9 @@ impl Database {
         self.scorer(reference).await?.predict(row)
     }
 
-    /// The cache through which `predict(…)` finds registered models.
-    pub fn model_resolver(&self) -> Arc<RegistryResolver> {
-        Arc::clone(&self.inner.resolver)
-    }
-
-    /// The feature store: entities, feature views, lineage.
-    pub fn feature_store(&self) -> Arc<FeatureStore> {
-        Arc::clone(&self.inner.feature_store)
-    }
-
-    /// The schema holding persistent tables.
-    pub fn schema(&self) -> &Arc<FirnSchema> {
-        &self.inner.schema
-    }
-
-    /// The catalogs every session of this database sees.
-    pub fn catalogs(&self) -> Arc<dyn CatalogProviderList> {
-        Arc::clone(&self.inner.catalogs)
-    }
-
     /// The runtime (object stores, memory pool) shared by all sessions.
     pub fn runtime(&self) -> Arc<RuntimeEnv> {
-        Arc::clone(&self.inner.runtime)
+        Arc::clone(&self.services.runtime)
     }
 }
 

@@ -5,12 +5,81 @@ use std::path::PathBuf;
 
 use datafusion::error::DataFusionError;
 
+/// The kinds of object Firn keeps, as named by [`Error::NotFound`] and
+/// [`Error::AlreadyExists`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A registered model.
+    Model,
+    /// One version of a model (`model@version`).
+    ModelVersion,
+    /// An alias of a model's version.
+    ModelAlias,
+    /// An entity of the feature store.
+    Entity,
+    /// A feature view (any version).
+    FeatureView,
+    /// One version of a feature view (`view:version`).
+    FeatureViewVersion,
+    /// An experiment.
+    Experiment,
+    /// A run of an experiment.
+    Run,
+    /// A table.
+    Table,
+}
+
+impl std::fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ObjectKind::Model => "model",
+            ObjectKind::ModelVersion => "model version",
+            ObjectKind::ModelAlias => "model alias",
+            ObjectKind::Entity => "entity",
+            ObjectKind::FeatureView => "feature view",
+            ObjectKind::FeatureViewVersion => "feature view version",
+            ObjectKind::Experiment => "experiment",
+            ObjectKind::Run => "run",
+            ObjectKind::Table => "table",
+        })
+    }
+}
+
 /// Everything that can go wrong in Firn.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A planning or execution error from DataFusion (bad SQL, bad data, …).
     #[error(transparent)]
-    DataFusion(#[from] DataFusionError),
+    DataFusion(DataFusionError),
+    /// A named object does not exist (a model, a version, a feature view, …).
+    #[error("{message}")]
+    NotFound {
+        /// What kind of object.
+        kind: ObjectKind,
+        /// Its name as written (`churn`, `churn@v2`, `customer_features:v1`).
+        name: String,
+        /// The full message, with what exists instead.
+        message: String,
+    },
+    /// An object of that name exists already (a model version, an entity, …).
+    #[error("{message}")]
+    AlreadyExists {
+        /// What kind of object.
+        kind: ObjectKind,
+        /// Its name.
+        name: String,
+        /// The full message.
+        message: String,
+    },
+    /// A name that no stored object may have (`a/b`, `..`, `con`, …).
+    #[error("{message}")]
+    InvalidName {
+        /// The name as written.
+        name: String,
+        /// The full message, with the rule it breaks.
+        message: String,
+    },
     /// An error from the object store that holds the database.
     #[error("storage error: {0}")]
     ObjectStore(#[from] object_store::Error),
@@ -69,6 +138,41 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A missing object of `kind` called `name`; `message` says what exists instead.
+    pub fn not_found(
+        kind: ObjectKind,
+        name: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::NotFound {
+            kind,
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An object of `kind` called `name` that exists already.
+    pub fn already_exists(
+        kind: ObjectKind,
+        name: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::AlreadyExists {
+            kind,
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    /// `model 'm' version 'v' already exists`.
+    pub(crate) fn version_exists(model: &str, version: &str) -> Self {
+        Self::already_exists(
+            ObjectKind::ModelVersion,
+            format!("{model}@{version}"),
+            format!("model '{model}' version '{version}' already exists"),
+        )
+    }
+
     /// An I/O error with what Firn was doing when it happened.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -109,7 +213,50 @@ impl From<Error> for DataFusionError {
             Error::DataFusion(inner) => inner,
             Error::ObjectStore(inner) => DataFusionError::ObjectStore(Box::new(inner)),
             Error::Parquet(inner) => DataFusionError::ParquetError(Box::new(inner)),
+            // Firn's own errors travel through DataFusion whole; `From<DataFusionError>`
+            // takes them out again at the session's boundary.
             other => DataFusionError::External(Box::new(other)),
         }
+    }
+}
+
+impl From<DataFusionError> for Error {
+    /// Keeps DataFusion's error, unless it carries one of Firn's typed errors (a
+    /// missing model raised while DataFusion planned a `predict(…)`, say): then
+    /// that one, with its kind, whatever DataFusion wrapped around it.
+    fn from(err: DataFusionError) -> Self {
+        typed_inside(&err).unwrap_or(Error::DataFusion(err))
+    }
+}
+
+/// A copy of the typed Firn error wrapped somewhere inside `err`, if any.
+fn typed_inside(err: &DataFusionError) -> Option<Error> {
+    match err {
+        DataFusionError::External(inner) => match inner.downcast_ref::<Error>()? {
+            Error::NotFound {
+                kind,
+                name,
+                message,
+            } => Some(Error::not_found(*kind, name.clone(), message.clone())),
+            Error::AlreadyExists {
+                kind,
+                name,
+                message,
+            } => Some(Error::already_exists(*kind, name.clone(), message.clone())),
+            Error::InvalidName { name, message } => Some(Error::InvalidName {
+                name: name.clone(),
+                message: message.clone(),
+            }),
+            Error::AccessDenied { location } => Some(Error::AccessDenied {
+                location: location.clone(),
+            }),
+            Error::Corrupt { path, reason } => Some(corrupt(path, reason.clone())),
+            _ => None,
+        },
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            typed_inside(inner)
+        }
+        DataFusionError::Shared(inner) => typed_inside(inner),
+        _ => None,
     }
 }

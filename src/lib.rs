@@ -8,24 +8,22 @@
 //! let batches = session.sql("SELECT 1 AS one").await?;
 //! # Ok(()) }
 //! ```
-#![warn(missing_docs)]
 
-pub mod catalog;
-pub mod database;
-pub mod datagen;
+pub(crate) mod catalog;
+mod database;
 pub mod error;
-pub mod feature_store;
-pub mod functions;
+pub(crate) mod feature_store;
+pub(crate) mod functions;
 pub mod ml;
+pub(crate) mod modeling;
+pub(crate) mod query;
 pub mod registry;
-pub mod report;
-mod rng;
 pub mod scoring;
-pub mod script;
 pub mod server;
-pub mod session;
-pub mod shell;
-pub mod sql;
+pub(crate) mod services;
+mod session;
+pub(crate) mod sql;
+pub(crate) mod storage;
 pub mod tracking;
 
 pub use database::{Database, DatabaseOptions};
@@ -34,7 +32,8 @@ pub use error::{Error, Result};
 pub use firnml_udfs::metrics;
 /// Firn's model format, predictor and explanations (from the `firnml-udfs` crate).
 pub use firnml_udfs::model;
-pub use session::{QueryOutput, Session};
+pub use session::file_access::AllowedPaths;
+pub use session::{FileAccess, QueryOutput, Session, SessionBuilder, Submitted, is_single_query};
 
 /// The DataFusion version Firn is built on, re-exported so users have exactly one.
 pub use datafusion;

@@ -1,6 +1,7 @@
 //! The feature store on disk: entities and feature views survive reopening, a
 //! second process sees changes, failures leave nothing behind, `SHOW` lists
 //! what is there, and models remember the feature views they were trained from.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::path::Path;
 

@@ -2,6 +2,13 @@
 //! scripts in `tests/flight_sql/*.py`, which fail — never skip — when the
 //! client is not installed; `scripts/test-env.sh` installs it) and arrow-flight's
 //! Rust client for requests ADBC would never send.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
+
+/// The shell's script splitter and variables (part of the `firn` binary).
+#[path = "../src/bin/firn/script/mod.rs"]
+#[allow(dead_code)]
+mod script;
+use script::{ScriptItem, Variables, split_script};
 
 #[path = "flight_sql/harness.rs"]
 mod harness;
@@ -20,7 +27,6 @@ use arrow_flight::sql::{
 use arrow_flight::{Action, FlightDescriptor, Ticket};
 use firnml::arrow::array::{AsArray, RecordBatch};
 use firnml::arrow::datatypes::Float64Type;
-use firnml::script::{ScriptItem, Variables, split_script};
 use firnml::server::{Credentials, RunningServer, ServerConfig, TlsFiles};
 use firnml::{Database, DatabaseOptions};
 use futures::TryStreamExt;

@@ -1,6 +1,7 @@
 //! Models in SQL: a model trained through the library and published in the
 //! registry is scored with `predict(…)` in queries, picks up a new default
 //! version, and bad calls are planning errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use firnml::Database;
 use firnml::arrow::array::{Array, AsArray, RecordBatch};

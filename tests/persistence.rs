@@ -1,5 +1,6 @@
 //! A database on disk: reopening finds its tables, commits are atomic, and bad
 //! locations fail at open with a clear error.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::sync::Arc;
 

@@ -2,6 +2,12 @@
 //! a card through the library and through `firn DB report model`, whose
 //! numbers are recomputed independently, whose files are well-formed, and
 //! whose mistakes are clear errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
+
+/// The model card (part of the `firn` binary), driven here through its own API too.
+#[path = "../src/bin/firn/report/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod report;
 
 use std::path::Path;
 use std::process::Command;
@@ -14,8 +20,8 @@ use firnml::ml::split::train_test_split;
 use firnml::ml::{Dataset, GbdtParams, default_trainer};
 use firnml::model::{CompactForest, Objective};
 use firnml::registry::{ModelRef, NewVersion};
-use firnml::report::scale::format_value;
-use firnml::report::{DataSource, ModelCard};
+use report::scale::format_value;
+use report::{DataSource, ModelCard};
 
 const FIRN: &str = env!("CARGO_BIN_EXE_firn");
 
@@ -117,7 +123,7 @@ async fn independent_auc(db: &Database) -> (f64, usize) {
 async fn classifier_card_shows_the_held_out_rows_recomputed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = database(&dir.path().join("db")).await;
-    let card = ModelCard::build(&db.session(), "M", DataSource::HeldOut)
+    let card = ModelCard::build(&db, "M", DataSource::HeldOut)
         .await
         .expect("card");
     let (auc, rows) = independent_auc(&db).await;
@@ -178,7 +184,7 @@ async fn classifier_card_shows_the_held_out_rows_recomputed() {
     );
 
     // Deterministic: the same model and data give the same bytes.
-    let again = ModelCard::build(&db.session(), "m@v1", DataSource::HeldOut)
+    let again = ModelCard::build(&db, "m@v1", DataSource::HeldOut)
         .await
         .expect("card again");
     assert_eq!(again, card);
@@ -198,7 +204,7 @@ async fn data_option_evaluates_the_rows_given() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = database(dir.path()).await;
     let query = "SELECT * FROM t WHERE id % 2 = 0";
-    let card = ModelCard::build(&db.session(), "m", DataSource::Given(query.into()))
+    let card = ModelCard::build(&db, "m", DataSource::Given(query.into()))
         .await
         .expect("card");
     assert_eq!(card.rows, 200);
@@ -225,7 +231,7 @@ async fn data_option_evaluates_the_rows_given() {
     assert!(card.html().contains("200 rows given with --data"));
     assert!(card.html().contains("not compared with the training data"));
 
-    let table = ModelCard::build(&db.session(), "m", DataSource::Given("t".into()))
+    let table = ModelCard::build(&db, "m", DataSource::Given("t".into()))
         .await
         .expect("a table name");
     assert_eq!(table.rows, 400);
@@ -238,7 +244,7 @@ async fn changed_training_data_is_flagged() {
     db.sql("INSERT INTO t SELECT id + 1000, x1, x2, kind, \"x<&>\", 1 - y FROM t WHERE id <= 40")
         .await
         .expect("more rows");
-    let card = ModelCard::build(&db.session(), "m", DataSource::HeldOut)
+    let card = ModelCard::build(&db, "m", DataSource::HeldOut)
         .await
         .expect("card");
     assert_eq!(card.warnings.len(), 1);
@@ -260,7 +266,7 @@ async fn regressor_card_plots_predicted_against_actual() {
     )
     .await
     .expect("regressor");
-    let card = ModelCard::build(&db.session(), "r", DataSource::HeldOut)
+    let card = ModelCard::build(&db, "r", DataSource::HeldOut)
         .await
         .expect("card");
     assert!(card.file("roc.svg").is_none());
@@ -308,11 +314,10 @@ async fn mistakes_are_clear_errors() {
     )
     .await
     .expect("model without held-out rows");
-    let session = db.session();
     let error = |reference: &'static str, source: DataSource| {
-        let session = session.clone();
+        let db = db.clone();
         async move {
-            ModelCard::build(&session, reference, source)
+            ModelCard::build(&db, reference, source)
                 .await
                 .expect_err("refused")
                 .to_string()
@@ -401,7 +406,7 @@ async fn the_cli_writes_the_same_card() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_dir = dir.path().join("db");
     let db = database(&db_dir).await;
-    let expected = ModelCard::build(&db.session(), "m@v1", DataSource::HeldOut)
+    let expected = ModelCard::build(&db, "m@v1", DataSource::HeldOut)
         .await
         .expect("card");
     drop(db);

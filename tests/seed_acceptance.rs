@@ -2,6 +2,7 @@
 //! scripts run through the `firn` binary into a database on disk; the labels and
 //! every feature of every customer are then checked against an independent
 //! computation written here in plain Rust (no SQL, no DataFusion).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

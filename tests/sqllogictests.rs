@@ -3,6 +3,7 @@
 //!
 //! `cargo test --test sqllogictests` checks; `cargo test --test sqllogictests -- --complete`
 //! rewrites the expected results in place; any other argument filters files by path.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,8 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::store::DatabaseStore;
 use crate::error::{Error, Result};
+use crate::storage::store::DatabaseStore;
 
 const RELATIONS_DIR: &str = "catalog/relations";
 const DEFINITION_FORMAT_VERSION: u32 = 1;

@@ -12,10 +12,10 @@ use datafusion::common::{DataFusionError, exec_err, plan_err};
 use datafusion::datasource::TableProvider;
 use datafusion::execution::SendableRecordBatchStream;
 
-use crate::catalog::persistent_table::PersistentTable;
-use crate::catalog::store::DatabaseStore;
-use crate::catalog::table_log;
 use crate::error::Result;
+use crate::storage::persistent_table::PersistentTable;
+use crate::storage::store::DatabaseStore;
+use crate::storage::table_log;
 
 /// Schema provider for Firn's default schema.
 pub struct FirnSchema {

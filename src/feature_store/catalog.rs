@@ -14,8 +14,8 @@ use super::entity::{self, Entity};
 use super::layout;
 use super::lineage::{self, TableLineage};
 use super::names::ViewRef;
-use crate::catalog::store::DatabaseStore;
 use crate::error::Result;
+use crate::storage::store::DatabaseStore;
 
 /// Everything the feature store holds, at one moment.
 #[derive(Debug, Default, Clone)]

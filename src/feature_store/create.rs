@@ -39,8 +39,8 @@ use super::lineage::VIEW_PREFIX;
 use super::names::{self, ViewRef};
 use super::unique::{KeyHashes, check_unique_keys};
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
-use crate::catalog::store::PutOutcome;
-use crate::error::Result;
+use crate::error::{Error, ObjectKind, Result};
+use crate::storage::store::PutOutcome;
 
 /// What `CREATE FEATURE VIEW` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,10 +277,14 @@ impl FeatureStore {
         }
         let catalog = self.refresh().await?;
         let Some(entity) = catalog.entity(&entity_name) else {
-            return Err(plan_error(format!(
-                "entity '{entity_name}' does not exist; create it with CREATE ENTITY {entity_name} KEYS (…); entities: {}",
-                listing(catalog.entities().map(|e| e.name.as_str()))
-            )));
+            return Err(Error::not_found(
+                ObjectKind::Entity,
+                entity_name.as_str(),
+                format!(
+                    "entity '{entity_name}' does not exist; create it with CREATE ENTITY {entity_name} KEYS (…); entities: {}",
+                    listing(catalog.entities().map(|e| e.name.as_str()))
+                ),
+            ));
         };
         let keys = entity.keys.clone();
         let existing = catalog.view(&reference).cloned();
@@ -326,15 +330,19 @@ impl FeatureStore {
             if existing.same_definition(&version) {
                 return Ok((Outcome::Unchanged, Arc::clone(existing)));
             }
-            return Err(plan_error(format!(
-                "feature view '{}' version '{}' already exists with a different definition \
+            return Err(Error::already_exists(
+                ObjectKind::FeatureViewVersion,
+                reference.to_string(),
+                format!(
+                    "feature view '{}' version '{}' already exists with a different definition \
                  ({} vs {}); versions are immutable: create a new version, or replace this one \
                  with CREATE OR REPLACE FEATURE VIEW",
-                reference.name,
-                reference.version,
-                existing.definition_hash,
-                version.definition_hash
-            )));
+                    reference.name,
+                    reference.version,
+                    existing.definition_hash,
+                    version.definition_hash
+                ),
+            ));
         }
 
         let what = format!("feature view {reference}");
@@ -411,10 +419,14 @@ impl FeatureStore {
                     snapshot::remove(&self.store, reference, files).await;
                 }
                 return Err(match replaced {
-                    None => plan_error(format!(
-                        "feature view '{}' version '{}' already exists",
-                        reference.name, reference.version
-                    )),
+                    None => Error::already_exists(
+                        ObjectKind::FeatureViewVersion,
+                        reference.to_string(),
+                        format!(
+                            "feature view '{}' version '{}' already exists",
+                            reference.name, reference.version
+                        ),
+                    ),
                     Some(_) => plan_error(format!(
                         "feature view '{}' version '{}' was changed by another writer at the same time; nothing was written",
                         reference.name, reference.version
@@ -437,7 +449,7 @@ mod tests {
     use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 
     use super::*;
-    use crate::catalog::store::DatabaseStore;
+    use crate::storage::store::DatabaseStore;
 
     async fn snapshot_of(store: &FeatureStore, reference: &ViewRef, n: i64) -> SnapshotFiles {
         let schema = Arc::new(Schema::new(vec![
@@ -507,7 +519,7 @@ mod tests {
             .expect_err("the second loses");
         assert_eq!(
             error.to_string(),
-            "Error during planning: feature view 'f' version 'v1' already exists"
+            "feature view 'f' version 'v1' already exists"
         );
         assert!(
             store

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::corrupt;
 use super::names::ViewRef;
-use crate::catalog::table_log::DataFile;
 use crate::error::Result;
+use crate::storage::table_log::DataFile;
 
 /// Version of the revision file format this build writes and reads.
 pub const VIEW_FORMAT_VERSION: u32 = 1;

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use super::definition::{self, Operation, ViewVersion};
 use super::names::{self, ViewRef};
 use super::{FeatureStore, layout, listing, plan_error, snapshot, unknown_view};
-use crate::catalog::store::PutOutcome;
 use crate::error::Result;
+use crate::storage::store::PutOutcome;
 
 impl FeatureStore {
     /// Drops version `version` of view `name`, or every version when `version` is `None`.

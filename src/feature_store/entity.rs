@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::names::{self, ViewRef};
 use super::{FeatureStore, corrupt, layout, listing, plan_error};
-use crate::catalog::store::PutOutcome;
-use crate::error::Result;
+use crate::error::{Error, ObjectKind, Result};
+use crate::storage::store::PutOutcome;
 
 /// Version of the entity file format this build writes and reads.
 pub const ENTITY_FORMAT_VERSION: u32 = 1;
@@ -131,15 +131,23 @@ impl FeatureStore {
                 self.store.put(&path, Bytes::from(json)).await?;
             }
             Some(_) => {
-                return Err(plan_error(format!(
-                    "entity '{name}' already exists; use CREATE OR REPLACE ENTITY to replace it"
-                )));
+                return Err(Error::already_exists(
+                    ObjectKind::Entity,
+                    name.as_str(),
+                    format!(
+                        "entity '{name}' already exists; use CREATE OR REPLACE ENTITY to replace it"
+                    ),
+                ));
             }
             None => {
                 if self.store.put_if_absent(&path, Bytes::from(json)).await?
                     == PutOutcome::AlreadyExists
                 {
-                    return Err(plan_error(format!("entity '{name}' already exists")));
+                    return Err(Error::already_exists(
+                        ObjectKind::Entity,
+                        name.as_str(),
+                        format!("entity '{name}' already exists"),
+                    ));
                 }
             }
         }
@@ -155,10 +163,14 @@ impl FeatureStore {
             if if_exists {
                 return Ok(());
             }
-            return Err(plan_error(format!(
-                "entity '{name}' does not exist; entities: {}",
-                listing(catalog.entities().map(|e| e.name.as_str()))
-            )));
+            return Err(Error::not_found(
+                ObjectKind::Entity,
+                name.as_str(),
+                format!(
+                    "entity '{name}' does not exist; entities: {}",
+                    listing(catalog.entities().map(|e| e.name.as_str()))
+                ),
+            ));
         }
         let users = catalog.views_of_entity(&name);
         if !users.is_empty() {

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use super::names::ViewRef;
 use super::{FeatureStore, corrupt, layout};
-use crate::catalog::persistent_table::PersistentTable;
 use crate::error::Result;
-use crate::functions::feature_view::FeatureViewTable;
-use crate::functions::training_set::TrainingSetTable;
+use crate::feature_store::training_set::TrainingSetTable;
+use crate::feature_store::view_table::FeatureViewTable;
+use crate::storage::persistent_table::PersistentTable;
 
 /// Version of the table lineage file format this build writes and reads.
 pub const LINEAGE_FORMAT_VERSION: u32 = 1;

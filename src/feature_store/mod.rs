@@ -20,32 +20,37 @@
 //! db.sql("CREATE TABLE c AS SELECT 'a' AS id, 1 AS visits; \
 //!         CREATE ENTITY customer KEYS (id); \
 //!         CREATE FEATURE VIEW f VERSION v1 ENTITY customer AS SELECT id, visits FROM c").await?;
-//! let catalog = db.feature_store().catalog();
-//! assert_eq!(catalog.versions_of("f").len(), 1);
+//! let views = db.sql("SELECT * FROM firn.feature_views WHERE feature_view = 'f'").await?;
+//! assert_eq!(views[0].num_rows(), 1);
 //! # Ok(()) }
 //! ```
 
 pub mod catalog;
+pub mod check;
 pub mod create;
 pub mod definition;
 mod drop;
 pub mod entity;
+pub mod key_check_exec;
 mod layout;
+pub mod leakage_report;
 pub mod lineage;
 pub mod names;
 pub mod snapshot;
+pub mod training_set;
 pub mod unique;
+pub mod view_table;
 
 use std::sync::{Arc, RwLock};
 
-use crate::catalog::store::DatabaseStore;
-use crate::error::{Error, Result, corrupt, listing, plan_error};
-use crate::registry::{Clock, SystemClock};
+use crate::error::{Error, ObjectKind, Result, corrupt, listing, plan_error};
+use crate::storage::clock::{Clock, SystemClock};
+use crate::storage::store::DatabaseStore;
 
 pub use catalog::Catalog;
 pub use create::NewFeatureView;
 pub use definition::{ColumnRole, ViewColumn, ViewVersion};
-pub use entity::{Entity, NewEntity};
+pub use entity::NewEntity;
 pub use lineage::TableLineage;
 pub use names::ViewRef;
 
@@ -103,13 +108,21 @@ impl FeatureStore {
 pub fn unknown_view(catalog: &Catalog, name: &str, version: Option<&str>) -> Error {
     let versions = catalog.versions_of(name);
     match version {
-        Some(version) if !versions.is_empty() => plan_error(format!(
-            "feature view '{name}' has no version '{version}'; versions: {}",
-            listing(versions.iter().map(|v| v.version.as_str()))
-        )),
-        _ => plan_error(format!(
-            "feature view '{name}' does not exist; feature views: {}",
-            listing(catalog.view_names())
-        )),
+        Some(version) if !versions.is_empty() => Error::not_found(
+            ObjectKind::FeatureViewVersion,
+            format!("{name}:{version}"),
+            format!(
+                "feature view '{name}' has no version '{version}'; versions: {}",
+                listing(versions.iter().map(|v| v.version.as_str()))
+            ),
+        ),
+        _ => Error::not_found(
+            ObjectKind::FeatureView,
+            name,
+            format!(
+                "feature view '{name}' does not exist; feature views: {}",
+                listing(catalog.view_names())
+            ),
+        ),
     }
 }

@@ -1,12 +1,12 @@
 //! Names of entities, feature views and their versions.
 //!
-//! The same rule as every stored object's name ([`crate::catalog::object_name`]).
+//! The same rule as every stored object's name ([`crate::storage::object_name`]).
 
 use std::fmt;
 
 use super::plan_error;
-use crate::catalog::object_name::validate_name;
 use crate::error::Result;
+use crate::storage::object_name::validate_name;
 
 /// What a name names, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,10 +13,10 @@ use datafusion::execution::SendableRecordBatchStream;
 use super::definition::{SnapshotFiles, ViewVersion};
 use super::layout;
 use super::names::ViewRef;
-use crate::catalog::data_writer::write_data_file;
-use crate::catalog::store::DatabaseStore;
-use crate::catalog::table_log::DataFile;
 use crate::error::Result;
+use crate::storage::data_writer::write_data_file;
+use crate::storage::store::DatabaseStore;
+use crate::storage::table_log::DataFile;
 
 /// Writes the rows of `streams` (the partitions of one query) as the snapshot
 /// of `reference`, one Parquet file per partition, the partitions encoded in

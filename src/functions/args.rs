@@ -1,15 +1,12 @@
-//! Reading the arguments of table functions: constant strings and dates, tables
-//! looked up by name, columns looked up case-insensitively.
+//! Reading the arguments of SQL functions: constant strings, numbers and dates,
+//! and the model a string literal names — the one place every function reads
+//! its arguments through.
 
-use std::sync::Arc;
-
-use datafusion::arrow::datatypes::{DataType, FieldRef, SchemaRef};
-use datafusion::catalog::Session;
-use datafusion::common::{Result, ScalarValue, TableReference, plan_datafusion_err, plan_err};
-use datafusion::datasource::TableProvider;
-use datafusion::execution::session_state::SessionState;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::Expr;
-use futures::FutureExt;
+
+use crate::scoring::resolver::{RegistryResolver, ResolvedModel};
 
 /// The signature of a table function, shown in every argument error.
 pub struct Signature {
@@ -51,14 +48,9 @@ impl Signature {
 
     /// A constant string argument.
     pub fn string(&self, args: &[Expr], index: usize) -> Result<String> {
-        match &args[index] {
-            Expr::Literal(
-                ScalarValue::Utf8(Some(s))
-                | ScalarValue::Utf8View(Some(s))
-                | ScalarValue::LargeUtf8(Some(s)),
-                _,
-            ) => Ok(s.clone()),
-            other => self.bad_arg(index, other, "a string literal"),
+        match string_arg(args, index) {
+            Some(text) => Ok(text),
+            None => self.bad_arg(index, &args[index], "a string literal"),
         }
     }
 
@@ -91,71 +83,54 @@ impl Signature {
     }
 }
 
-/// Looks up a table by (possibly qualified) name in the calling session.
-pub fn resolve_table(
-    session: &dyn Session,
-    name: &str,
-    function: &str,
-) -> Result<(TableReference, Arc<dyn TableProvider>)> {
-    let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
-        return plan_err!("{function} can only be called from a Firn/DataFusion session");
-    };
-    let reference = TableReference::parse_str(name);
-    let schema = state.schema_for_ref(reference.clone())?;
-    // Firn's schemas resolve tables without awaiting; a provider that would block is refused.
-    let table = schema
-        .table(reference.table())
-        .now_or_never()
-        .ok_or_else(|| {
-            plan_datafusion_err!("{function}: table '{name}' cannot be resolved while planning")
-        })??;
-    match table {
-        Some(table) => Ok((reference, table)),
-        None => plan_err!("{function}: table '{name}' does not exist"),
+/// The model named by argument `index` (a string literal), as preloaded for this statement.
+pub(crate) fn model_arg(
+    resolver: &RegistryResolver,
+    args: &[Expr],
+    index: usize,
+    usage: &str,
+) -> Result<ResolvedModel> {
+    match args.get(index) {
+        Some(Expr::Literal(
+            ScalarValue::Utf8(Some(reference))
+            | ScalarValue::Utf8View(Some(reference))
+            | ScalarValue::LargeUtf8(Some(reference)),
+            _,
+        )) => resolver.resolved(reference),
+        _ => plan_err!(
+            "argument {} must name a model as a string literal such as 'churn@v2'; expected {usage}",
+            index + 1
+        ),
     }
 }
 
-/// Finds column `name` in `schema`: an exact match, else the one match ignoring case.
-pub fn find_column(
-    schema: &SchemaRef,
-    name: &str,
-    table: &str,
-    function: &str,
-) -> Result<FieldRef> {
-    if let Ok(field) = schema.field_with_name(name) {
-        return Ok(Arc::new(field.clone()));
+/// A constant string argument, if argument `index` is one.
+pub(crate) fn string_arg(args: &[Expr], index: usize) -> Option<String> {
+    match args.get(index) {
+        Some(Expr::Literal(
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::Utf8View(Some(s))
+            | ScalarValue::LargeUtf8(Some(s)),
+            _,
+        )) => Some(s.clone()),
+        _ => None,
     }
-    let matches: Vec<_> = schema
-        .fields()
-        .iter()
-        .filter(|f| f.name().eq_ignore_ascii_case(name))
-        .collect();
-    match matches.as_slice() {
-        [field] => Ok(Arc::clone(field)),
-        _ => {
-            let columns: Vec<_> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            plan_err!(
-                "{function}: table '{table}' has no column '{name}'; its columns are: {}",
-                columns.join(", ")
-            )
+}
+
+/// A constant number argument, if argument `index` is one.
+pub(crate) fn number_arg(args: &[Expr], index: usize) -> Option<f64> {
+    match args.get(index) {
+        Some(Expr::Literal(value, _))
+            if !matches!(
+                value,
+                ScalarValue::Utf8(_) | ScalarValue::Utf8View(_) | ScalarValue::LargeUtf8(_)
+            ) =>
+        {
+            match value.cast_to(&DataType::Float64) {
+                Ok(ScalarValue::Float64(Some(v))) => Some(v),
+                _ => None,
+            }
         }
+        _ => None,
     }
-}
-
-/// Plans `sql` (one query) in the calling session, without awaiting: Firn's
-/// schemas resolve tables synchronously, so planning completes at once.
-pub fn plan_query_now(
-    session: &dyn Session,
-    sql: &str,
-    function: &str,
-) -> Result<datafusion::logical_expr::LogicalPlan> {
-    let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
-        return plan_err!("{function} can only be called from a Firn/DataFusion session");
-    };
-    state
-        .create_logical_plan(sql)
-        .now_or_never()
-        .ok_or_else(|| {
-            plan_datafusion_err!("{function}: '{sql}' cannot be planned while planning")
-        })?
 }

@@ -152,7 +152,7 @@ pub(crate) mod tests {
     use firnml_udfs::model::{CompactForest, FeatureSpec};
 
     use super::*;
-    use crate::rng::Rng;
+    use crate::ml::rng::Rng;
 
     /// A noisy synthetic classification set with missing values.
     pub(crate) fn synthetic(rows: usize, seed: u64) -> Dataset {

@@ -10,6 +10,7 @@ pub mod metric;
 pub mod model_file;
 pub mod params;
 pub mod progress;
+pub mod rng;
 pub mod search;
 #[cfg(test)]
 mod shap_oracle;

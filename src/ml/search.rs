@@ -13,8 +13,8 @@ use crate::ml::dataset::Dataset;
 use crate::ml::metric::Metric;
 use crate::ml::params::GbdtParams;
 use crate::ml::progress::{NoProgress, Progress};
+use crate::ml::rng::Rng;
 use crate::ml::trainer::Trainer;
-use crate::rng::Rng;
 
 /// Largest grid Firn will train.
 const MAX_GRID: usize = 10_000;

@@ -10,7 +10,7 @@ use forust_ml::gradientbooster::{ContributionsMethod, GradientBooster};
 use crate::ml::dataset::Dataset;
 use crate::ml::forust::{booster, to_ensemble};
 use crate::ml::params::GbdtParams;
-use crate::rng::Rng;
+use crate::ml::rng::Rng;
 
 /// Five features: two strong with missing values, an integer one, an interaction
 /// partner, and pure noise. Labels are 0/1 for logistic, the margin for regression.

@@ -2,7 +2,7 @@
 
 use datafusion::common::{Result, plan_err};
 
-use crate::rng::Rng;
+use crate::ml::rng::Rng;
 
 /// Fisher–Yates shuffle with Firn's own generator (stable across releases).
 fn shuffle(indices: &mut [usize], rng: &mut Rng) {

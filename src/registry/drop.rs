@@ -5,7 +5,7 @@
 
 use super::names;
 use super::pointers::{Change, live};
-use super::{Registry, layout, plan_error};
+use super::{Registry, dropped_model, dropped_version, layout, plan_error};
 use crate::error::Result;
 
 impl Registry {
@@ -25,7 +25,7 @@ impl Registry {
         }
         self.update_pointers(&name, |latest| {
             let Some(state) = live(latest) else {
-                return Err(plan_error(format!("model '{name}' was dropped")));
+                return Err(dropped_model(&name));
             };
             let mut state = state.clone();
             if state.default.as_deref() == Some(version.as_str()) {
@@ -35,9 +35,7 @@ impl Registry {
                 )));
             }
             if !state.dropped_versions.insert(version.clone()) {
-                return Err(plan_error(format!(
-                    "model '{name}' version '{version}' was dropped"
-                )));
+                return Err(dropped_version(&name, &version));
             }
             let removed_aliases = state.aliases_of(&version);
             state.aliases.retain(|_, v| *v != version);

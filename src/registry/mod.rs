@@ -26,7 +26,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod clock;
 mod drop;
 mod layout;
 pub mod manifest;
@@ -42,10 +41,10 @@ mod tests;
 
 use std::sync::Arc;
 
-use crate::catalog::store::DatabaseStore;
-use crate::error::{corrupt, listing, plan_error};
+use crate::error::{Error, ObjectKind, corrupt, listing, plan_error};
+use crate::storage::store::DatabaseStore;
 
-pub use clock::{Clock, SteppingClock, SystemClock};
+pub use crate::storage::clock::{Clock, SteppingClock, SystemClock};
 pub use manifest::{
     FeatureSignature, MANIFEST_FORMAT_VERSION, Manifest, NewVersion, SignatureKind, SplitInfo,
 };
@@ -86,4 +85,22 @@ impl Registry {
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
+}
+
+/// The error for a model that was dropped (its pointer log ends with the drop).
+fn dropped_model(name: &str) -> Error {
+    Error::not_found(
+        ObjectKind::Model,
+        name,
+        format!("model '{name}' was dropped"),
+    )
+}
+
+/// The error for a version that was dropped.
+fn dropped_version(name: &str, version: &str) -> Error {
+    Error::not_found(
+        ObjectKind::ModelVersion,
+        format!("{name}@{version}"),
+        format!("model '{name}' version '{version}' was dropped"),
+    )
 }

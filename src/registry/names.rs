@@ -1,14 +1,14 @@
 //! Model names, versions and aliases, and model references like `churn@v2`.
 //!
 //! Names follow Firn's one rule for stored objects
-//! ([`crate::catalog::object_name`]); the pointer log lives in `_refs`, which
+//! ([`crate::storage::object_name`]); the pointer log lives in `_refs`, which
 //! no version can be called.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::catalog::object_name::validate_name;
 use crate::error::{Error, Result};
+use crate::storage::object_name::validate_name;
 
 /// What a name names, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +21,6 @@ pub enum NameKind {
     Alias,
     /// The part after `@` of a model reference: a version or an alias.
     VersionOrAlias,
-    /// An experiment's name (experiment tracking follows the same rules).
-    Experiment,
-    /// A run's name.
-    Run,
 }
 
 impl fmt::Display for NameKind {
@@ -34,8 +30,6 @@ impl fmt::Display for NameKind {
             NameKind::Version => "version",
             NameKind::Alias => "alias",
             NameKind::VersionOrAlias => "version or alias",
-            NameKind::Experiment => "experiment name",
-            NameKind::Run => "run name",
         })
     }
 }

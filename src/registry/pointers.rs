@@ -6,7 +6,7 @@
 //! log is the history. Entries are published with put-if-absent; a writer that
 //! loses the race re-reads the newest entry, re-applies its change (re-checking
 //! it against the new state) and tries the next number — like table appends in
-//! [`crate::catalog::table_log`].
+//! [`crate::storage::table_log`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +14,8 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::{Registry, corrupt, layout};
-use crate::catalog::store::PutOutcome;
 use crate::error::{Error, Result};
+use crate::storage::store::PutOutcome;
 
 /// Version of the pointer-entry format this build writes and reads.
 pub const POINTER_FORMAT_VERSION: u32 = 1;

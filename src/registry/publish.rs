@@ -17,13 +17,13 @@ use firnml_udfs::model::TreeEnsemble;
 use super::manifest::{self, FeatureSignature, MANIFEST_FORMAT_VERSION, Manifest, NewVersion};
 use super::pointers::{Change, PointerState, live};
 use super::{Registry, layout, names, plan_error};
-use crate::catalog::store::PutOutcome;
 use crate::error::{Error, Result};
 use crate::ml::model_file;
+use crate::storage::store::PutOutcome;
 
 /// The error of publishing a version that exists.
 fn already_exists(name: &str, version: &str) -> Error {
-    plan_error(format!("model '{name}' version '{version}' already exists"))
+    Error::version_exists(name, version)
 }
 
 /// Refuses a version name the model's pointers already use.

@@ -7,8 +7,8 @@ use firnml_udfs::model::TreeEnsemble;
 use super::manifest::{self, FeatureSignature, Manifest};
 use super::names::{self, ModelRef, NameKind};
 use super::pointers::{PointerState, live};
-use super::{Registry, corrupt, layout, listing, plan_error};
-use crate::error::{Error, Result};
+use super::{Registry, corrupt, layout, listing};
+use crate::error::{Error, ObjectKind, Result};
 use crate::ml::model_file;
 
 /// One model of the registry, as `SHOW MODELS` would list it.
@@ -53,10 +53,14 @@ impl ModelView {
 
     /// The error for a version this model does not have.
     pub(super) fn no_version(&self, name: &str, version: &str) -> Error {
-        plan_error(format!(
-            "model '{name}' has no version '{version}'; versions: {}",
-            listing(self.version_names())
-        ))
+        Error::not_found(
+            ObjectKind::ModelVersion,
+            format!("{name}@{version}"),
+            format!(
+                "model '{name}' has no version '{version}'; versions: {}",
+                listing(self.version_names())
+            ),
+        )
     }
 }
 
@@ -141,13 +145,14 @@ impl Registry {
 
     /// The error for a model that does not exist, listing those that do.
     pub(super) async fn unknown_model(&self, name: &str) -> Error {
-        match self.list_models().await {
-            Ok(models) => plan_error(format!(
+        let message = match self.list_models().await {
+            Ok(models) => format!(
                 "unknown model '{name}'; models: {}",
                 listing(models.iter().map(|m| &m.name))
-            )),
-            Err(_) => plan_error(format!("unknown model '{name}'")),
-        }
+            ),
+            Err(_) => format!("unknown model '{name}'"),
+        };
+        Error::not_found(ObjectKind::Model, name, message)
     }
 
     /// Every model, sorted by name.
@@ -238,22 +243,37 @@ impl Registry {
         // Explain what went wrong, listing what exists.
         let view = self.existing(&name).await?;
         let versions = listing(view.version_names());
-        Err(match (target, version) {
-            (None, None) => plan_error(format!(
-                "model '{name}' has no default version; versions: {versions}"
-            )),
-            (None, Some(v)) => plan_error(format!(
-                "model '{name}': its default version '{v}' does not exist; versions: {versions}"
-            )),
-            (Some(t), Some(v)) => plan_error(format!(
-                "model '{name}': alias '{t}' points at version '{v}', which does not exist; \
-                 versions: {versions}"
-            )),
-            (Some(t), None) => plan_error(format!(
-                "model '{name}' has no version or alias '{t}'; versions: {versions}; aliases: {}",
-                listing(view.state.aliases.keys())
-            )),
-        })
+        let (kind, what, message) = match (target, version) {
+            (None, None) => (
+                ObjectKind::ModelVersion,
+                name.to_string(),
+                format!("model '{name}' has no default version; versions: {versions}"),
+            ),
+            (None, Some(v)) => (
+                ObjectKind::ModelVersion,
+                format!("{name}@{v}"),
+                format!(
+                    "model '{name}': its default version '{v}' does not exist; versions: {versions}"
+                ),
+            ),
+            (Some(t), Some(v)) => (
+                ObjectKind::ModelVersion,
+                format!("{name}@{v}"),
+                format!(
+                    "model '{name}': alias '{t}' points at version '{v}', which does not exist; \
+                     versions: {versions}"
+                ),
+            ),
+            (Some(t), None) => (
+                ObjectKind::ModelVersion,
+                format!("{name}@{t}"),
+                format!(
+                    "model '{name}' has no version or alias '{t}'; versions: {versions}; aliases: {}",
+                    listing(view.state.aliases.keys())
+                ),
+            ),
+        };
+        Err(Error::not_found(kind, what, message))
     }
 
     /// The version `reference` names and its model. A damaged manifest or model

@@ -4,8 +4,9 @@
 use super::names::{self, NameKind};
 use super::pointers::{Change, PointerEntry, PointerState, live};
 use super::read::ModelView;
-use super::{Registry, listing, plan_error};
+use super::{Registry, dropped_model, dropped_version, listing, plan_error};
 use crate::error::Result;
+use crate::error::{Error, ObjectKind};
 
 impl Registry {
     /// Checks that `version` is a visible version of model `name`; returns the
@@ -38,16 +39,14 @@ impl Registry {
         self.update_pointers(name, |latest| {
             let mut state = match (latest, live(latest)) {
                 (Some(_), None) => {
-                    return Err(plan_error(format!("model '{name}' was dropped")));
+                    return Err(dropped_model(name));
                 }
                 (_, state) => state.cloned().unwrap_or_default(),
             };
             if let Some(version) = version
                 && state.dropped_versions.contains(version)
             {
-                return Err(plan_error(format!(
-                    "model '{name}' version '{version}' was dropped"
-                )));
+                return Err(dropped_version(name, version));
             }
             let change = change(&mut state)?;
             Ok((state, change))
@@ -99,10 +98,14 @@ impl Registry {
                 alias: alias.clone(),
                 version,
             }),
-            None => Err(plan_error(format!(
-                "model '{name}' has no alias '{alias}'; aliases: {}",
-                listing(state.aliases.keys())
-            ))),
+            None => Err(Error::not_found(
+                ObjectKind::ModelAlias,
+                format!("{name}@{alias}"),
+                format!(
+                    "model '{name}' has no alias '{alias}'; aliases: {}",
+                    listing(state.aliases.keys())
+                ),
+            )),
         })
         .await
     }

@@ -33,7 +33,7 @@ pub(super) fn clock() -> Arc<SteppingClock> {
 
 /// The registry of `db` with a fresh deterministic clock.
 pub(super) fn registry_of(db: &Database) -> Registry {
-    Registry::with_clock(Arc::clone(db.store()), clock())
+    Registry::with_clock(Arc::clone(db.registry().store()), clock())
 }
 
 /// A registry in memory and one in a temporary directory.
@@ -85,10 +85,14 @@ pub(super) fn new_version(name: &str, version: &str) -> NewVersion {
     }
 }
 
-/// The message of a planning error (panics on anything else).
+/// The message of a user's mistake: a planning error, or a missing, existing or
+/// badly named object (panics on anything else).
 pub(super) fn plan_message(err: Error) -> String {
     match err {
-        Error::DataFusion(DataFusionError::Plan(message)) => message,
+        Error::DataFusion(DataFusionError::Plan(message))
+        | Error::NotFound { message, .. }
+        | Error::AlreadyExists { message, .. }
+        | Error::InvalidName { message, .. } => message,
         other => panic!("expected a planning error, got {other:?}"),
     }
 }

@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod resolver;
 mod row;
 
 use std::collections::HashMap;

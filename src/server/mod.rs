@@ -55,7 +55,7 @@ pub use auth::{Credentials, Principal};
 pub use config::{ServerConfig, TlsFiles, parse_size};
 
 use crate::Database;
-use crate::session::{FileAccess, SessionBuilder};
+use crate::session::FileAccess;
 use guard::Guarded;
 use results::StreamCounter;
 use service::FirnFlightSql;
@@ -172,7 +172,8 @@ pub async fn start(db: Database, config: ServerConfig) -> Result<RunningServer, 
     let factory_db = db.clone();
     let sessions = Arc::new(Sessions::new(
         Box::new(move || {
-            SessionBuilder::new(factory_db.clone())
+            factory_db
+                .session_builder()
                 .with_file_access(access.clone())
                 .build()
         }),

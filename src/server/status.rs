@@ -5,7 +5,8 @@
 //! |---|---|
 //! | bad SQL, planning, schema, configuration, bad parameters | `INVALID_ARGUMENT` |
 //! | a statement failing on the data while it runs (a bad CSV row, a failing cast) | `FAILED_PRECONDITION` |
-//! | a missing file or object | `NOT_FOUND` |
+//! | a missing model, version, feature view, entity, run, file … | `NOT_FOUND` |
+//! | a model version, entity, feature view … that exists already | `ALREADY_EXISTS` |
 //! | a location outside the session's allowed paths | `PERMISSION_DENIED` |
 //! | the memory pool is exhausted | `RESOURCE_EXHAUSTED` |
 //! | an unsupported feature | `UNIMPLEMENTED` |
@@ -56,6 +57,9 @@ pub(crate) fn code(err: &Error) -> Code {
         Error::Corrupt { .. } => Code::DataLoss,
         Error::Unsupported(_) => Code::Unimplemented,
         Error::AccessDenied { .. } => Code::PermissionDenied,
+        Error::NotFound { .. } => Code::NotFound,
+        Error::AlreadyExists { .. } => Code::AlreadyExists,
+        Error::InvalidName { .. } => Code::InvalidArgument,
     }
 }
 

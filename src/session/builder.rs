@@ -12,28 +12,28 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::case_fold::CaseFoldingFactory;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
-use crate::database::Database;
 use crate::functions;
 use crate::ml::progress::{Progress, ProgressHandle};
+use crate::services::Services;
 use crate::session::Session;
 use crate::session::file_access::FileAccess;
 
-/// Builds sessions over a database.
+/// Builds sessions over a database (see [`crate::Database::session_builder`]).
 pub struct SessionBuilder {
-    db: Database,
+    services: Arc<Services>,
     config: SessionConfig,
     file_access: FileAccess,
 }
 
 impl SessionBuilder {
-    /// A builder with Firn's defaults for `db`.
-    pub fn new(db: Database) -> Self {
+    /// A builder with Firn's defaults over a database's services.
+    pub(crate) fn new(services: Arc<Services>) -> Self {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
             .with_create_default_catalog_and_schema(false);
         Self {
-            db,
+            services,
             config,
             file_access: FileAccess::Unrestricted,
         }
@@ -66,17 +66,17 @@ impl SessionBuilder {
 
     /// The session.
     pub fn build(self) -> Session {
-        let (config, runtime) = self.file_access.apply(&self.db, self.config);
+        let (config, runtime) = self.file_access.apply(&self.services, self.config);
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
-            .with_catalog_list(self.db.catalogs())
+            .with_catalog_list(Arc::clone(&self.services.catalogs))
             .with_default_features()
             .with_table_factories(case_folding_factories())
             .build();
         let ctx = SessionContext::new_with_state(state);
-        functions::register_all(&ctx, &self.db);
-        Session::new(ctx, self.db)
+        functions::register_all(&ctx, &self.services);
+        Session::new(ctx, self.services)
     }
 }
 

@@ -12,10 +12,10 @@ use datafusion::prelude::DataFrame;
 use datafusion::sql::parser::Statement as DFStatement;
 
 use crate::catalog::definitions::{self, RelationDefinition, RelationKind};
-use crate::catalog::store::DatabaseStore;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::Result;
 use crate::session::{QueryOutput, Session};
+use crate::storage::store::DatabaseStore;
 
 /// Whether `name` resolves to Firn's default (persistent) schema.
 pub(super) fn is_default_schema(name: &TableReference) -> bool {
@@ -29,7 +29,7 @@ pub(super) async fn create_table_as(
     cmd: CreateMemoryTable,
 ) -> Result<QueryOutput> {
     let name = cmd.name.table().to_string();
-    let schema = session.database().schema();
+    let schema = Arc::clone(&session.services.schema);
     if cmd.temporary {
         return plan_err!("temporary tables are not supported; use CREATE TABLE")
             .map_err(Into::into);
@@ -61,7 +61,7 @@ pub(super) async fn create_table_as(
     schema
         .create_table(&name, arrow_schema, stream, cmd.or_replace)
         .await?;
-    let features = session.database().feature_store();
+    let features = Arc::clone(&session.services.feature_store);
     features.record_table(&name, &input, &columns).await?;
     Ok(QueryOutput::empty())
 }

@@ -24,8 +24,8 @@ pub(super) async fn create_entity(
     statement: CreateEntity,
 ) -> Result<QueryOutput> {
     session
-        .db
-        .feature_store()
+        .services
+        .feature_store
         .create_entity(NewEntity {
             name: statement.name,
             keys: statement.keys,
@@ -40,8 +40,8 @@ pub(super) async fn create_entity(
 /// `DROP ENTITY`.
 pub(super) async fn drop_entity(session: &Session, statement: &DropEntity) -> Result<QueryOutput> {
     session
-        .db
-        .feature_store()
+        .services
+        .feature_store
         .drop_entity(&statement.name, statement.if_exists)
         .await?;
     Ok(QueryOutput::empty())
@@ -54,7 +54,7 @@ pub(super) async fn create_feature_view(
     session: &Session,
     statement: CreateFeatureView,
 ) -> Result<QueryOutput> {
-    let store = session.db.feature_store();
+    let store = Arc::clone(&session.services.feature_store);
     // The query may read other views (`feature_view(…)`): see their latest state.
     store.refresh().await?;
     let new = NewFeatureView {
@@ -70,7 +70,7 @@ pub(super) async fn create_feature_view(
         or_replace: statement.or_replace,
     };
     let query = DFStatement::Statement(Box::new(SQLStatement::Query(statement.query)));
-    session.preload_models(&query).await?;
+    session.preload(&query).await?;
     let state = session.ctx.state();
     let plan = state.statement_to_plan(query).await?;
     let (outcome, version) = store.create_view(&state, new, plan).await?;
@@ -106,8 +106,8 @@ pub(super) async fn drop_feature_view(
     statement: &DropFeatureView,
 ) -> Result<QueryOutput> {
     session
-        .db
-        .feature_store()
+        .services
+        .feature_store
         .drop_view(
             &statement.name,
             statement.version.as_deref(),
@@ -117,14 +117,16 @@ pub(super) async fn drop_feature_view(
     Ok(QueryOutput::empty())
 }
 
-/// `DESCRIBE FEATURE VIEW`: the version's columns (as `firn.feature_view_columns`
-/// has them), then a `source` row per table or view its query reads.
+/// `DESCRIBE FEATURE VIEW`: the version's columns, read from
+/// `firn.feature_view_columns`, then a `source` row per table or view its query reads.
 pub(super) async fn describe_feature_view(
     session: &Session,
     statement: &DescribeFeatureView,
 ) -> Result<QueryOutput> {
     let name = names::feature_view(&statement.name)?;
-    let catalog = session.db.feature_store().refresh().await?;
+    let catalog = Arc::clone(&session.services.feature_store)
+        .refresh()
+        .await?;
     let version = match &statement.version {
         Some(version) => {
             let reference = ViewRef::new(&name, version)?;
@@ -133,38 +135,33 @@ pub(super) async fn describe_feature_view(
         None => catalog.versions_of(&name).last().map(|v| Arc::clone(v)),
     }
     .ok_or_else(|| unknown_view(&catalog, &name, statement.version.as_deref()))?;
-    let mut column_names: Vec<String> = Vec::new();
-    let mut types: Vec<Option<String>> = Vec::new();
-    let mut roles: Vec<&str> = Vec::new();
-    let mut descriptions: Vec<Option<String>> = Vec::new();
-    for column in &version.columns {
-        column_names.push(column.name.clone());
-        types.push(Some(column.data_type.clone()));
-        roles.push(column.role.name());
-        descriptions.push(column.description.clone());
+    let literal = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    let sources: Vec<String> = version
+        .lineage
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            format!(
+                "SELECT {} AS column_name, arrow_cast(NULL, 'Utf8') AS data_type, 'source' AS role, \
+                 arrow_cast(NULL, 'Utf8') AS description, {} AS ordinal",
+                literal(source),
+                version.columns.len() + i + 1
+            )
+        })
+        .collect();
+    let mut query = format!(
+        "SELECT column_name, data_type, role, description, ordinal FROM firn.feature_view_columns \
+         WHERE feature_view = {} AND version = {}",
+        literal(&version.name),
+        literal(&version.version)
+    );
+    for source in sources {
+        query.push_str(" UNION ALL ");
+        query.push_str(&source);
     }
-    for source in &version.lineage {
-        column_names.push(source.clone());
-        types.push(None);
-        roles.push("source");
-        descriptions.push(None);
-    }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("column_name", DataType::Utf8, false),
-        Field::new("data_type", DataType::Utf8, true),
-        Field::new("role", DataType::Utf8, false),
-        Field::new("description", DataType::Utf8, true),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(column_names)),
-        Arc::new(StringArray::from(types)),
-        Arc::new(StringArray::from(roles)),
-        Arc::new(StringArray::from(descriptions)),
-    ];
-    let batch =
-        RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
-    Ok(QueryOutput {
-        schema,
-        batches: vec![batch],
-    })
+    session
+        .query(&format!(
+            "SELECT column_name, data_type, role, description FROM ({query}) ORDER BY ordinal"
+        ))
+        .await
 }

@@ -22,8 +22,8 @@ use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DFStatement;
 
-use crate::database::Database;
 use crate::error::{Error, Result};
+use crate::services::Services;
 use crate::session::restricted_store::RestrictedRegistry;
 
 /// The files a session may read and write.
@@ -121,22 +121,22 @@ impl FileAccess {
     /// handing out path-checked object stores.
     pub(crate) fn apply(
         &self,
-        db: &Database,
+        services: &Services,
         config: SessionConfig,
     ) -> (SessionConfig, Arc<RuntimeEnv>) {
         let FileAccess::Restricted(allowed) = self else {
-            return (config, db.runtime());
+            return (config, Arc::clone(&services.runtime));
         };
-        let allowed = match db.store().local_dir() {
+        let allowed = match services.store.local_dir() {
             Some(dir) => allowed.clone().with_canonical(dir),
             None => allowed.clone(),
         };
         let policy = Arc::new(FileAccess::Restricted(allowed.clone()));
-        let mut runtime = (*db.runtime()).clone();
+        let mut runtime = (*services.runtime).clone();
         runtime.object_store_registry = Arc::new(RestrictedRegistry::new(
             Arc::clone(&runtime.object_store_registry),
             allowed,
-            db.store().store_url(),
+            services.store.store_url(),
         ));
         (config.with_extension(policy), Arc::new(runtime))
     }
@@ -256,7 +256,7 @@ mod tests {
         let outside = tempfile::tempdir().expect("tempdir");
         let csv = outside.path().join("o.csv");
         std::fs::write(&csv, "a\n1\n").expect("csv");
-        let db = Database::open(dir.path().join("db").to_string_lossy())
+        let db = crate::Database::open(dir.path().join("db").to_string_lossy())
             .await
             .expect("db");
         db.sql("CREATE TABLE t AS SELECT 1 AS a")
@@ -270,7 +270,8 @@ mod tests {
         .await
         .expect("external table");
         let none: [&Path; 0] = [];
-        let session = crate::session::SessionBuilder::new(db.clone())
+        let session = db
+            .session_builder()
             .with_file_access(FileAccess::restricted(none).expect("policy"))
             .build();
         let rows = session.sql("SELECT * FROM t").await.expect("own tables");

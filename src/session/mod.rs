@@ -1,16 +1,13 @@
 //! A session: runs Firn SQL (DataFusion's dialect plus Firn's statements).
 
 mod builder;
-mod create_model;
 mod ddl;
 mod feature_store;
 pub mod file_access;
-mod model_admin;
-mod model_options;
-mod model_run;
+mod models;
+mod preload;
 mod restricted_store;
 mod submit;
-mod training;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
@@ -20,15 +17,12 @@ use datafusion::sql::parser::Statement as DFStatement;
 use std::sync::Arc;
 
 pub use builder::SessionBuilder;
-pub(crate) use create_model::{ModelRequest, cv_metric, output_schema, train_and_register};
 pub use file_access::FileAccess;
-pub(crate) use model_admin::{alter_model, drop_model};
-pub(crate) use model_options::ModelOptions;
-pub use submit::{Submitted, is_query};
+pub(crate) use submit::is_query;
+pub use submit::{Submitted, is_single_query};
 
-use crate::database::Database;
 use crate::error::{Error, Result};
-use crate::functions::model_resolver::references;
+use crate::services::Services;
 use crate::sql::{FirnStatement, parse_sql};
 
 /// The result of one statement.
@@ -54,9 +48,22 @@ impl QueryOutput {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
 
+    /// A result of one batch.
+    pub(crate) fn of_batch(batch: RecordBatch) -> Self {
+        Self {
+            schema: batch.schema(),
+            batches: vec![batch],
+        }
+    }
+
     async fn collect(frame: DataFrame) -> Result<Self> {
-        let schema = Arc::clone(frame.schema().inner());
-        let batches = frame.collect().await?;
+        // The physical plan's schema, not the logical one: the batches are the
+        // physical plan's, and the two can differ in string types (Utf8 against
+        // Utf8View), which an IPC writer given the logical schema would corrupt.
+        let task_ctx = Arc::new(frame.task_ctx());
+        let plan = frame.create_physical_plan().await?;
+        let schema = plan.schema();
+        let batches = datafusion::physical_plan::collect(plan, task_ctx).await?;
         Ok(Self { schema, batches })
     }
 }
@@ -65,31 +72,26 @@ impl QueryOutput {
 #[derive(Clone)]
 pub struct Session {
     ctx: SessionContext,
-    db: Database,
+    services: Arc<Services>,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("id", &self.ctx.session_id())
-            .field("database", &self.db.location())
+            .field("database", &self.services.store.display_location())
             .finish()
     }
 }
 
 impl Session {
-    pub(crate) fn new(ctx: SessionContext, db: Database) -> Self {
-        Self { ctx, db }
+    pub(crate) fn new(ctx: SessionContext, services: Arc<Services>) -> Self {
+        Self { ctx, services }
     }
 
     /// The DataFusion context (for registering your own functions, or DataFrame work).
     pub fn context(&self) -> &SessionContext {
         &self.ctx
-    }
-
-    /// The database this session belongs to.
-    pub fn database(&self) -> &Database {
-        &self.db
     }
 
     /// Runs exactly one statement.
@@ -118,7 +120,7 @@ impl Session {
         let mut statements = parse_sql(sql)?;
         match (statements.pop(), statements.is_empty()) {
             (Some(FirnStatement::DataFusion(statement)), true) => {
-                self.preload_models(&statement).await?;
+                self.preload(&statement).await?;
                 let plan = self.ctx.state().statement_to_plan(*statement).await?;
                 Ok(self.ctx.execute_logical_plan(plan).await?)
             }
@@ -145,17 +147,9 @@ impl Session {
             FirnStatement::DataFusion(statement) => {
                 self.run_datafusion(*statement, persist_definitions).await
             }
-            FirnStatement::CreateModel(statement) => {
-                create_model::create_model(self, *statement).await
-            }
-            FirnStatement::AlterModel(statement) => {
-                model_admin::alter_model(&self.db.registry(), &statement).await?;
-                Ok(QueryOutput::empty())
-            }
-            FirnStatement::DropModel(statement) => {
-                model_admin::drop_model(&self.db.registry(), &statement).await?;
-                Ok(QueryOutput::empty())
-            }
+            FirnStatement::CreateModel(statement) => models::create_model(self, *statement).await,
+            FirnStatement::AlterModel(statement) => models::alter_model(self, &statement).await,
+            FirnStatement::DropModel(statement) => models::drop_model(self, &statement).await,
             FirnStatement::Show(statement) => self.query(&statement.query()).await,
             FirnStatement::CreateEntity(statement) => {
                 feature_store::create_entity(self, statement).await
@@ -189,36 +183,13 @@ impl Session {
         }
     }
 
-    /// Loads what planning a statement needs from storage, which planning itself
-    /// cannot wait for: the models its `predict(…)` calls and model table functions
-    /// name, the tracking state when it compares runs, and the feature store's
-    /// catalog when it reads feature views (also inside a query passed as text).
-    async fn preload_models(&self, statement: &DFStatement) -> Result<()> {
-        let (models, table_functions) = references(statement);
-        for reference in models {
-            self.db.model_resolver().preload(&reference).await?;
-        }
-        if table_functions.iter().any(|f| f == "compare_runs") {
-            self.db.tracking().refresh().await?;
-        }
-        let feature_store_functions = crate::functions::FEATURE_STORE_FUNCTIONS;
-        if crate::functions::uses_feature_store(statement)
-            || table_functions
-                .iter()
-                .any(|f| feature_store_functions.contains(&f.as_str()))
-        {
-            self.db.feature_store().refresh().await?;
-        }
-        Ok(())
-    }
-
     async fn run_datafusion(
         &self,
         statement: DFStatement,
         persist_definitions: bool,
     ) -> Result<QueryOutput> {
         file_access::check_statement(&self.ctx, &statement)?;
-        self.preload_models(&statement).await?;
+        self.preload(&statement).await?;
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         match plan {
@@ -230,14 +201,14 @@ impl Session {
             LogicalPlan::Ddl(DdlStatement::DropTable(cmd))
                 if ddl::is_default_schema(&cmd.name)
                     && self
-                        .db
-                        .schema()
+                        .services
+                        .schema
                         .persistent_table(cmd.name.table())
                         .is_some() =>
             {
-                self.db.schema().drop_table(cmd.name.table()).await?;
-                self.db
-                    .feature_store()
+                self.services.schema.drop_table(cmd.name.table()).await?;
+                self.services
+                    .feature_store
                     .forget_table(cmd.name.table())
                     .await?;
                 Ok(QueryOutput::empty())
@@ -250,7 +221,7 @@ impl Session {
                 };
                 let output =
                     QueryOutput::collect(self.ctx.execute_logical_plan(plan).await?).await?;
-                persisted.apply(self.db.store()).await?;
+                persisted.apply(&self.services.store).await?;
                 Ok(output)
             }
         }

@@ -12,7 +12,7 @@ use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 
 use crate::error::{Error, Result};
-use crate::functions::deferred::DeferredTable;
+use crate::query::deferred::DeferredTable;
 use crate::session::{QueryOutput, Session};
 use crate::sql::{FirnStatement, parse_sql};
 
@@ -38,7 +38,7 @@ impl Session {
         let statement = statements.remove(0);
         match statement {
             FirnStatement::DataFusion(statement) if is_query(&statement) => {
-                self.preload_models(&statement).await?;
+                self.preload(&statement).await?;
                 let plan = self.ctx.state().statement_to_plan(*statement).await?;
                 let run_now = matches!(
                     plan,
@@ -79,8 +79,18 @@ fn has_deferred_work(plan: &LogicalPlan) -> bool {
 
 /// Whether a statement only reads (`SELECT`, `VALUES`, `WITH …`): those are
 /// planned and streamed; everything else runs at once.
-pub fn is_query(statement: &DFStatement) -> bool {
+pub(crate) fn is_query(statement: &DFStatement) -> bool {
     matches!(statement, DFStatement::Statement(inner) if matches!(inner.as_ref(), SqlStatement::Query(_)))
+}
+
+/// Whether `sql` is exactly one query (`SELECT …`, `WITH …`, `VALUES …`), the
+/// kind of statement [`Session::dataframe`](crate::Session::dataframe) plans and
+/// a front door may stream; `false` for anything else or anything that does not parse.
+pub fn is_single_query(sql: &str) -> bool {
+    matches!(
+        crate::sql::parse_sql(sql).as_deref(),
+        Ok([crate::sql::FirnStatement::DataFusion(statement)]) if is_query(statement)
+    )
 }
 
 #[cfg(test)]

@@ -18,34 +18,9 @@ use crate::sql::tokens::{
     expect_words, parse_name, parse_string, parse_word, peek_words, write_identifier, write_string,
 };
 
-/// What an `ALTER MODEL` changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlterModelAction {
-    /// `SET DEFAULT VERSION v`.
-    SetDefault {
-        /// The new default version.
-        version: String,
-    },
-    /// `VERSION v SET ALIAS a`.
-    SetAlias {
-        /// The version the alias points at.
-        version: String,
-        /// The alias.
-        alias: String,
-    },
-    /// `VERSION v SET COMMENT 'text'` (an empty text removes the comment).
-    SetComment {
-        /// The version.
-        version: String,
-        /// The comment.
-        comment: String,
-    },
-    /// `UNSET ALIAS a`.
-    UnsetAlias {
-        /// The alias to remove.
-        alias: String,
-    },
-}
+/// What an `ALTER MODEL` changes: the modeling layer's own change, so the
+/// statement and the function forms run the same code.
+pub(crate) use crate::modeling::ModelChange as AlterModelAction;
 
 /// A parsed `ALTER MODEL` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]

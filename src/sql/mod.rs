@@ -13,14 +13,12 @@ mod parser;
 mod show;
 mod tokens;
 
-pub use alter_model::{AlterModel, AlterModelAction};
+pub(crate) use alter_model::AlterModel;
 pub use create_entity::CreateEntity;
 pub use create_feature_view::CreateFeatureView;
 pub use create_model::CreateModel;
-pub use create_training_set::{CreateTrainingSet, Spine};
 pub use describe_feature_view::DescribeFeatureView;
 pub use drop_entity::DropEntity;
 pub use drop_feature_view::DropFeatureView;
 pub use drop_model::DropModel;
-pub use parser::{FirnParser, FirnStatement, parse_sql};
-pub use show::Show;
+pub use parser::{FirnStatement, parse_sql};

@@ -231,7 +231,7 @@ mod tests {
                 assert_eq!(alter.name, "m");
                 assert_eq!(
                     alter.action,
-                    crate::sql::AlterModelAction::SetDefault {
+                    crate::modeling::ModelChange::SetDefault {
                         version: "v2".into()
                     }
                 );

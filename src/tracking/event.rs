@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::{Result, exec_err};
 
-use crate::catalog::system::columns::timestamp_type;
+use crate::storage::clock::timestamp_type;
 
 /// What an event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

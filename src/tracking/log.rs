@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::event::{Event, EventKind};
 use super::state::{END_STATUSES, RUNNING, TrackingState, tags};
 use super::{Tracking, experiment_name, plan_error, run_name};
-use crate::error::Result;
+use crate::error::{Error, ObjectKind, Result};
 
 /// A complete run, recorded in one commit (what `CREATE MODEL` logs).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,7 +101,11 @@ impl Tracking {
             if if_not_exists {
                 return Ok(name);
             }
-            return Err(plan_error(format!("experiment '{name}' already exists")));
+            return Err(Error::already_exists(
+                ObjectKind::Experiment,
+                name.as_str(),
+                format!("experiment '{name}' already exists"),
+            ));
         }
         let mut event = Event::new(EventKind::Experiment, self.now(), &name, None);
         event.text = comment.map(str::to_string);
@@ -263,10 +267,11 @@ impl Tracking {
         let status = check_status(status)?;
         let state = self.refresh().await?;
         let Some(existing) = state.run(&run.experiment, &run.name) else {
-            return Err(plan_error(format!(
-                "experiment '{}' has no run '{}'",
-                run.experiment, run.name
-            )));
+            return Err(Error::not_found(
+                ObjectKind::Run,
+                format!("{}/{}", run.experiment, run.name),
+                format!("experiment '{}' has no run '{}'", run.experiment, run.name),
+            ));
         };
         let run_id = existing.run_id.clone();
         self.append(vec![

@@ -15,9 +15,7 @@
 
 pub mod event;
 mod log;
-pub mod run_values;
 pub mod state;
-pub mod tables;
 #[cfg(test)]
 mod tests;
 
@@ -30,11 +28,11 @@ pub use event::{Event, EventKind};
 pub use log::{NewRun, RunRecord};
 pub use state::{Experiment, MetricValue, Run, TrackingState};
 
-use crate::catalog::persistent_table::PersistentTable;
-use crate::catalog::store::DatabaseStore;
 use crate::error::{Error, Result, plan_error};
-use crate::registry::Clock;
-use crate::registry::names::{self, NameKind};
+use crate::storage::clock::Clock;
+use crate::storage::object_name::validate_name;
+use crate::storage::persistent_table::PersistentTable;
+use crate::storage::store::DatabaseStore;
 
 /// The tracking log's directory in the database.
 pub const LOG_DIR: &str = "experiments/log";
@@ -59,12 +57,12 @@ struct Inner {
 
 /// A validated, lower-case experiment name.
 pub fn experiment_name(value: &str) -> Result<String> {
-    names::validate(NameKind::Experiment, value)
+    validate_name("experiment name", value, ('@', "model@version"), false)
 }
 
 /// A validated, lower-case run name.
 pub fn run_name(value: &str) -> Result<String> {
-    names::validate(NameKind::Run, value)
+    validate_name("run name", value, ('@', "model@version"), false)
 }
 
 impl Tracking {

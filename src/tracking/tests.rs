@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::registry::SystemClock;
+use crate::storage::clock::SystemClock;
 
 fn tracking(store: &Arc<DatabaseStore>) -> Tracking {
     Tracking::new(Arc::clone(store), Arc::new(SystemClock))

@@ -18,6 +18,7 @@ URI = os.environ["FIRN_URI"]
 # e.g. "… (InvalidArgument; Prepare)".
 INVALID_ARGUMENT = "InvalidArgument"
 NOT_FOUND = "NotFound"
+ALREADY_EXISTS = "AlreadyExists"
 PERMISSION_DENIED = "PermissionDenied"
 RESOURCE_EXHAUSTED = "ResourceExhausted"
 FAILED_PRECONDITION = "FailedPrecondition"

@@ -3,7 +3,7 @@ ALTER and DROP MODEL, model table functions, experiment tracking — with the
 shell's results and errors. The Rust side then checks the registry and that
 the predictions equal in-process ones."""
 
-from common import INVALID_ARGUMENT, check, connect, emit, expect_error, query
+from common import ALREADY_EXISTS, INVALID_ARGUMENT, NOT_FOUND, check, connect, emit, expect_error, query
 
 FEATURES = "x, z, seg"
 
@@ -50,10 +50,15 @@ query(conn, "DROP MODEL churn VERSION v1")
 
 expect_error(lambda: query(conn, "SELECT predict('churn', x) FROM training"),
              INVALID_ARGUMENT, "expected predict('churn@v2', x DOUBLE, z DOUBLE, seg VARCHAR)")
-expect_error(lambda: query(conn, "SELECT predict('nope', x) FROM training"), INVALID_ARGUMENT, "nope")
-expect_error(lambda: query(conn, "ALTER MODEL nope SET DEFAULT VERSION v1"), INVALID_ARGUMENT, "nope")
+expect_error(lambda: query(conn, "SELECT predict('nope', x) FROM training"), NOT_FOUND,
+             "unknown model 'nope'")
+expect_error(lambda: query(conn, "ALTER MODEL nope SET DEFAULT VERSION v1"), NOT_FOUND, "nope")
+expect_error(lambda: query(conn, "SELECT * FROM evaluate('churn@v9', 'training')"), NOT_FOUND,
+             "model 'churn' has no version or alias 'v9'")
+expect_error(lambda: query(conn, "SELECT * FROM feature_view('nope')"), NOT_FOUND,
+             "feature view 'nope' does not exist")
 expect_error(lambda: query(conn, "CREATE MODEL churn VERSION v2 OPTIONS (type 'gbdt_classifier', "
                                  "label 'y') AS SELECT x, y FROM training"),
-             INVALID_ARGUMENT, "model 'churn' version 'v2' already exists")
+             ALREADY_EXISTS, "model 'churn' version 'v2' already exists")
 
 emit({"created": created[0], "predictions": probabilities})

@@ -5,17 +5,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, Float64Builder, MapBuilder, StringBuilder, TimestampMillisecondArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion::arrow::datatypes::DataType;
 
-/// The type of every timestamp column: milliseconds, UTC.
-pub fn timestamp_type() -> DataType {
-    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
-}
-
-/// A nullable timestamp column named `name`.
-pub fn timestamp_field(name: &str) -> Field {
-    Field::new(name, timestamp_type(), true)
-}
+pub use crate::storage::clock::timestamp_field;
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time; `None` if it is not one.
 pub fn millis(rfc3339: &str) -> Option<i64> {
@@ -88,7 +80,7 @@ mod tests {
         let params = vec![("max_depth".to_string(), "5".to_string())];
         assert_eq!(text_map([params.as_slice()]).data_type(), &text_map_type());
         let times = timestamps([Some("2024-06-30T00:00:00.000Z"), Some("junk"), None]);
-        assert_eq!(times.data_type(), &timestamp_type());
+        assert_eq!(times.data_type(), &crate::storage::clock::timestamp_type());
         assert_eq!(times.null_count(), 2);
         assert_eq!(millis("1970-01-01T00:00:01Z"), Some(1000));
     }

@@ -12,6 +12,8 @@ mod feature_views;
 mod model_versions;
 mod models;
 mod provider;
+mod run_values;
+mod runs;
 mod table_lineage;
 
 use std::collections::BTreeMap;
@@ -28,8 +30,6 @@ use datafusion::datasource::TableProvider;
 use crate::feature_store::FeatureStore;
 use crate::registry::Registry;
 use crate::tracking::Tracking;
-use crate::tracking::run_values::{RunMetricsTable, RunParamsTable};
-use crate::tracking::tables::{ExperimentsTable, RunsTable};
 
 pub use entities::EntitiesTable;
 pub use feature_view_columns::FeatureViewColumnsTable;
@@ -37,6 +37,8 @@ pub use feature_views::FeatureViewsTable;
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
 pub use provider::SystemTableProvider;
+pub use run_values::{RunMetricsTable, RunParamsTable};
+pub use runs::{ExperimentsTable, RunsTable};
 pub use table_lineage::TableLineageTable;
 
 /// The schema that holds the system tables: `SELECT * FROM firn.models`.
@@ -100,12 +102,6 @@ impl SystemSchema {
             table.name().to_string(),
             Arc::new(SystemTableProvider::new(table)),
         );
-        self
-    }
-
-    /// Adds a table that is not computed from a [`SystemTable`] (e.g. one that accepts `INSERT`).
-    pub fn with_provider(mut self, name: &str, table: Arc<dyn TableProvider>) -> Self {
-        self.tables.insert(name.to_string(), table);
         self
     }
 }

@@ -6,8 +6,8 @@ use super::*;
 use crate::ml::dataset::Dataset;
 use crate::ml::forust::ForustTrainer;
 use crate::ml::params::GbdtParams;
+use crate::ml::rng::Rng;
 use crate::ml::trainer::Trainer;
-use crate::rng::Rng;
 use firnml_udfs::model::{FeatureKind, FeatureSpec, NodeTable, Objective, TreeEnsemble};
 use serde_json::Value;
 

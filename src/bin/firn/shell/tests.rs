@@ -1,0 +1,236 @@
+//! The shell driven from code: scripts, commands and the REPL over a scripted reader.
+
+use super::commands::*;
+use super::format::*;
+use super::repl::*;
+use super::*;
+
+type TestShell = Shell<Vec<u8>, Vec<u8>>;
+
+async fn shell(format: OutputFormat) -> TestShell {
+    let db = Database::in_memory().await.expect("in-memory database");
+    let mut shell = Shell::new(db.session(), Vec::new(), Vec::new());
+    shell.set_format(format);
+    shell
+}
+
+fn output(shell: TestShell) -> (String, String) {
+    let (out, err) = shell.into_writers();
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+fn lines(lines: &[&str]) -> Vec<ReadLine> {
+    lines
+        .iter()
+        .map(|l| ReadLine::Line(l.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn script_variables_set_earlier_apply_later() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    let flow = shell
+        .run_script(
+            "\\set n 2\nSELECT ${n} AS n;\n\\unset n\nSELECT ${n:-9} AS n;",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(flow, Flow::Continue);
+    assert_eq!(output(shell), ("n\n2\nn\n9\n".into(), String::new()));
+}
+
+#[tokio::test]
+async fn script_errors_carry_file_and_line() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    let source = Source::File("load.sql".into());
+    let err = shell
+        .run_script("SELECT 1 AS a;\n\n  SELECT ${missing};", &source)
+        .await
+        .expect_err("undefined variable");
+    assert_eq!(err.line, Some(3));
+    assert_eq!(err.file.as_deref(), Some(std::path::Path::new("load.sql")));
+    let report = err.to_string();
+    assert!(
+        report.starts_with("Error at line 3 in load.sql: undefined variable 'missing' at line 3"),
+        "{report}"
+    );
+    let err = shell
+        .run_script("SELECT 1;\nSELECT 1 +;", &Source::Interactive)
+        .await
+        .expect_err("bad SQL");
+    assert!(err.to_string().starts_with("Error: "), "{err}");
+}
+
+#[tokio::test]
+async fn timing_footer_and_quit() {
+    let mut shell = shell(OutputFormat::Table).await;
+    let flow = shell
+        .run_script(
+            "\\timing on\nCREATE TABLE t AS SELECT 1 AS x;\nSELECT x FROM t;\n\\q\nSELECT 2;",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(flow, Flow::Quit);
+    assert!(shell.timing());
+    let (out, err) = output(shell);
+    let footers: Vec<&str> = out.lines().filter(|l| l.contains(" ms")).collect();
+    assert_eq!(footers.len(), 2, "{out}");
+    assert!(footers[0].starts_with("OK in "), "{out}");
+    assert!(footers[1].starts_with("1 row in "), "{out}");
+    assert!(!out.contains("| 2"), "{out}");
+    assert_eq!(err, "");
+}
+
+#[tokio::test]
+async fn machine_readable_formats_send_the_footer_to_stderr() {
+    let mut shell = shell(OutputFormat::Json).await;
+    shell.set_timing(true);
+    shell
+        .run_script("SELECT 1 AS a", &Source::CommandLine)
+        .await
+        .expect("script runs");
+    let (out, err) = output(shell);
+    assert_eq!(out, "[{\"a\":1}]\n");
+    assert!(err.starts_with("1 row in "), "{err}");
+}
+
+#[tokio::test]
+async fn describe_and_list_tables() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    shell
+        .run_script(
+            "CREATE TABLE orders AS SELECT 1 AS order_id;\n\\dt\n\\d orders",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    let (out, _) = output(shell);
+    assert!(out.contains(",orders,"), "{out}");
+    assert!(!out.contains("information_schema"), "{out}");
+    assert!(out.contains("order_id,Int64"), "{out}");
+}
+
+#[tokio::test]
+async fn help_and_variable_listing() {
+    let mut shell = shell(OutputFormat::Table).await;
+    shell.variables_mut().set("b", "2");
+    shell
+        .run_script(
+            "\\set a 'one two'\n\\set\n\\?\n\\format",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    let (out, _) = output(shell);
+    assert!(out.starts_with("a = 'one two'\nb = '2'\n"), "{out}");
+    assert!(out.contains(HELP), "{out}");
+    assert!(out.ends_with("Output format is table.\n"), "{out}");
+}
+
+#[tokio::test]
+async fn repl_reads_multi_line_statements() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    let mut reader = ScriptedReader::new(lines(&["SELECT", "  1 AS one", ";", ""]), true);
+    let outcome = shell.repl(&mut reader).await;
+    assert_eq!(outcome, ReplOutcome { errors: 0 });
+    assert_eq!(
+        reader.prompts,
+        vec![
+            PROMPT,
+            CONTINUATION_PROMPT,
+            CONTINUATION_PROMPT,
+            PROMPT,
+            PROMPT
+        ]
+    );
+    assert_eq!(reader.history, vec!["SELECT\n  1 AS one\n;"]);
+    assert_eq!(output(shell), ("one\n1\n".into(), String::new()));
+}
+
+#[tokio::test]
+async fn repl_ctrl_c_drops_the_statement_being_typed() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    let mut events = lines(&["SELECT 'dropped' AS d"]);
+    events.push(ReadLine::Interrupted);
+    events.extend(lines(&["SELECT 2 AS kept;"]));
+    let mut reader = ScriptedReader::new(events, true);
+    shell.repl(&mut reader).await;
+    assert_eq!(reader.prompts[1], CONTINUATION_PROMPT);
+    assert_eq!(reader.prompts[2], PROMPT);
+    assert_eq!(output(shell).0, "kept\n2\n");
+}
+
+#[tokio::test]
+async fn repl_errors_print_and_the_loop_goes_on() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    let mut reader = ScriptedReader::new(
+        lines(&["SELECT nope;", "\\bogus", "SELECT 3 AS three;"]),
+        true,
+    );
+    let outcome = shell.repl(&mut reader).await;
+    assert_eq!(outcome.errors, 2);
+    let (out, err) = output(shell);
+    assert_eq!(out, "three\n3\n");
+    let errors: Vec<&str> = err.lines().collect();
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors[0].starts_with("Error: ") && errors[0].contains("nope"),
+        "{err}"
+    );
+    assert!(
+        errors[1].starts_with("Error: unknown command '\\bogus'"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn repl_backslash_command_inside_a_statement_runs_at_once() {
+    let mut shell = shell(OutputFormat::Table).await;
+    let mut reader = ScriptedReader::new(
+        lines(&[
+            "SELECT 'a",
+            "\\not a command, inside a string'",
+            "AS s",
+            "\\format csv",
+            ";",
+        ]),
+        true,
+    );
+    let outcome = shell.repl(&mut reader).await;
+    assert_eq!(outcome.errors, 0);
+    assert_eq!(shell.format(), OutputFormat::Csv);
+    let (out, _) = output(shell);
+    assert_eq!(out, "s\n\"a\n\\not a command, inside a string\"\n");
+}
+
+#[tokio::test]
+async fn repl_quit_and_end_of_input() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    let mut reader = ScriptedReader::new(lines(&["SELECT 1 AS a;", "\\q", "SELECT 2 AS b;"]), true);
+    shell.repl(&mut reader).await;
+    assert_eq!(output(shell).0, "a\n1\n");
+
+    // A person leaving with Ctrl-D drops an unfinished statement; piped input runs it.
+    for (interactive, expected) in [(true, ""), (false, "c\n3\n")] {
+        let mut shell = self::shell(OutputFormat::Csv).await;
+        let mut reader = ScriptedReader::from_text("SELECT 3 AS c", interactive);
+        shell.repl(&mut reader).await;
+        assert_eq!(output(shell).0, expected, "interactive: {interactive}");
+    }
+}
+
+#[tokio::test]
+async fn repl_confirms_commands_for_a_person() {
+    let mut shell = shell(OutputFormat::Table).await;
+    shell.set_verbose(true);
+    let mut reader = ScriptedReader::from_text("\\timing\n\\timing\n\\format csv\n", true);
+    shell.repl(&mut reader).await;
+    let (out, err) = output(shell);
+    assert_eq!(out, "Timing is on.\nTiming is off.\n");
+    assert_eq!(err, "Output format is csv.\n");
+}

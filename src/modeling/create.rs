@@ -1,0 +1,330 @@
+//! Trains a model and publishes it: the use case behind `CREATE MODEL` and its
+//! function form `train_model(…)`. Reads `OPTIONS (…)` once into
+//! [`ModelOptions`], trains (with an optional search or cross-validation) on a
+//! seeded, stratified split, scores the held-out rows, publishes the model in
+//! the registry and logs the experiment run. The result is one row: the model,
+//! its version, the row counts, the held-out metrics, and the cross-validation
+//! mean and standard deviation when there was any.
+//!
+//! Everything that can be refused — options, version and run names — is
+//! checked before training; the model version is published before the run is
+//! logged, and the run records the version (as the version's manifest records
+//! the run), so a failed statement leaves nothing behind.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::error::DataFusionError;
+use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::DataFrame;
+use firnml_udfs::model::Objective;
+
+use super::Modeling;
+use super::options::{CLASSIFIER_COLUMNS, ModelOptions, REGRESSOR_COLUMNS};
+use super::run::{run_for, run_records};
+use super::training::{Trained, train};
+use crate::error::{Error, Result};
+use crate::ml::default_trainer;
+use crate::ml::metric::Metric;
+use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
+use crate::registry::{NewVersion, Registry, SplitInfo, names};
+use crate::tracking::Tracking;
+
+/// A model to train: everything of `CREATE MODEL` but the planned query.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelRequest {
+    /// The model's name (validated here).
+    pub name: String,
+    /// The version to publish; `None` is the next `vN`.
+    pub version: Option<String>,
+    /// `OPTIONS (…)` as written.
+    pub options: Vec<(String, String)>,
+    /// The training query's text (recorded as lineage).
+    pub query: String,
+}
+
+/// Refuses an existing version before training (publishing checks again, atomically).
+async fn ensure_new_version(registry: &Registry, name: &str, version: &str) -> Result<()> {
+    // An unknown model has no versions; any other trouble is reported by publish.
+    let Ok(versions) = registry.list_versions(name).await else {
+        return Ok(());
+    };
+    if versions.iter().any(|m| m.version == version) {
+        return Err(Error::version_exists(name, version));
+    }
+    Ok(())
+}
+
+/// The columns of the statement's result: model, version, row counts, the
+/// held-out metrics of `objective`, and the cross-validation's mean and
+/// standard deviation of `cv_metric` when there is one.
+pub(crate) fn output_schema(objective: Objective, cv_metric: Option<Metric>) -> SchemaRef {
+    let metric_columns = match objective {
+        Objective::BinaryLogistic => CLASSIFIER_COLUMNS,
+        Objective::SquaredError => REGRESSOR_COLUMNS,
+    };
+    let mut fields = vec![
+        Field::new("model", DataType::Utf8, false),
+        Field::new("version", DataType::Utf8, false),
+        Field::new("rows_train", DataType::Int64, false),
+        Field::new("rows_test", DataType::Int64, false),
+    ];
+    for metric in metric_columns {
+        fields.push(Field::new(*metric, DataType::Float64, true));
+    }
+    if let Some(metric) = cv_metric {
+        for suffix in ["mean", "std"] {
+            fields.push(Field::new(
+                format!("cv_{}_{suffix}", metric.name()),
+                DataType::Float64,
+                true,
+            ));
+        }
+    }
+    Arc::new(Schema::new(fields))
+}
+
+/// The metric cross-validation will report for `options`, if any.
+pub(crate) fn cv_metric(options: &ModelOptions) -> Option<Metric> {
+    match (&options.search, &options.validation) {
+        (Some(search), _) => Some(search.metric),
+        (None, Some(validation)) => Some(validation.metric),
+        (None, None) => None,
+    }
+}
+
+/// The statement's result row.
+fn output(
+    name: &str,
+    version: &str,
+    objective: Objective,
+    trained: &Trained,
+) -> Result<RecordBatch> {
+    let metric_columns = match objective {
+        Objective::BinaryLogistic => CLASSIFIER_COLUMNS,
+        Objective::SquaredError => REGRESSOR_COLUMNS,
+    };
+    let schema = output_schema(objective, trained.cv.as_ref().map(|(m, _)| *m));
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![name])),
+        Arc::new(StringArray::from(vec![version])),
+        Arc::new(Int64Array::from(vec![as_i64(trained.rows_train)])),
+        Arc::new(Int64Array::from(vec![as_i64(trained.rows_test)])),
+    ];
+    for metric in metric_columns {
+        let value = trained
+            .held_out
+            .iter()
+            .find(|(n, _)| n == metric)
+            .map(|(_, v)| *v)
+            .filter(|v| v.is_finite());
+        columns.push(Arc::new(Float64Array::from(vec![value])));
+    }
+    if let Some((_, cv)) = &trained.cv {
+        for value in [cv.mean, cv.std] {
+            columns.push(Arc::new(Float64Array::from(vec![
+                Some(value).filter(|v| v.is_finite()),
+            ])));
+        }
+    }
+    Ok(RecordBatch::try_new(schema, columns).map_err(DataFusionError::from)?)
+}
+
+impl Modeling {
+    /// Trains the model `request` describes on the rows of `plan`, publishes it
+    /// and logs its run; returns the statement's result row. `CREATE MODEL` and
+    /// `train_model(…)` both end here.
+    pub(crate) async fn train_and_register(
+        &self,
+        state: &SessionState,
+        request: ModelRequest,
+        plan: LogicalPlan,
+    ) -> Result<RecordBatch> {
+        train_and_register(self, state, request, plan).await
+    }
+}
+
+async fn train_and_register(
+    modeling: &Modeling,
+    state: &SessionState,
+    request: ModelRequest,
+    plan: LogicalPlan,
+) -> Result<RecordBatch> {
+    let name = names::model_name(&request.name)?;
+    let version = request.version.as_deref().map(names::version).transpose()?;
+    let lineage = [
+        vec![request.query.clone()],
+        modeling.feature_store.lineage_of(&plan),
+    ]
+    .concat();
+    let columns: Vec<String> = plan
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let options = ModelOptions::parse(&request.options, &columns)?;
+
+    let registry = &modeling.registry;
+    let version = match version {
+        Some(version) => {
+            ensure_new_version(registry, &name, &version).await?;
+            version
+        }
+        None => registry.next_version(&name).await?,
+    };
+    let run = run_for(&name, &version, &options)?;
+    modeling.tracking.check_new_run(&run).await?;
+
+    let batches = DataFrame::new(state.clone(), plan).collect().await?;
+    let objective = options.objective;
+    let split = SplitInfo {
+        test_fraction: options.test_fraction,
+        seed: options.params.seed,
+        stratified: objective == Objective::BinaryLogistic,
+        threshold: options.threshold,
+    };
+    let training_options = options.clone();
+    let progress: Arc<dyn Progress> = match state.config().get_extension::<ProgressHandle>() {
+        Some(handle) => Arc::clone(&handle.0),
+        None => Arc::new(NoProgress),
+    };
+    let trained =
+        tokio::task::spawn_blocking(move || train(&batches, &training_options, progress.as_ref()))
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+
+    let mut metrics: Vec<(String, f64)> = trained
+        .held_out
+        .iter()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(n, v)| (n.to_string(), *v))
+        .collect();
+    if let Some((metric, cv)) = &trained.cv {
+        metrics.push((format!("cv_{}_mean", metric.name()), cv.mean));
+        metrics.push((format!("cv_{}_std", metric.name()), cv.std));
+    }
+    let run_id = Tracking::new_run_id();
+    let manifest = registry
+        .publish(
+            &trained.model,
+            NewVersion {
+                name,
+                version,
+                comment: options.comment.clone(),
+                params: trained
+                    .params
+                    .to_pairs()
+                    .into_iter()
+                    .map(|(n, v)| (n.to_string(), v))
+                    .collect(),
+                metrics,
+                training_data_fingerprint: trained.fingerprint.clone(),
+                trainer: default_trainer().name().to_string(),
+                lineage,
+                run_id: Some(run_id.clone()),
+                label: Some(options.label.clone()),
+                split: Some(split),
+            },
+        )
+        .await?;
+    modeling
+        .tracking
+        .record(&run_records(&run, &run_id, &manifest, &options, &trained))
+        .await?;
+    output(&manifest.name, &manifest.version, objective, &trained)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ml::default_trainer;
+
+    #[tokio::test]
+    async fn publishes_params_metrics_fingerprint_and_lineage() {
+        let db = crate::Database::in_memory().await.expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 20 AS DOUBLE) AS x, \
+             CASE WHEN value % 20 >= 10 THEN 1 ELSE 0 END AS y FROM generate_series(1, 200)",
+        )
+        .await
+        .expect("table");
+        let sql = "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', exclude 'id', \
+                   n_estimators 5, seed 9, comment 'searched', search 'grid', cv 2, \
+                   max_depth 'int(2,3)') AS SELECT * FROM t";
+        db.sql(sql).await.expect("trains");
+        db.sql(sql).await.expect("trains v2");
+        let versions = db.registry().list_versions("m").await.expect("versions");
+        let [v1, v2] = versions.as_slice() else {
+            panic!("two versions: {versions:?}");
+        };
+        assert_eq!((v1.version.as_str(), v2.version.as_str()), ("v1", "v2"));
+        assert_eq!(v1.comment.as_deref(), Some("searched"));
+        assert!(v1.training_data_fingerprint.starts_with("fnv1a64:"));
+        assert_eq!(v1.training_data_fingerprint, v2.training_data_fingerprint);
+        assert_eq!(v1.params, v2.params, "same seed, same search");
+        let param = |name: &str| v1.params.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        assert!(matches!(
+            param("max_depth").map(String::as_str),
+            Some("2" | "3")
+        ));
+        assert_eq!(param("seed").map(String::as_str), Some("9"));
+        let metric = |name: &str| v1.metrics.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert!(
+            metric("cv_f1_mean").is_some_and(|f1| f1 > 0.9),
+            "{:?}",
+            v1.metrics
+        );
+        assert!(metric("cv_f1_std").is_some());
+        assert!(metric("f1").is_some() && metric("roc_auc").is_some());
+        assert_eq!(v1.trainer, default_trainer().name());
+        assert_eq!(v1.lineage, vec!["SELECT * FROM t".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    /// SQL gives no row order: the same rows in another order train the same model.
+    #[tokio::test]
+    async fn row_order_does_not_change_the_model() {
+        let db = crate::Database::in_memory().await.expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 23 AS DOUBLE) AS x, \
+             CASE WHEN (value % 23 >= 11) <> (value % 7 = 0) THEN 1 ELSE 0 END AS y \
+             FROM generate_series(1, 300)",
+        )
+        .await
+        .expect("table");
+        for order in ["id", "id DESC", "x, id DESC"] {
+            db.sql(&format!(
+                "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', n_estimators 8, seed 5, \
+                 subsample 0.8) AS SELECT * FROM t ORDER BY {order}"
+            ))
+            .await
+            .expect("train");
+        }
+        let versions = db.registry().list_versions("m").await.expect("versions");
+        assert_eq!(versions.len(), 3);
+        for v in &versions[1..] {
+            assert_eq!(
+                v.training_data_fingerprint,
+                versions[0].training_data_fingerprint
+            );
+            assert_eq!(v.metrics, versions[0].metrics, "{} vs v1", v.version);
+        }
+        let same = db
+            .sql(
+                "SELECT bool_and(predict('m@v1', id, x) = predict('m@v2', id, x) \
+                 AND predict('m@v1', id, x) = predict('m@v3', id, x)) FROM t",
+            )
+            .await
+            .expect("scores");
+        let same = same[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::BooleanArray>();
+        assert_eq!(same.map(|b| b.value(0)), Some(true));
+    }
+}

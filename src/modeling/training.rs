@@ -1,0 +1,148 @@
+//! The training half of `CREATE MODEL`: split, optional search or
+//! cross-validation, fit, held-out metrics. CPU-bound: callers run it off the
+//! async threads.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::Schema;
+use datafusion::common::Result as DFResult;
+use firnml_udfs::model::{CompactForest, Objective, TreeEnsemble};
+
+use super::options::ModelOptions;
+use crate::ml::canonical::canonical_rows;
+use crate::ml::cv::{CvResult, cross_validate_with_progress, predict};
+use crate::ml::fingerprint::fingerprint;
+use crate::ml::metric::{Metric, evaluate};
+use crate::ml::progress::Progress;
+use crate::ml::search::{SearchConfig, SearchResult, search_with_progress};
+use crate::ml::split::train_test_split;
+use crate::ml::{Dataset, GbdtParams, default_trainer};
+
+/// What training produced.
+pub(crate) struct Trained {
+    /// The fitted model.
+    pub model: TreeEnsemble,
+    /// The parameters it was fitted with (the best candidate's after a search).
+    pub params: GbdtParams,
+    /// Rows trained on.
+    pub rows_train: usize,
+    /// Rows held out.
+    pub rows_test: usize,
+    /// Metrics on the held-out rows (empty when nothing was held out).
+    pub held_out: Vec<(&'static str, f64)>,
+    /// Cross-validation of the fitted parameters (the best candidate's, or `cv N`).
+    pub cv: Option<(Metric, CvResult)>,
+    /// Every candidate, when searched.
+    pub search: Option<SearchResult>,
+    /// The training data's fingerprint.
+    pub fingerprint: String,
+    /// Seconds spent fitting the final model.
+    pub fit_seconds: f64,
+    /// Seconds spent searching or cross-validating.
+    pub tuning_seconds: f64,
+}
+
+/// Splits, searches or cross-validates (if asked), fits and scores.
+pub(crate) fn train(
+    batches: &[RecordBatch],
+    options: &ModelOptions,
+    progress: &dyn Progress,
+) -> DFResult<Trained> {
+    let objective = options.objective;
+    let schema = batches
+        .first()
+        .map(|b| b.schema())
+        .unwrap_or_else(|| Arc::new(Schema::empty()));
+    // The same rows in any order train the same model (see `ml::canonical`).
+    let rows = canonical_rows(&schema, batches)?;
+    let data = Dataset::for_training(
+        std::slice::from_ref(&rows),
+        &options.label,
+        options.features.as_deref(),
+        objective,
+    )?;
+    let fingerprint = fingerprint(&schema, &data);
+    let classification = objective == Objective::BinaryLogistic;
+    let (train, test) = if options.test_fraction > 0.0 {
+        let (train, test) = train_test_split(
+            &data.labels,
+            options.test_fraction,
+            options.params.seed,
+            classification,
+        )?;
+        (data.subset(&train), Some(data.subset(&test)))
+    } else {
+        (data, None)
+    };
+    let trainer = default_trainer();
+    let mut params = options.params.clone();
+    let mut cv = None;
+    let mut searched = None;
+    let tuning = Instant::now();
+    if let Some(settings) = &options.search {
+        let config = SearchConfig {
+            strategy: settings.strategy,
+            folds: settings.folds,
+            metric: settings.metric,
+            seed: params.seed,
+            threshold: options.threshold,
+        };
+        let result =
+            search_with_progress(trainer, &train, &params, &settings.space, &config, progress)?;
+        params = result.best().params.clone();
+        cv = Some((settings.metric, result.best().cv.clone()));
+        searched = Some(result);
+    } else if let Some(validation) = &options.validation {
+        progress.start(
+            &format!("cross-validation: {} folds", validation.folds),
+            validation.folds as u64,
+        );
+        let result = cross_validate_with_progress(
+            trainer,
+            &train,
+            &params,
+            validation.folds,
+            validation.metric,
+            params.seed,
+            options.threshold,
+            progress,
+        )?;
+        progress.finish();
+        cv = Some((validation.metric, result));
+    }
+    let tuning_seconds = tuning.elapsed().as_secs_f64();
+    let fitting = Instant::now();
+    progress.start(
+        &format!(
+            "fit: {} trees on {} rows",
+            params.n_estimators,
+            train.rows()
+        ),
+        1,
+    );
+    let model = trainer.fit(&train, &params)?;
+    progress.advance(1);
+    progress.finish();
+    let fit_seconds = fitting.elapsed().as_secs_f64();
+    let held_out = match &test {
+        Some(test) => {
+            let predictions = predict(&CompactForest::new(&model), objective, test);
+            evaluate(objective, &predictions, &test.labels, options.threshold)?
+        }
+        None => vec![],
+    };
+    Ok(Trained {
+        model,
+        params,
+        rows_train: train.rows(),
+        rows_test: test.as_ref().map_or(0, Dataset::rows),
+        held_out,
+        cv,
+        search: searched,
+        fingerprint,
+        fit_seconds,
+        tuning_seconds,
+    })
+}
