@@ -155,7 +155,11 @@ impl Database {
     /// Replays stored external-table and view statements. One that fails (its file
     /// was moved, say) becomes a warning rather than making the database unopenable.
     async fn restore_definitions(&self) -> Result<()> {
-        let definitions = definitions::load_all(&self.services.store).await?;
+        let (definitions, damaged) = definitions::load_all(&self.services.store).await?;
+        for error in damaged {
+            self.services
+                .warn(format!("skipped a stored definition: {error}"));
+        }
         if definitions.is_empty() {
             return Ok(());
         }

@@ -126,9 +126,19 @@ pub enum Error {
     /// A session restricted to some directories named a file outside them.
     #[error(
         "access to '{location}' is refused: this session may only read and write files in the \
-         database directory and the server's allowed paths"
+         server's allowed paths"
     )]
     AccessDenied {
+        /// The refused location, as written.
+        location: String,
+    },
+    /// A file path in SQL named a file of the database itself.
+    #[error(
+        "access to '{location}' is refused: it is inside the database directory, whose files \
+         (tables, models, catalog, experiments) Firn alone reads and writes; use a location \
+         outside the database directory"
+    )]
+    ProtectedPath {
         /// The refused location, as written.
         location: String,
     },
@@ -246,6 +256,9 @@ fn typed_inside(err: &DataFusionError) -> Option<Error> {
             Error::InvalidName { name, message } => Some(Error::InvalidName {
                 name: name.clone(),
                 message: message.clone(),
+            }),
+            Error::ProtectedPath { location } => Some(Error::ProtectedPath {
+                location: location.clone(),
             }),
             Error::AccessDenied { location } => Some(Error::AccessDenied {
                 location: location.clone(),

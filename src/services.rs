@@ -69,7 +69,7 @@ impl Services {
         if store.local_dir().is_none() {
             runtime.register_object_store(&store.store_url(), Arc::clone(store.object_store()));
         }
-        Ok(Self {
+        let services = Self {
             resolver: Arc::new(RegistryResolver::new(registry.clone())),
             modeling: Modeling::new(
                 registry.clone(),
@@ -84,7 +84,13 @@ impl Services {
             tracking,
             feature_store,
             warnings: Mutex::new(Vec::new()),
-        })
+        };
+        for (name, why) in services.schema.damaged_tables() {
+            services.warn(format!(
+                "table '{name}' is damaged and was not opened: {why}; DROP TABLE {name} removes it"
+            ));
+        }
+        Ok(services)
     }
 
     /// Records a problem found while opening.

@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::storage::store::DatabaseStore;
 
 const RELATIONS_DIR: &str = "catalog/relations";
-const DEFINITION_FORMAT_VERSION: u32 = 1;
+/// 1: external tables as DataFusion printed them (options and columns lost);
+/// 2: external tables in full ([`super::external_table::definition_text`]).
+const DEFINITION_FORMAT_VERSION: u32 = 2;
 
 /// What kind of relation a definition creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,9 +73,11 @@ pub async fn remove(store: &DatabaseStore, name: &str) -> Result<()> {
     store.delete(&store.path(&file_name(name))).await
 }
 
-/// Every stored definition, oldest first.
-pub async fn load_all(store: &DatabaseStore) -> Result<Vec<RelationDefinition>> {
+/// Every stored definition, oldest first, and the files that could not be read
+/// (damaged, or written by a newer Firn): one bad file never hides the others.
+pub async fn load_all(store: &DatabaseStore) -> Result<(Vec<RelationDefinition>, Vec<Error>)> {
     let mut definitions = Vec::new();
+    let mut damaged = Vec::new();
     for meta in store.list(&store.path(RELATIONS_DIR)).await? {
         if !meta.location.as_ref().ends_with(".json") {
             continue;
@@ -81,13 +85,26 @@ pub async fn load_all(store: &DatabaseStore) -> Result<Vec<RelationDefinition>> 
         let Some(bytes) = store.get(&meta.location).await? else {
             continue;
         };
-        let definition: RelationDefinition =
-            serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-                path: meta.location.to_string(),
-                reason: format!("not a valid relation definition: {e}"),
-            })?;
-        definitions.push(definition);
+        match decode(&bytes) {
+            Ok(definition) => definitions.push(definition),
+            Err(reason) => damaged.push(Error::Corrupt {
+                path: store.display_path(&meta.location),
+                reason,
+            }),
+        }
     }
     definitions.sort_by_key(|d| d.created_at_ns);
-    Ok(definitions)
+    Ok((definitions, damaged))
+}
+
+fn decode(bytes: &[u8]) -> std::result::Result<RelationDefinition, String> {
+    let definition: RelationDefinition = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not a valid relation definition: {e}"))?;
+    if definition.format_version > DEFINITION_FORMAT_VERSION {
+        return Err(format!(
+            "format version {} was written by a newer Firn (this one reads up to {})",
+            definition.format_version, DEFINITION_FORMAT_VERSION
+        ));
+    }
+    Ok(definition)
 }

@@ -6,6 +6,7 @@
 
 pub mod case_fold;
 pub mod definitions;
+pub mod external_table;
 pub mod schema;
 pub mod source_context;
 pub mod system;

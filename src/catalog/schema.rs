@@ -24,6 +24,9 @@ pub struct FirnSchema {
     /// External tables and views: their providers live in memory, their
     /// definitions are persisted separately (see `definitions`).
     registered: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
+    /// Persistent tables that could not be opened, with why: kept apart so the
+    /// rest of the database works, named in every use, removed by `DROP TABLE`.
+    damaged: RwLock<HashMap<String, String>>,
 }
 
 impl fmt::Debug for FirnSchema {
@@ -65,16 +68,39 @@ impl FirnSchema {
     /// Opens the schema, loading every persistent table's newest version.
     pub async fn open(store: Arc<DatabaseStore>) -> Result<Self> {
         let mut persistent = HashMap::new();
+        let mut damaged = HashMap::new();
         for name in table_log::list_table_names(&store).await? {
-            if let Some(table) = PersistentTable::open(Arc::clone(&store), &name).await? {
-                persistent.insert(name, table);
+            match PersistentTable::open(Arc::clone(&store), &name).await {
+                Ok(Some(table)) => {
+                    persistent.insert(name, table);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    damaged.insert(name, e.to_string());
+                }
             }
         }
         Ok(Self {
             store,
             persistent: RwLock::new(persistent),
             registered: RwLock::new(HashMap::new()),
+            damaged: RwLock::new(damaged),
         })
+    }
+
+    /// The tables that could not be opened, with why, sorted by name.
+    pub fn damaged_tables(&self) -> Vec<(String, String)> {
+        let mut damaged: Vec<_> = read(&self.damaged)
+            .iter()
+            .map(|(name, why)| (name.clone(), why.clone()))
+            .collect();
+        damaged.sort();
+        damaged
+    }
+
+    /// Whether `name` is a persistent table, damaged or not (`DROP TABLE` goes to Firn).
+    pub fn is_stored_table(&self, name: &str) -> bool {
+        read(&self.persistent).contains_key(name) || read(&self.damaged).contains_key(name)
     }
 
     /// The persistent table `name`, if there is one.
@@ -105,6 +131,11 @@ impl FirnSchema {
 
     /// Drops persistent table `name`. Returns false if there is none.
     pub async fn drop_table(&self, name: &str) -> Result<bool> {
+        if read(&self.damaged).contains_key(name) {
+            PersistentTable::remove_damaged(&self.store, name).await?;
+            write(&self.damaged).remove(name);
+            return Ok(true);
+        }
         let Some(table) = self.persistent_table(name) else {
             return Ok(false);
         };
@@ -119,6 +150,7 @@ impl SchemaProvider for FirnSchema {
     fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = read(&self.persistent).keys().cloned().collect();
         names.extend(read(&self.registered).keys().cloned());
+        names.extend(read(&self.damaged).keys().cloned());
         names.sort();
         names
     }
@@ -126,6 +158,12 @@ impl SchemaProvider for FirnSchema {
     async fn table(&self, name: &str) -> datafusion::error::Result<Option<Arc<dyn TableProvider>>> {
         if let Some(table) = self.persistent_table(name) {
             return Ok(Some(Arc::new(table)));
+        }
+        if let Some(why) = read(&self.damaged).get(name) {
+            return plan_err!(
+                "table '{name}' is damaged and cannot be read ({why}); the other tables work, \
+                 and DROP TABLE {name} removes it"
+            );
         }
         Ok(read(&self.registered).get(name).cloned())
     }
@@ -154,6 +192,6 @@ impl SchemaProvider for FirnSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        read(&self.persistent).contains_key(name) || read(&self.registered).contains_key(name)
+        self.is_stored_table(name) || read(&self.registered).contains_key(name)
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn code(err: &Error) -> Code {
         Error::NotAFirnDatabase { .. } | Error::ReadOnly { .. } => Code::FailedPrecondition,
         Error::Corrupt { .. } => Code::DataLoss,
         Error::Unsupported(_) => Code::Unimplemented,
-        Error::AccessDenied { .. } => Code::PermissionDenied,
+        Error::AccessDenied { .. } | Error::ProtectedPath { .. } => Code::PermissionDenied,
         Error::NotFound { .. } => Code::NotFound,
         Error::AlreadyExists { .. } => Code::AlreadyExists,
         Error::InvalidName { .. } => Code::InvalidArgument,

@@ -12,6 +12,7 @@ use datafusion::prelude::DataFrame;
 use datafusion::sql::parser::Statement as DFStatement;
 
 use crate::catalog::definitions::{self, RelationDefinition, RelationKind};
+use crate::catalog::external_table;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::Result;
 use crate::session::{QueryOutput, Session};
@@ -100,7 +101,7 @@ pub(super) fn definition_sql(statement: &DFStatement) -> Result<Option<String>> 
             *location = absolute;
         }
     }
-    Ok(Some(create.to_string()))
+    Ok(Some(external_table::definition_text(&create)))
 }
 
 /// What to record in the catalog once a statement has succeeded.

@@ -11,6 +11,12 @@
 //!   [`super::restricted_store`]), so no path — a glob, a symlink, a statement
 //!   added later — reaches a file outside the allowed directories.
 //!
+//! Whatever the policy, the database's own directory is out of reach of file
+//! paths in SQL (see [`check_statement`]): a `COPY … TO '<db>/firn.json'` or an
+//! external table over a table's commit log could forge or destroy what only
+//! Firn may write. A restricted session's object stores also refuse every write
+//! under the database directory (Firn's own writes do not go through them).
+//!
 //! A Firn statement that reads or writes files itself (not through DataFusion's
 //! object stores) must call [`FileAccess::check_location`] for its session's policy
 //! ([`FileAccess::of`]) first.
@@ -127,31 +133,56 @@ impl FileAccess {
         let FileAccess::Restricted(allowed) = self else {
             return (config, Arc::clone(&services.runtime));
         };
-        let allowed = match services.store.local_dir() {
+        // Statements may name only the allowed directories; the object stores also
+        // reach the database directory, for reading its tables (never writing).
+        let policy = Arc::new(FileAccess::Restricted(allowed.clone()));
+        let database_dir = services.store.local_dir().map(Path::to_path_buf);
+        let readable = match &database_dir {
             Some(dir) => allowed.clone().with_canonical(dir),
             None => allowed.clone(),
         };
-        let policy = Arc::new(FileAccess::Restricted(allowed.clone()));
         let mut runtime = (*services.runtime).clone();
         runtime.object_store_registry = Arc::new(RestrictedRegistry::new(
             Arc::clone(&runtime.object_store_registry),
-            allowed,
+            readable,
+            database_dir,
             services.store.store_url(),
         ));
         (config.with_extension(policy), Arc::new(runtime))
     }
 }
 
-/// Checks the file locations a statement names against the session's policy.
-pub(crate) fn check_statement(ctx: &SessionContext, statement: &DFStatement) -> Result<()> {
+/// Checks the file locations a statement names: none may lie in the database
+/// directory `database_dir` (any session), and each must pass the session's policy.
+pub(crate) fn check_statement(
+    ctx: &SessionContext,
+    statement: &DFStatement,
+    database_dir: Option<&Path>,
+) -> Result<()> {
     let access = FileAccess::of(ctx);
+    let check = |location: &String| {
+        check_outside_database(location, database_dir)?;
+        access.check_location(location)
+    };
     match statement {
-        DFStatement::CreateExternalTable(create) => create
-            .locations
-            .iter()
-            .try_for_each(|location| access.check_location(location)),
-        DFStatement::CopyTo(copy) => access.check_location(&copy.target),
+        DFStatement::CreateExternalTable(create) => create.locations.iter().try_for_each(check),
+        DFStatement::CopyTo(copy) => check(&copy.target),
         _ => Ok(()),
+    }
+}
+
+/// Refuses a local location inside the database directory (after `..` and
+/// symbolic links are resolved).
+pub(crate) fn check_outside_database(location: &str, database_dir: Option<&Path>) -> Result<()> {
+    let (Some(dir), Some(path)) = (database_dir, local_path(location)) else {
+        return Ok(());
+    };
+    match resolve(&path) {
+        Some(resolved) if !resolved.starts_with(dir) => Ok(()),
+        // A path that cannot be resolved is refused rather than guessed at.
+        _ => Err(Error::ProtectedPath {
+            location: location.to_string(),
+        }),
     }
 }
 
@@ -296,6 +327,74 @@ mod tests {
         // The unrestricted session still reads it.
         assert_eq!(
             db.sql("SELECT * FROM o").await.expect("read")[0].num_rows(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn no_session_reaches_the_database_files_by_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db_dir = dir.path().join("db");
+        let db = crate::Database::open(db_dir.to_string_lossy())
+            .await
+            .expect("db");
+        db.sql("CREATE TABLE orders AS SELECT 1 AS a")
+            .await
+            .expect("table");
+        let marker = std::fs::read(db_dir.join("firn.json")).expect("marker");
+        let forged_commit = db_dir.join("tables/orders/_log/00000000000000000099.json");
+        let restricted = db
+            .session_builder()
+            .with_file_access(FileAccess::restricted([dir.path()]).expect("policy"))
+            .build();
+        for session in [db.session(), restricted] {
+            for sql in [
+                format!(
+                    "COPY (SELECT 1 AS a) TO '{}' STORED AS JSON",
+                    forged_commit.display()
+                ),
+                format!(
+                    "COPY (SELECT 1 AS a) TO '{}' STORED AS JSON",
+                    db_dir.join("firn.json").display()
+                ),
+                // `..` and a file:// URL lead to the same place.
+                format!(
+                    "COPY (SELECT 1 AS a) TO '{}/elsewhere/../db/x.csv' STORED AS CSV",
+                    dir.path().display()
+                ),
+                format!(
+                    "COPY (SELECT 1 AS a) TO 'file://{}/y.csv' STORED AS CSV",
+                    db_dir.display()
+                ),
+                format!(
+                    "CREATE EXTERNAL TABLE log STORED AS JSON LOCATION '{}/tables/orders/_log/'",
+                    db_dir.display()
+                ),
+            ] {
+                let err = session.sql(&sql).await.unwrap_err();
+                assert!(matches!(err, Error::ProtectedPath { .. }), "{sql}: {err}");
+                assert!(err.to_string().contains("database directory"), "{err}");
+            }
+        }
+        assert!(!forged_commit.exists());
+        assert!(!db_dir.join("x.csv").exists() && !db_dir.join("y.csv").exists());
+        assert_eq!(
+            std::fs::read(db_dir.join("firn.json")).expect("marker"),
+            marker
+        );
+        // Beside the database is fine for a local session.
+        db.sql(&format!(
+            "COPY (SELECT 1 AS a) TO '{}' STORED AS CSV",
+            dir.path().join("export.csv").display()
+        ))
+        .await
+        .expect("export beside the database");
+        drop(db);
+        let reopened = crate::Database::open(db_dir.to_string_lossy())
+            .await
+            .expect("reopens");
+        assert_eq!(
+            reopened.sql("SELECT * FROM orders").await.expect("read")[0].num_rows(),
             1
         );
     }

@@ -188,7 +188,7 @@ impl Session {
         statement: DFStatement,
         persist_definitions: bool,
     ) -> Result<QueryOutput> {
-        file_access::check_statement(&self.ctx, &statement)?;
+        file_access::check_statement(&self.ctx, &statement, self.services.store.local_dir())?;
         self.preload(&statement).await?;
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
@@ -200,11 +200,7 @@ impl Session {
             }
             LogicalPlan::Ddl(DdlStatement::DropTable(cmd))
                 if ddl::is_default_schema(&cmd.name)
-                    && self
-                        .services
-                        .schema
-                        .persistent_table(cmd.name.table())
-                        .is_some() =>
+                    && self.services.schema.is_stored_table(cmd.name.table()) =>
             {
                 self.services.schema.drop_table(cmd.name.table()).await?;
                 self.services

@@ -1,6 +1,8 @@
 //! The object stores of a restricted session: every call a query makes on the
-//! local file system is checked against the session's [`AllowedPaths`]; other
-//! stores are refused unless they hold the database itself (an in-memory one).
+//! local file system is checked against the session's [`AllowedPaths`], and no
+//! write reaches the database directory (Firn writes its own files through its
+//! own store, never through a session's); other stores are refused unless they
+//! hold the database itself (an in-memory one).
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -25,6 +27,8 @@ use crate::session::file_access::AllowedPaths;
 pub(crate) struct RestrictedRegistry {
     inner: Arc<dyn ObjectStoreRegistry>,
     allowed: Arc<AllowedPaths>,
+    /// The database's directory (canonical), readable but never written.
+    database_dir: Option<Arc<PathBuf>>,
     /// The database's own store (scheme and host), always reachable.
     database_url: Url,
 }
@@ -33,11 +37,13 @@ impl RestrictedRegistry {
     pub(crate) fn new(
         inner: Arc<dyn ObjectStoreRegistry>,
         allowed: AllowedPaths,
+        database_dir: Option<PathBuf>,
         database_url: Url,
     ) -> Self {
         Self {
             inner,
             allowed: Arc::new(allowed),
+            database_dir: database_dir.map(Arc::new),
             database_url,
         }
     }
@@ -58,6 +64,7 @@ impl ObjectStoreRegistry for RestrictedRegistry {
             return Ok(Arc::new(CheckedLocalStore {
                 inner: store,
                 allowed: Arc::clone(&self.allowed),
+                database_dir: self.database_dir.clone(),
             }));
         }
         if url.scheme() == self.database_url.scheme()
@@ -79,6 +86,7 @@ impl ObjectStoreRegistry for RestrictedRegistry {
 struct CheckedLocalStore {
     inner: Arc<dyn ObjectStore>,
     allowed: Arc<AllowedPaths>,
+    database_dir: Option<Arc<PathBuf>>,
 }
 
 impl std::fmt::Display for CheckedLocalStore {
@@ -101,6 +109,29 @@ impl CheckedLocalStore {
             _ => Err(denied(location)),
         }
     }
+
+    /// [`Self::check`], and refuses the database directory.
+    fn check_write(&self, location: &Path) -> object_store::Result<()> {
+        self.check(location)?;
+        check_not_database(location, self.database_dir.as_deref())
+    }
+}
+
+fn check_not_database(location: &Path, database_dir: Option<&PathBuf>) -> object_store::Result<()> {
+    let inside = match (database_dir, filesystem_path(location)) {
+        (Some(dir), Some(path)) => {
+            crate::session::file_access::resolve(&path).is_none_or(|p| p.starts_with(dir))
+        }
+        _ => false,
+    };
+    if inside {
+        Err(object_store::Error::PermissionDenied {
+            path: format!("/{location}"),
+            source: "inside the database directory, which only Firn writes".into(),
+        })
+    } else {
+        Ok(())
+    }
 }
 
 fn denied(location: &Path) -> object_store::Error {
@@ -118,7 +149,7 @@ impl ObjectStore for CheckedLocalStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
-        self.check(location)?;
+        self.check_write(location)?;
         self.inner.put_opts(location, payload, opts).await
     }
 
@@ -127,7 +158,7 @@ impl ObjectStore for CheckedLocalStore {
         location: &Path,
         opts: PutMultipartOptions,
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
-        self.check(location)?;
+        self.check_write(location)?;
         self.inner.put_multipart_opts(location, opts).await
     }
 
@@ -154,11 +185,15 @@ impl ObjectStore for CheckedLocalStore {
         locations: BoxStream<'static, object_store::Result<Path>>,
     ) -> BoxStream<'static, object_store::Result<Path>> {
         let allowed = Arc::clone(&self.allowed);
+        let database_dir = self.database_dir.clone();
         let checked = locations
             .map(move |location| {
                 let location = location?;
                 match filesystem_path(&location) {
-                    Some(path) if allowed.permits(&path) => Ok(location),
+                    Some(path) if allowed.permits(&path) => {
+                        check_not_database(&location, database_dir.as_deref())?;
+                        Ok(location)
+                    }
                     _ => Err(denied(&location)),
                 }
             })
@@ -198,7 +233,7 @@ impl ObjectStore for CheckedLocalStore {
         options: CopyOptions,
     ) -> object_store::Result<()> {
         self.check(from)?;
-        self.check(to)?;
+        self.check_write(to)?;
         self.inner.copy_opts(from, to, options).await
     }
 
@@ -208,8 +243,8 @@ impl ObjectStore for CheckedLocalStore {
         to: &Path,
         options: RenameOptions,
     ) -> object_store::Result<()> {
-        self.check(from)?;
-        self.check(to)?;
+        self.check_write(from)?;
+        self.check_write(to)?;
         self.inner.rename_opts(from, to, options).await
     }
 }
@@ -224,6 +259,7 @@ mod tests {
         CheckedLocalStore {
             inner: Arc::new(LocalFileSystem::new()),
             allowed: Arc::new(AllowedPaths::new([dir]).expect("exists")),
+            database_dir: None,
         }
     }
 

@@ -139,6 +139,13 @@ impl PersistentTable {
         store.delete_all(&store.path(dir)).await
     }
 
+    /// Removes the files of table `name` when it cannot be opened (its commit
+    /// log is damaged, so no tombstone can follow it). A crash part-way leaves
+    /// a table that is still damaged, and `DROP TABLE` again finishes the job.
+    pub async fn remove_damaged(store: &DatabaseStore, name: &str) -> Result<()> {
+        store.delete_all(&store.path(&table_dir(name))).await
+    }
+
     fn from_snapshot(store: Arc<DatabaseStore>, name: &str, dir: &str, snapshot: Snapshot) -> Self {
         Self {
             inner: Arc::new(Inner {

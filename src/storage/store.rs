@@ -135,6 +135,11 @@ impl DatabaseStore {
         )
     }
 
+    /// `path` as messages show it: relative to the database, never a machine path.
+    pub fn display_path(&self, path: &Path) -> String {
+        self.relative(path).unwrap_or_else(|| path.to_string())
+    }
+
     /// The URL DataFusion uses to read the object at `relative`.
     pub fn listing_url(&self, relative: &str) -> Result<ListingTableUrl> {
         let url = self.base_url.join(relative).map_err(|e| {

@@ -100,16 +100,16 @@ pub async fn latest_commit(store: &DatabaseStore, dir: &str) -> Result<Option<Co
         return Ok(None);
     };
     let bytes = store.get(&path).await?.ok_or_else(|| Error::Corrupt {
-        path: path.to_string(),
+        path: store.display_path(&path),
         reason: "commit vanished while being read".into(),
     })?;
     let commit: Commit = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-        path: path.to_string(),
+        path: store.display_path(&path),
         reason: format!("not a valid table commit: {e}"),
     })?;
     if commit.format_version > TABLE_FORMAT_VERSION {
         return Err(Error::Corrupt {
-            path: path.to_string(),
+            path: store.display_path(&path),
             reason: format!(
                 "written by a newer Firn (table format {}, this build reads up to {TABLE_FORMAT_VERSION})",
                 commit.format_version
@@ -118,7 +118,7 @@ pub async fn latest_commit(store: &DatabaseStore, dir: &str) -> Result<Option<Co
     }
     if commit.version != version {
         return Err(Error::Corrupt {
-            path: path.to_string(),
+            path: store.display_path(&path),
             reason: format!(
                 "file is named version {version} but says {}",
                 commit.version
@@ -155,16 +155,11 @@ pub fn next_commit(
     }
 }
 
-/// Names of the tables that have at least one live (non-dropped) version.
+/// Names of the table directories (live, dropped or damaged).
 pub async fn list_table_names(store: &DatabaseStore) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    for name in store.list_dirs(&store.path("tables")).await? {
-        if let Some(commit) = latest_commit(store, &table_dir(&name)).await?
-            && !commit.is_drop()
-        {
-            names.push(name);
-        }
-    }
+    // Whether each is live (not dropped) is for its opener to say: a damaged
+    // log must not stop the listing of the others.
+    let mut names = store.list_dirs(&store.path("tables")).await?;
     names.sort();
     Ok(names)
 }
