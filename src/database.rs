@@ -166,8 +166,14 @@ impl Database {
         let session = self.session();
         for definition in definitions {
             if let Err(e) = session.restore_definition(&definition.sql).await {
-                self.services
-                    .warn(format!("could not restore '{}': {e}", definition.name));
+                let drop = match definition.kind {
+                    definitions::RelationKind::ExternalTable => "DROP TABLE IF EXISTS",
+                    definitions::RelationKind::View => "DROP VIEW IF EXISTS",
+                };
+                self.services.warn(format!(
+                    "could not restore '{name}': {e}; {drop} {name} forgets it",
+                    name = definition.name
+                ));
             }
         }
         Ok(())

@@ -311,4 +311,6 @@ async fn a_damaged_definition_does_not_stop_the_others() {
         warnings.contains("catalog/relations/one.json"),
         "{warnings}"
     );
+    db.sql("DROP VIEW IF EXISTS one").await.expect("forget it");
+    assert!(!path.join("catalog/relations/one.json").exists());
 }

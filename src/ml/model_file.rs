@@ -21,7 +21,9 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::{Result, exec_err};
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use datafusion::parquet::file::metadata::KeyValue;
 use datafusion::parquet::file::properties::WriterProperties;
 use firnml_udfs::model::{FeatureKind, FeatureSpec, NodeTable, Objective, TreeEnsemble};
@@ -151,9 +153,21 @@ fn column<'a>(batch: &'a RecordBatch, name: &str, data_type: &DataType) -> Resul
     }
 }
 
-/// Reads a model from the bytes of its Parquet file; any damage is an error.
+/// Reads a model from the bytes of its Parquet file; any damage is an error,
+/// whatever the bytes: a panic inside a decoder becomes an error too.
 pub fn from_parquet(bytes: Bytes) -> Result<TreeEnsemble> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)?;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(bytes))) {
+        Ok(result) => result,
+        Err(_) => exec_err!("model file: damaged (its Parquet decoder failed on it)"),
+    }
+}
+
+fn decode(bytes: Bytes) -> Result<TreeEnsemble> {
+    // The Arrow schema Parquet writers embed is not needed (the columns are
+    // checked by name and type below) and is where damaged bytes reached
+    // arrow-ipc's panics: skip it.
+    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(bytes, options)?;
     let kv: HashMap<String, String> = builder
         .metadata()
         .file_metadata()
@@ -303,5 +317,52 @@ mod tests {
                 .contains("metadata 'firn.format_version' is missing"),
             "{err}"
         );
+    }
+
+    fn small_model() -> TreeEnsemble {
+        let data = crate::ml::forust::tests::synthetic(200, 10);
+        let params = GbdtParams {
+            n_estimators: 2,
+            max_depth: 2,
+            ..GbdtParams::default()
+        };
+        ForustTrainer.fit(&data, &params).expect("fit")
+    }
+
+    /// Issue 12's reproducer: damage inside the embedded Arrow schema made
+    /// arrow-ipc panic ("Int type with bit width of 1056"). It is not read now.
+    #[test]
+    fn a_damaged_embedded_arrow_schema_does_not_matter() {
+        let model = small_model();
+        let bytes = to_parquet(&model).expect("write").to_vec();
+        let key = b"ARROW:schema";
+        let at = bytes
+            .windows(key.len())
+            .position(|w| w == key)
+            .expect("the writer embeds the Arrow schema");
+        // The base64 value follows its key (after the Thrift field header and length).
+        for offset in (key.len() + 8..key.len() + 200).step_by(3) {
+            let mut damaged = bytes.clone();
+            if let Some(byte) = damaged.get_mut(at + offset)
+                && byte.is_ascii_alphanumeric()
+            {
+                *byte = if *byte == b'A' { b'/' } else { b'A' };
+                let back = decode(Bytes::from(damaged)).expect("the damage is skipped");
+                assert_eq!(back, model);
+            }
+        }
+    }
+
+    /// Any single damaged byte gives a model or an error, never a panic.
+    #[test]
+    fn no_single_byte_damage_panics() {
+        let bytes = to_parquet(&small_model()).expect("write");
+        for position in 0..bytes.len() {
+            for pattern in [0x00, 0xFF, 0x80] {
+                let mut damaged = bytes.to_vec();
+                damaged[position] ^= pattern | 1;
+                let _ = from_parquet(Bytes::from(damaged));
+            }
+        }
     }
 }

@@ -22,6 +22,9 @@ pub struct ModelSummary {
     pub versions: usize,
     /// When its newest version was published (RFC 3339).
     pub latest_created_at: String,
+    /// What is damaged in it (its pointer log, a version's manifest), if anything:
+    /// a damaged model is listed with this instead of hiding the others.
+    pub problem: Option<String>,
 }
 
 /// One version with its place among the model's pointers.
@@ -40,6 +43,8 @@ pub(super) struct ModelView {
     pub(super) state: PointerState,
     /// Visible versions, ordered by `created_at` then version, comments merged.
     pub(super) versions: Vec<Manifest>,
+    /// Versions whose manifest could not be read, with why (left out of `versions`).
+    pub(super) damaged: Vec<(String, String)>,
 }
 
 impl ModelView {
@@ -123,16 +128,24 @@ impl Registry {
         }
         let state = latest.map(|e| e.state).unwrap_or_default();
         let mut versions = Vec::new();
+        let mut damaged = Vec::new();
         for version in self.version_dirs(name).await? {
-            if let Some(m) = self.visible_manifest(name, &version, &state).await? {
-                versions.push(m);
+            // One damaged manifest leaves the model's other versions usable.
+            match self.visible_manifest(name, &version, &state).await {
+                Ok(Some(m)) => versions.push(m),
+                Ok(None) => {}
+                Err(e) => damaged.push((version, e.to_string())),
             }
         }
-        if versions.is_empty() {
+        if versions.is_empty() && damaged.is_empty() {
             return Ok(None);
         }
         versions.sort_by(|a, b| (created(a), &a.version).cmp(&(created(b), &b.version)));
-        Ok(Some(ModelView { state, versions }))
+        Ok(Some(ModelView {
+            state,
+            versions,
+            damaged,
+        }))
     }
 
     /// Model `name` as readers see it, or an "unknown model" planning error.
@@ -166,14 +179,34 @@ impl Registry {
             if names::model_name(&name).ok().as_ref() != Some(&name) {
                 continue; // not a directory the registry wrote
             }
-            let Some(view) = self.view(&name).await? else {
-                continue;
+            // A damaged model is listed as such; it never hides the others.
+            let view = match self.view(&name).await {
+                Ok(Some(view)) => view,
+                Ok(None) => continue,
+                Err(e) => {
+                    models.push(ModelSummary {
+                        name,
+                        default_version: None,
+                        versions: 0,
+                        latest_created_at: String::new(),
+                        problem: Some(e.to_string()),
+                    });
+                    continue;
+                }
             };
             let latest = view.versions.iter().max_by_key(|m| created(m));
+            let problem = (!view.damaged.is_empty()).then(|| {
+                view.damaged
+                    .iter()
+                    .map(|(version, why)| format!("version '{version}' is damaged: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            });
             models.push(ModelSummary {
                 default_version: view.state.default.clone(),
                 versions: view.versions.len(),
                 latest_created_at: latest.map(|m| m.created_at.clone()).unwrap_or_default(),
+                problem,
                 name,
             });
         }

@@ -57,8 +57,21 @@ async fn damaged_manifests_and_model_files_are_errors_naming_the_file() {
         let (path, reason) = corrupt_file(reg.load(&v2).await.unwrap_err());
         assert_eq!(path, manifest, "{}", b.label);
         assert!(reason.starts_with("not valid JSON"), "{reason}");
-        let (path, _) = corrupt_file(reg.list_versions("m").await.unwrap_err());
-        assert_eq!(path, manifest);
+        // The listing goes around the damaged version and says what is damaged.
+        let listed: Vec<String> = reg
+            .list_versions("m")
+            .await
+            .expect("the other versions")
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        assert_eq!(listed, ["v1"], "{}", b.label);
+        let models = reg.list_models().await.expect("listing");
+        let problem = models[0].problem.as_deref().unwrap_or_default();
+        assert!(
+            problem.contains("version 'v2' is damaged") && problem.contains(manifest),
+            "{problem}"
+        );
         let message = reg.load(&v2).await.unwrap_err().to_string();
         assert!(
             message.starts_with("corrupt database file 'models/m/v2/manifest.json'"),
@@ -83,6 +96,58 @@ async fn damaged_manifests_and_model_files_are_errors_naming_the_file() {
         let (path, _) = corrupt_file(reg.history("m").await.unwrap_err());
         assert_eq!(path, entry, "{}", b.label);
     }
+}
+
+/// Issue 12, finding 4: one bad model never breaks the registry's listings.
+#[tokio::test]
+async fn a_damaged_model_is_listed_as_such_beside_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(dir.path().join("db").to_string_lossy())
+        .await
+        .expect("db");
+    let reg = registry_of(&db);
+    for name in ["a", "b", "c"] {
+        reg.publish(&model(1), new_version(name, "v1"))
+            .await
+            .expect("publish");
+    }
+    let store = reg.store();
+    store
+        .put(
+            &store.path("models/b/_refs/00000000000000000001.json"),
+            "{ damaged".into(),
+        )
+        .await
+        .expect("damages");
+    let models = reg.list_models().await.expect("listing");
+    let names: Vec<(&str, bool)> = models
+        .iter()
+        .map(|m| (m.name.as_str(), m.problem.is_some()))
+        .collect();
+    assert_eq!(names, [("a", false), ("b", true), ("c", false)]);
+    let batches = db
+        .sql("SELECT model, versions, problem IS NOT NULL AS damaged FROM firn.models ORDER BY model")
+        .await
+        .expect("firn.models");
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+    db.sql("SHOW MODELS").await.expect("SHOW MODELS");
+    db.sql("SHOW VERSIONS IN MODEL a")
+        .await
+        .expect("SHOW VERSIONS of another");
+    let rows = db
+        .sql("SELECT model FROM firn.model_versions")
+        .await
+        .expect("firn.model_versions");
+    assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 2);
+    let err = db
+        .sql("SHOW VERSIONS IN MODEL b")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("models/b/_refs/00000000000000000001.json"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -150,7 +150,13 @@ impl Session {
             FirnStatement::CreateModel(statement) => models::create_model(self, *statement).await,
             FirnStatement::AlterModel(statement) => models::alter_model(self, &statement).await,
             FirnStatement::DropModel(statement) => models::drop_model(self, &statement).await,
-            FirnStatement::Show(statement) => self.query(&statement.query()).await,
+            FirnStatement::Show(statement) => {
+                if let crate::sql::Show::Versions { model } = &statement {
+                    // An unknown or damaged model is an error, not an empty listing.
+                    self.services.registry.list_versions(model).await?;
+                }
+                self.query(&statement.query()).await
+            }
             FirnStatement::CreateEntity(statement) => {
                 feature_store::create_entity(self, statement).await
             }

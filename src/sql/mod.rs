@@ -22,3 +22,4 @@ pub use drop_entity::DropEntity;
 pub use drop_feature_view::DropFeatureView;
 pub use drop_model::DropModel;
 pub use parser::{FirnStatement, parse_sql};
+pub use show::Show;

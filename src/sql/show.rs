@@ -82,7 +82,7 @@ impl Show {
     pub fn query(&self) -> String {
         match self {
             Show::Models => {
-                "SELECT model, default_version, versions, aliases, latest_version, latest_created_at \
+                "SELECT model, default_version, versions, aliases, latest_version, latest_created_at, problem \
                  FROM firn.models ORDER BY model"
                     .into()
             }

@@ -69,6 +69,9 @@ impl SystemTable for ModelVersionsTable {
     async fn batches(&self) -> Result<Vec<RecordBatch>> {
         let mut rows: Vec<(Manifest, bool, Option<String>)> = Vec::new();
         for summary in self.registry.list_models().await? {
+            if summary.versions == 0 {
+                continue; // damaged: `firn.models` says how
+            }
             let pointers = self.registry.pointers(&summary.name).await?;
             for manifest in self.registry.list_versions(&summary.name).await? {
                 let is_default = pointers.default.as_deref() == Some(manifest.version.as_str());

@@ -49,6 +49,7 @@ impl SystemTable for ModelsTable {
             Field::new("aliases", DataType::Utf8, true),
             Field::new("latest_version", DataType::Utf8, true),
             timestamp_field("latest_created_at"),
+            Field::new("problem", DataType::Utf8, true),
         ]))
     }
 
@@ -59,7 +60,19 @@ impl SystemTable for ModelsTable {
         let mut aliases = Vec::new();
         let mut latest = Vec::new();
         let mut latest_at = Vec::new();
+        let mut problems = Vec::new();
         for summary in self.registry.list_models().await? {
+            if summary.versions == 0 {
+                // Damaged beyond listing its versions: the name and the problem.
+                latest.push(None);
+                latest_at.push(None);
+                aliases.push(None);
+                counts.push(0);
+                defaults.push(None);
+                names.push(summary.name);
+                problems.push(summary.problem);
+                continue;
+            }
             let versions = self.registry.list_versions(&summary.name).await?;
             let pointers = self.registry.pointers(&summary.name).await?;
             // Versions are ordered by created_at, so the last one is the newest.
@@ -70,6 +83,7 @@ impl SystemTable for ModelsTable {
             counts.push(i64::try_from(versions.len()).unwrap_or(i64::MAX));
             defaults.push(summary.default_version);
             names.push(summary.name);
+            problems.push(summary.problem);
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(names)),
@@ -78,6 +92,7 @@ impl SystemTable for ModelsTable {
             Arc::new(StringArray::from(aliases)),
             Arc::new(StringArray::from(latest)),
             timestamps(latest_at.iter().map(Option::as_deref)),
+            Arc::new(StringArray::from(problems)),
         ];
         Ok(vec![RecordBatch::try_new(self.schema(), columns)?])
     }
