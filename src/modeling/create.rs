@@ -45,6 +45,10 @@ pub(crate) struct ModelRequest {
     pub query: String,
 }
 
+/// How many next versions a `CREATE MODEL` without `VERSION` tries when
+/// concurrent statements keep taking them.
+const MAX_VERSION_ATTEMPTS: usize = 16;
+
 /// Refuses an existing version before training (publishing checks again, atomically).
 async fn ensure_new_version(registry: &Registry, name: &str, version: &str) -> Result<()> {
     // An unknown model has no versions; any other trouble is reported by publish.
@@ -176,7 +180,7 @@ async fn train_and_register(
         }
         None => registry.next_version(&name).await?,
     };
-    let run = run_for(&name, &version, &options)?;
+    let mut run = run_for(&name, &version, &options)?;
     modeling.tracking.check_new_run(&run).await?;
 
     let batches = DataFrame::new(state.clone(), plan).collect().await?;
@@ -208,29 +212,39 @@ async fn train_and_register(
         metrics.push((format!("cv_{}_std", metric.name()), cv.std));
     }
     let run_id = Tracking::new_run_id();
-    let manifest = registry
-        .publish(
-            &trained.model,
-            NewVersion {
-                name,
-                version,
-                comment: options.comment.clone(),
-                params: trained
-                    .params
-                    .to_pairs()
-                    .into_iter()
-                    .map(|(n, v)| (n.to_string(), v))
-                    .collect(),
-                metrics,
-                training_data_fingerprint: trained.fingerprint.clone(),
-                trainer: default_trainer().name().to_string(),
-                lineage,
-                run_id: Some(run_id.clone()),
-                label: Some(options.label.clone()),
-                split: Some(split),
-            },
-        )
-        .await?;
+    let new_version = |version: String| NewVersion {
+        name: name.clone(),
+        version,
+        comment: options.comment.clone(),
+        params: trained
+            .params
+            .to_pairs()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect(),
+        metrics: metrics.clone(),
+        training_data_fingerprint: trained.fingerprint.clone(),
+        trainer: default_trainer().name().to_string(),
+        lineage: lineage.clone(),
+        run_id: Some(run_id.clone()),
+        label: Some(options.label.clone()),
+        split: Some(split),
+    };
+    let mut manifest = registry.publish(&trained.model, new_version(version)).await;
+    // Without VERSION, a concurrent CREATE MODEL that took the same next
+    // version is not a failure: take the one after it, as appends retry.
+    let mut attempts = 1;
+    while request.version.is_none()
+        && attempts < MAX_VERSION_ATTEMPTS
+        && matches!(manifest, Err(Error::AlreadyExists { .. }))
+    {
+        attempts += 1;
+        let version = registry.next_version(&name).await?;
+        run = run_for(&name, &version, &options)?;
+        modeling.tracking.check_new_run(&run).await?;
+        manifest = registry.publish(&trained.model, new_version(version)).await;
+    }
+    let manifest = manifest?;
     modeling
         .tracking
         .record(&run_records(&run, &run_id, &manifest, &options, &trained))
@@ -281,6 +295,46 @@ mod tests {
         assert!(metric("f1").is_some() && metric("roc_auc").is_some());
         assert_eq!(v1.trainer, default_trainer().name());
         assert_eq!(v1.lineage, vec!["SELECT * FROM t".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod concurrency_tests {
+    /// Issue 12, finding 7: two CREATE MODEL without VERSION at once both land,
+    /// as v1 and v2, each with its own run.
+    #[tokio::test]
+    async fn concurrent_creators_without_a_version_take_the_next_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::Database::open(dir.path().join("db").to_string_lossy())
+            .await
+            .expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 23 AS DOUBLE) AS x, \
+             CASE WHEN value % 23 >= 11 THEN 1 ELSE 0 END AS y FROM generate_series(1, 200)",
+        )
+        .await
+        .expect("table");
+        let sql = "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', n_estimators 4) \
+                   AS SELECT x, y FROM t";
+        let (a, b) = tokio::join!(db.sql(sql), db.sql(sql));
+        a.expect("first creator");
+        b.expect("second creator");
+        let versions: Vec<String> = db
+            .registry()
+            .list_versions("m")
+            .await
+            .expect("versions")
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        let mut sorted = versions.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["v1", "v2"]);
+        let runs = db
+            .sql("SELECT run FROM firn.runs WHERE experiment = 'm'")
+            .await
+            .expect("runs");
+        assert_eq!(runs.iter().map(|b| b.num_rows()).sum::<usize>(), 2);
     }
 }
 

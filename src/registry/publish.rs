@@ -110,11 +110,20 @@ impl Registry {
             Err(e) => return Err(e),
         }
 
+        // With no default recorded, readers take the oldest version (a crash may
+        // have left an earlier first version without its pointer step): record that.
+        let derived_default = match self.view(&name).await {
+            Ok(view) => view.and_then(|v| v.state.default),
+            Err(_) => None,
+        };
         self.update_pointers(&name, |latest| {
             let mut state = live(latest).cloned().unwrap_or_default();
-            let became_default = state.default.is_none();
-            if became_default {
-                state.default = Some(version.clone());
+            let became_default = state.default.is_none()
+                && derived_default
+                    .as_ref()
+                    .is_none_or(|oldest| *oldest == version);
+            if state.default.is_none() {
+                state.default = Some(derived_default.clone().unwrap_or_else(|| version.clone()));
             }
             let change = Change::Published {
                 version: version.clone(),

@@ -141,6 +141,13 @@ impl Registry {
             return Ok(None);
         }
         versions.sort_by(|a, b| (created(a), &a.version).cmp(&(created(b), &b.version)));
+        let mut state = state;
+        if state.default.is_none() {
+            // A model's first publication makes it the default in a second step
+            // (the pointer log); a crash between the two leaves no default.
+            // The oldest version is what that step would have written.
+            state.default = versions.first().map(|m| m.version.clone());
+        }
         Ok(Some(ModelView {
             state,
             versions,
@@ -262,7 +269,11 @@ impl Registry {
             None => None,
         };
         let version = match &target {
-            None => state.default.clone(),
+            None => match &state.default {
+                Some(default) => Some(default.clone()),
+                // No default recorded (see `view`): the one a reader derives.
+                None => self.view(&name).await?.and_then(|view| view.state.default),
+            },
             Some(t) => match self.visible_manifest(&name, t, &state).await? {
                 Some(manifest) => return Ok((manifest, state)),
                 None => state.aliases.get(t).cloned(),

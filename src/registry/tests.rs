@@ -150,6 +150,44 @@ async fn a_damaged_model_is_listed_as_such_beside_the_others() {
     );
 }
 
+/// Issue 12, finding 6: a crash between a first version's manifest and its
+/// pointer step leaves a whole model: readers derive the default, and the next
+/// publication records it.
+#[tokio::test]
+async fn a_first_version_without_its_pointer_step_is_the_default() {
+    for b in backends().await {
+        let reg = &b.registry;
+        reg.publish(&model(1), new_version("m", "v1"))
+            .await
+            .expect("v1");
+        let store = reg.store();
+        store
+            .delete(&store.path("models/m/_refs/00000000000000000001.json"))
+            .await
+            .expect("as if killed before the pointer step");
+        let (manifest, _) = reg
+            .load(&ModelRef::parse("m").expect("ref"))
+            .await
+            .expect("the default is derived");
+        assert_eq!(manifest.version, "v1", "{}", b.label);
+        let models = reg.list_models().await.expect("listing");
+        assert_eq!(models[0].default_version.as_deref(), Some("v1"));
+        reg.publish(&model(2), new_version("m", "v2"))
+            .await
+            .expect("v2");
+        assert_eq!(
+            reg.pointers("m")
+                .await
+                .expect("pointers")
+                .default
+                .as_deref(),
+            Some("v1"),
+            "{}",
+            b.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn unknown_references_list_what_exists() {
     for b in backends().await {
