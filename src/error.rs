@@ -132,6 +132,15 @@ pub enum Error {
         /// The refused location, as written.
         location: String,
     },
+    /// A statement ran past the session's `firn.statement_timeout_seconds`.
+    #[error(
+        "statement stopped after {seconds} s (firn.statement_timeout_seconds); nothing it had not \
+         yet committed was kept"
+    )]
+    StatementTimeout {
+        /// The timeout, in seconds.
+        seconds: u64,
+    },
     /// A file path in SQL named a file of the database itself.
     #[error(
         "access to '{location}' is refused: it is inside the database directory, whose files \

@@ -622,3 +622,60 @@ async fn firn_serve_starts_from_the_command_line_and_refuses_unsafe_settings() {
     child.kill().expect("kill");
     child.wait().expect("reaped");
 }
+
+/// Issue 12, findings 1 and 8 over the wire: a remote client cannot write the
+/// database's own files (the database still opens afterwards), and a query
+/// running past the server's statement timeout ends with DEADLINE_EXCEEDED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remote_clients_cannot_touch_the_database_files_and_long_queries_time_out() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let db_dir = work.path().join("db");
+    let db = Database::open(db_dir.to_string_lossy()).await.expect("db");
+    db.sql("CREATE TABLE orders AS SELECT 1 AS a")
+        .await
+        .expect("table");
+    let config = ServerConfig {
+        allowed_paths: vec![work.path().to_path_buf()],
+        statement_timeout: Duration::from_secs(1),
+        ..ServerConfig::default()
+    };
+    let server = serve(db, config).await;
+    for target in [
+        db_dir.join("tables/orders/_log/00000000000000000099.json"),
+        db_dir.join("firn.json"),
+    ] {
+        let err = rust_query(
+            &server,
+            &format!(
+                "COPY (SELECT 1 AS a) TO '{}' STORED AS JSON",
+                target.display()
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+        assert!(err.message().contains("database directory"), "{err}");
+    }
+    let started = Instant::now();
+    let err = rust_query(
+        &server,
+        "SELECT count(*) FROM generate_series(1, 100000000000)",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err}");
+    assert!(
+        err.message().contains("statement stopped after 1 s"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let rows = rust_query(&server, "SELECT count(*) AS n FROM orders")
+        .await
+        .expect("the table still reads");
+    assert_eq!(rows[0].num_rows(), 1);
+    server.shutdown().await.expect("stops");
+    let reopened = Database::open(db_dir.to_string_lossy())
+        .await
+        .expect("reopens");
+    assert!(reopened.warnings().is_empty(), "{:?}", reopened.warnings());
+}

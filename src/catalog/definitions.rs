@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use super::schema::validate_table_name;
 use crate::error::{Error, Result};
 use crate::storage::store::DatabaseStore;
 
@@ -59,6 +60,7 @@ fn file_name(name: &str) -> String {
 
 /// Stores (or replaces) a definition.
 pub async fn save(store: &DatabaseStore, definition: &RelationDefinition) -> Result<()> {
+    validate_table_name(&definition.name)?;
     let json = serde_json::to_vec_pretty(definition).map_err(|e| Error::Corrupt {
         path: file_name(&definition.name),
         reason: format!("cannot encode definition: {e}"),
@@ -68,8 +70,12 @@ pub async fn save(store: &DatabaseStore, definition: &RelationDefinition) -> Res
         .await
 }
 
-/// Removes the definition of `name`, if any.
+/// Removes the definition of `name`, if any. A name that could never be
+/// stored has nothing to remove (and must not reach a path).
 pub async fn remove(store: &DatabaseStore, name: &str) -> Result<()> {
+    if validate_table_name(name).is_err() {
+        return Ok(());
+    }
     store.delete(&store.path(&file_name(name))).await
 }
 

@@ -13,6 +13,7 @@ use datafusion::datasource::TableProvider;
 use datafusion::execution::SendableRecordBatchStream;
 
 use crate::error::Result;
+use crate::storage::object_name::{MAX_NAME_LEN, RESERVED_REASON, is_reserved_on_windows};
 use crate::storage::persistent_table::PersistentTable;
 use crate::storage::store::DatabaseStore;
 use crate::storage::table_log;
@@ -38,22 +39,30 @@ impl fmt::Debug for FirnSchema {
     }
 }
 
-/// Checks that `name` can name a directory of the database on every object store.
+/// Checks that `name` can name a stored relation (a table's directory, a view's
+/// or external table's definition file) on every object store and file system.
+/// The same rule as every other stored object's (see
+/// [`crate::storage::object_name`]), except that SQL relations keep their case
+/// and may use non-ASCII letters, as quoted SQL identifiers can.
 pub fn validate_table_name(name: &str) -> datafusion::error::Result<()> {
     let valid = !name.is_empty()
-        && name.len() <= 128
+        && name.chars().count() <= MAX_NAME_LEN
         && !name.starts_with('.')
+        && !name.contains("..")
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
-    if valid {
-        Ok(())
-    } else {
-        plan_err!(
-            "table name '{name}' cannot be stored: names of persistent tables are 1-128 letters, \
-             digits, '_', '-' or '.', not starting with '.'"
-        )
+    if !valid {
+        return plan_err!(
+            "name '{}' cannot be stored: names of tables and views are 1-128 letters, \
+             digits, '_', '-' or '.', not starting with '.' and without '..'",
+            name.escape_debug()
+        );
     }
+    if is_reserved_on_windows(name) {
+        return plan_err!("name '{name}' cannot be stored: {RESERVED_REASON}");
+    }
+    Ok(())
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

@@ -39,6 +39,9 @@ pub struct ServerConfig {
     pub session_idle_timeout: Duration,
     /// At most this many client sessions at once (default 1,000).
     pub max_sessions: usize,
+    /// Each session's default statement timeout (zero: none); see
+    /// `firn.statement_timeout_seconds`.
+    pub statement_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +55,7 @@ impl Default for ServerConfig {
             insecure_no_auth: false,
             session_idle_timeout: Duration::from_secs(8 * 60 * 60),
             max_sessions: 1000,
+            statement_timeout: Duration::ZERO,
         }
     }
 }

@@ -170,11 +170,13 @@ pub async fn start(db: Database, config: ServerConfig) -> Result<RunningServer, 
     let tls = config.tls_config()?;
     let access = FileAccess::restricted(&config.allowed_paths)?;
     let factory_db = db.clone();
+    let statement_timeout = config.statement_timeout;
     let sessions = Arc::new(Sessions::new(
         Box::new(move || {
             factory_db
                 .session_builder()
                 .with_file_access(access.clone())
+                .with_statement_timeout(statement_timeout)
                 .build()
         }),
         SessionLimits {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
@@ -22,7 +23,9 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use prost::Message;
 use tonic::Status;
 
-use crate::server::status::datafusion_status;
+use crate::error::Error;
+use crate::server::status::{datafusion_status, status};
+use crate::session::statement_timeout::FirnSettings;
 use crate::session::{QueryOutput, Submitted};
 
 /// Unread results a session keeps; the oldest is dropped beyond this.
@@ -164,6 +167,7 @@ pub(crate) async fn stream(
 ) -> Result<FlightDataStream, Status> {
     let (schema, batches) = match pending {
         Pending::Query(frame) => {
+            let timeout = statement_timeout(&frame);
             let stream = frame
                 .execute_stream()
                 .await
@@ -172,6 +176,10 @@ pub(crate) async fn stream(
             let batches = stream
                 .map_err(|e| FlightError::Tonic(Box::new(datafusion_status(&e))))
                 .boxed();
+            let batches = match timeout {
+                Some(timeout) => Deadline::new(batches, timeout).boxed(),
+                None => batches,
+            };
             (schema, batches)
         }
         Pending::Done(output) => (
@@ -187,6 +195,60 @@ pub(crate) async fn stream(
         Prefetched::spawn(encoded.boxed()),
         Arc::clone(counter),
     )))
+}
+
+/// The statement timeout of the session that planned `frame`.
+fn statement_timeout(frame: &DataFrame) -> Option<Duration> {
+    let seconds = frame
+        .task_ctx()
+        .session_config()
+        .options()
+        .extensions
+        .get::<FirnSettings>()
+        .map_or(0, |s| s.statement_timeout_seconds);
+    (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
+/// A query's batches until its statement timeout: then one error, and the end
+/// (dropping the inner stream stops the query).
+struct Deadline<S> {
+    inner: Option<S>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+}
+
+impl<S> Deadline<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Self {
+            inner: Some(inner),
+            sleep: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
+        }
+    }
+}
+
+impl<S, T> Stream for Deadline<S>
+where
+    S: Stream<Item = Result<T, FlightError>> + Unpin,
+{
+    type Item = Result<T, FlightError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        if let Poll::Ready(item) = inner.poll_next_unpin(cx) {
+            return Poll::Ready(item);
+        }
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            self.inner = None;
+            let error = Error::StatementTimeout {
+                seconds: self.timeout.as_secs(),
+            };
+            return Poll::Ready(Some(Err(FlightError::Tonic(Box::new(status(&error))))));
+        }
+        Poll::Pending
+    }
 }
 
 /// Encoded messages a result keeps ready ahead of the network.

@@ -60,6 +60,7 @@ pub(crate) fn code(err: &Error) -> Code {
         Error::NotFound { .. } => Code::NotFound,
         Error::AlreadyExists { .. } => Code::AlreadyExists,
         Error::InvalidName { .. } => Code::InvalidArgument,
+        Error::StatementTimeout { .. } => Code::DeadlineExceeded,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use datafusion::catalog::TableProviderFactory;
 use datafusion::execution::SessionStateBuilder;
@@ -17,6 +18,7 @@ use crate::ml::progress::{Progress, ProgressHandle};
 use crate::services::Services;
 use crate::session::Session;
 use crate::session::file_access::FileAccess;
+use crate::session::statement_timeout::FirnSettings;
 
 /// Builds sessions over a database (see [`crate::Database::session_builder`]).
 pub struct SessionBuilder {
@@ -28,10 +30,7 @@ pub struct SessionBuilder {
 impl SessionBuilder {
     /// A builder with Firn's defaults over a database's services.
     pub(crate) fn new(services: Arc<Services>) -> Self {
-        let config = SessionConfig::new()
-            .with_information_schema(true)
-            .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
-            .with_create_default_catalog_and_schema(false);
+        let config = firn_config(SessionConfig::new());
         Self {
             services,
             config,
@@ -42,11 +41,31 @@ impl SessionBuilder {
     /// Replaces the DataFusion configuration (target partitions, batch size, …).
     /// Firn's catalog settings are applied on top of it.
     pub fn with_config(mut self, config: SessionConfig) -> Self {
-        self.config = config
-            .with_information_schema(true)
-            .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
-            .with_create_default_catalog_and_schema(false);
+        let timeout = self.statement_timeout_seconds();
+        self.config = firn_config(config);
+        self.with_statement_timeout(Duration::from_secs(timeout))
+    }
+
+    /// Stops any statement of the session that runs longer than `timeout`
+    /// (zero: no limit); `SET firn.statement_timeout_seconds = N` changes it.
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        if let Some(settings) = self
+            .config
+            .options_mut()
+            .extensions
+            .get_mut::<FirnSettings>()
+        {
+            settings.statement_timeout_seconds = timeout.as_secs();
+        }
         self
+    }
+
+    fn statement_timeout_seconds(&self) -> u64 {
+        self.config
+            .options()
+            .extensions
+            .get::<FirnSettings>()
+            .map_or(0, |s| s.statement_timeout_seconds)
     }
 
     /// Reports the progress of training started in this session to `progress`
@@ -86,4 +105,17 @@ fn case_folding_factories() -> HashMap<String, Arc<dyn TableProviderFactory>> {
         .into_iter()
         .map(|(format, inner)| (format, Arc::new(CaseFoldingFactory::new(inner)) as _))
         .collect()
+}
+
+/// Firn's catalog settings and its own `firn.*` settings on top of `config`.
+fn firn_config(config: SessionConfig) -> SessionConfig {
+    let config = config
+        .with_information_schema(true)
+        .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
+        .with_create_default_catalog_and_schema(false);
+    if config.options().extensions.get::<FirnSettings>().is_some() {
+        config
+    } else {
+        config.with_option_extension(FirnSettings::default())
+    }
 }

@@ -13,6 +13,7 @@ use datafusion::sql::parser::Statement as DFStatement;
 
 use crate::catalog::definitions::{self, RelationDefinition, RelationKind};
 use crate::catalog::external_table;
+use crate::catalog::schema::validate_table_name;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::Result;
 use crate::session::{QueryOutput, Session};
@@ -126,11 +127,21 @@ impl PersistedRelation {
 pub(super) fn persisted_relation(
     plan: &LogicalPlan,
     external_sql: Option<String>,
-) -> PersistedRelation {
+) -> Result<PersistedRelation> {
     let LogicalPlan::Ddl(ddl) = plan else {
-        return PersistedRelation::None;
+        return Ok(PersistedRelation::None);
     };
+    // A stored relation's name names its definition file: the rule of every stored object.
     match ddl {
+        DdlStatement::CreateExternalTable(cmd) if is_default_schema(&cmd.name) => {
+            validate_table_name(cmd.name.table())?;
+        }
+        DdlStatement::CreateView(cmd) if is_default_schema(&cmd.name) && !cmd.temporary => {
+            validate_table_name(cmd.name.table())?;
+        }
+        _ => {}
+    }
+    Ok(match ddl {
         DdlStatement::CreateExternalTable(cmd) if is_default_schema(&cmd.name) => {
             match external_sql {
                 Some(sql) => PersistedRelation::Save(RelationDefinition::new(
@@ -158,5 +169,5 @@ pub(super) fn persisted_relation(
             PersistedRelation::Remove(cmd.name.table().into())
         }
         _ => PersistedRelation::None,
-    }
+    })
 }

@@ -7,6 +7,7 @@ pub mod file_access;
 mod models;
 mod preload;
 mod restricted_store;
+pub(crate) mod statement_timeout;
 mod submit;
 
 use datafusion::arrow::array::RecordBatch;
@@ -138,7 +139,20 @@ impl Session {
         Ok(())
     }
 
+    /// Runs one statement within the session's statement timeout.
     async fn run(
+        &self,
+        statement: FirnStatement,
+        persist_definitions: bool,
+    ) -> Result<QueryOutput> {
+        statement_timeout::limit(
+            statement_timeout::of(&self.ctx),
+            self.run_statement(statement, persist_definitions),
+        )
+        .await
+    }
+
+    async fn run_statement(
         &self,
         statement: FirnStatement,
         persist_definitions: bool,
@@ -217,7 +231,7 @@ impl Session {
             }
             plan => {
                 let persisted = if persist_definitions {
-                    ddl::persisted_relation(&plan, definition)
+                    ddl::persisted_relation(&plan, definition)?
                 } else {
                     ddl::PersistedRelation::None
                 };

@@ -13,6 +13,25 @@ use crate::error::{Result, plan_error};
 /// Longest name accepted.
 pub const MAX_NAME_LEN: usize = 128;
 
+/// Why a reserved device name is refused, for messages.
+pub const RESERVED_REASON: &str =
+    "it is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9), which no file may have";
+
+/// Whether `value` is a name Windows keeps for devices (`con`, `nul.txt`,
+/// `COM1`, …): a file of that name cannot exist there, so no object may have it.
+pub fn is_reserved_on_windows(value: &str) -> bool {
+    let stem = value
+        .split('.')
+        .next()
+        .unwrap_or(value)
+        .to_ascii_lowercase();
+    matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+        || ["com", "lpt"].iter().any(|prefix| {
+            stem.strip_prefix(prefix)
+                .is_some_and(|n| n.len() == 1 && matches!(n.as_bytes()[0], b'1'..=b'9'))
+        })
+}
+
 /// Checks `value` as a name of `kind` (for messages: `model name`, …) and
 /// returns it folded to lower case. `separator` is the character references
 /// use between name and version, with an example (`('@', "model@version")`),
@@ -53,6 +72,9 @@ pub fn validate_name(
     }
     if value.contains("..") {
         return Err(bad("it must not contain '..'"));
+    }
+    if is_reserved_on_windows(value) {
+        return Err(bad(RESERVED_REASON));
     }
     if version && value.starts_with('_') {
         return Err(bad("versions starting with '_' are reserved for Firn"));

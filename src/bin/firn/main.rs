@@ -151,6 +151,10 @@ struct ServeArgs {
     /// Most client sessions at once
     #[arg(long, default_value_t = 1000)]
     max_sessions: usize,
+    /// Stop a statement running longer than this many seconds (0: no limit;
+    /// a session may change it with SET firn.statement_timeout_seconds)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    statement_timeout: u64,
     /// Allow a non-loopback address without authentication
     #[arg(long)]
     insecure_no_auth: bool,
@@ -184,6 +188,7 @@ impl ServeArgs {
                 insecure_no_auth: self.insecure_no_auth,
                 session_idle_timeout: Duration::from_secs(self.session_idle_timeout),
                 max_sessions: self.max_sessions,
+                statement_timeout: Duration::from_secs(self.statement_timeout),
             },
         })
     }
