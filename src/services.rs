@@ -85,6 +85,9 @@ impl Services {
             feature_store,
             warnings: Mutex::new(Vec::new()),
         };
+        for damage in services.feature_store.catalog().damage() {
+            services.warn(damage);
+        }
         for (name, why) in services.schema.damaged_tables() {
             services.warn(format!(
                 "table '{name}' is damaged and was not opened: {why}; DROP TABLE {name} removes it"

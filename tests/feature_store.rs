@@ -386,3 +386,60 @@ async fn models_record_the_feature_views_they_were_trained_from() {
         ]
     );
 }
+
+/// Issue 12, finding 3: a damaged feature-view log or entity file is set apart
+/// with a warning naming it; everything else works, and DROP removes it.
+#[tokio::test]
+async fn damaged_feature_store_files_are_set_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db");
+    {
+        let db = Database::open(path.to_string_lossy()).await.expect("db");
+        db.sql(SETUP).await.expect("setup");
+        db.sql("CREATE ENTITY store KEYS (store_id)")
+            .await
+            .expect("entity");
+    }
+    let log = path.join("catalog/feature_views/spend/v1/_log");
+    let revision = std::fs::read_dir(&log)
+        .expect("log")
+        .next()
+        .expect("a revision")
+        .expect("entry")
+        .path();
+    std::fs::write(&revision, "{ truncated").expect("damage the view");
+    std::fs::write(path.join("catalog/entities/store.json"), "[").expect("damage the entity");
+
+    let db = Database::open(path.to_string_lossy())
+        .await
+        .expect("opens around the damage");
+    let warnings = db.warnings().join("\n");
+    assert!(
+        warnings.contains("feature view spend:v1 is damaged")
+            && warnings.contains("catalog/feature_views/spend/v1/_log/"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("entity 'store' is damaged"), "{warnings}");
+    // The rest works.
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM feature_view('monthly', 'v1')").await,
+        [["4"]]
+    );
+    let err = db
+        .sql("SELECT * FROM feature_view('spend', 'v1')")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot be read"), "{err}");
+    db.sql("DROP FEATURE VIEW spend VERSION v1")
+        .await
+        .expect("drops the damaged version");
+    db.sql("DROP ENTITY store")
+        .await
+        .expect("drops the damaged entity");
+    drop(db);
+    let db = Database::open(path.to_string_lossy())
+        .await
+        .expect("reopens");
+    assert!(db.warnings().is_empty(), "{:?}", db.warnings());
+}

@@ -26,6 +26,12 @@ pub struct Catalog {
     /// The newest revision number of every version, live or dropped.
     revisions: BTreeMap<ViewRef, u64>,
     tables: BTreeMap<String, TableLineage>,
+    /// Entities that could not be read, with why.
+    damaged_entities: BTreeMap<String, String>,
+    /// View versions whose newest revision could not be read, with why.
+    damaged_views: BTreeMap<ViewRef, String>,
+    /// Lineage records that could not be read, with why.
+    damaged_lineage: Vec<String>,
 }
 
 impl Catalog {
@@ -46,8 +52,17 @@ impl Catalog {
             };
             // A file deleted between listing and reading (a concurrent DROP) is skipped.
             if let Some(bytes) = store.get(&meta.location).await? {
-                let entity = entity::decode(&bytes, &relative, name)?;
-                catalog.entities.insert(entity.name.clone(), entity);
+                // One damaged file is set apart; the rest of the store works.
+                match entity::decode(&bytes, &relative, name) {
+                    Ok(entity) => {
+                        catalog.entities.insert(entity.name.clone(), entity);
+                    }
+                    Err(e) => {
+                        catalog
+                            .damaged_entities
+                            .insert(name.to_string(), e.to_string());
+                    }
+                }
             }
         }
         for meta in store.list(&store.path(layout::VIEWS_DIR)).await? {
@@ -73,13 +88,21 @@ impl Catalog {
                     let Some(bytes) = store.get(&store.path(&path)).await? else {
                         continue;
                     };
-                    Arc::new(definition::decode(
+                    match definition::decode(
                         &bytes,
                         &path,
                         &reference.name,
                         &reference.version,
                         *sequence,
-                    )?)
+                    ) {
+                        Ok(version) => Arc::new(version),
+                        Err(e) => {
+                            catalog
+                                .damaged_views
+                                .insert(reference.clone(), e.to_string());
+                            continue;
+                        }
+                    }
                 }
             };
             if !version.is_drop() {
@@ -91,11 +114,47 @@ impl Catalog {
                 continue;
             };
             if let Some(bytes) = store.get(&meta.location).await? {
-                let record = lineage::decode(&bytes, &relative)?;
-                catalog.tables.insert(record.table.clone(), record);
+                match lineage::decode(&bytes, &relative) {
+                    Ok(record) => {
+                        catalog.tables.insert(record.table.clone(), record);
+                    }
+                    Err(e) => catalog.damaged_lineage.push(e.to_string()),
+                }
             }
         }
         Ok(catalog)
+    }
+
+    /// What could not be read, one message per damaged object, naming its file.
+    pub fn damage(&self) -> Vec<String> {
+        let entities = self.damaged_entities.iter().map(|(name, why)| {
+            format!("entity '{name}' is damaged: {why}; DROP ENTITY {name} removes it")
+        });
+        let views = self.damaged_views.iter().map(|(reference, why)| {
+            format!(
+                "feature view {reference} is damaged: {why}; DROP FEATURE VIEW {} VERSION {} removes it",
+                reference.name, reference.version
+            )
+        });
+        let lineage = self
+            .damaged_lineage
+            .iter()
+            .map(|why| format!("a table's lineage record is damaged: {why}"));
+        entities.chain(views).chain(lineage).collect()
+    }
+
+    /// Whether entity `name` exists but could not be read.
+    pub fn entity_is_damaged(&self, name: &str) -> bool {
+        self.damaged_entities.contains_key(name)
+    }
+
+    /// The damaged versions of view `name` (all, or only `version`).
+    pub fn damaged_versions(&self, name: &str, version: Option<&str>) -> Vec<ViewRef> {
+        self.damaged_views
+            .keys()
+            .filter(|r| r.name == name && version.is_none_or(|v| r.version == v))
+            .cloned()
+            .collect()
     }
 
     /// The entity called `name`.

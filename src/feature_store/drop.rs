@@ -36,6 +36,23 @@ impl FeatureStore {
                 .map(|v| (**v).clone())
                 .collect(),
         };
+        let damaged = catalog.damaged_versions(&name, version.as_deref());
+        if !damaged.is_empty() && targets.is_empty() {
+            // A version whose log cannot be read gets no tombstone: its whole
+            // directory (log and snapshot) goes. A crash part-way leaves it
+            // still damaged, and dropping it again finishes.
+            for reference in damaged {
+                self.store
+                    .delete_all(
+                        &self
+                            .store
+                            .path(&layout::version_dir(&reference.name, &reference.version)),
+                    )
+                    .await?;
+            }
+            self.refresh().await?;
+            return Ok(());
+        }
         if targets.is_empty() {
             if if_exists {
                 return Ok(());

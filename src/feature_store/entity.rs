@@ -159,6 +159,14 @@ impl FeatureStore {
     pub async fn drop_entity(&self, name: &str, if_exists: bool) -> Result<()> {
         let name = names::entity(name)?;
         let catalog = self.refresh().await?;
+        if catalog.entity_is_damaged(&name) {
+            // Unreadable, so no view can be using it knowingly: remove the file.
+            self.store
+                .delete(&self.store.path(&layout::entity_path(&name)))
+                .await?;
+            self.refresh().await?;
+            return Ok(());
+        }
         if catalog.entity(&name).is_none() {
             if if_exists {
                 return Ok(());

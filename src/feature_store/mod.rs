@@ -106,6 +106,15 @@ impl FeatureStore {
 
 /// The error for a view or version the catalog does not have, listing what it has.
 pub fn unknown_view(catalog: &Catalog, name: &str, version: Option<&str>) -> Error {
+    if let Some(damaged) = catalog.damaged_versions(name, version).first() {
+        return Error::Corrupt {
+            path: layout::version_dir(&damaged.name, &damaged.version),
+            reason: format!(
+                "feature view {damaged} cannot be read; DROP FEATURE VIEW {} VERSION {} removes it",
+                damaged.name, damaged.version
+            ),
+        };
+    }
     let versions = catalog.versions_of(name);
     match version {
         Some(version) if !versions.is_empty() => Error::not_found(
