@@ -149,6 +149,11 @@ impl Database {
             services: Arc::new(services),
         };
         db.restore_definitions().await?;
+        if let Err(e) = db.services.modeling.log_pending_runs().await {
+            db.services.warn(format!(
+                "could not log the runs of interrupted CREATE MODELs: {e}"
+            ));
+        }
         Ok(db)
     }
 

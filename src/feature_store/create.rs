@@ -40,6 +40,7 @@ use super::names::{self, ViewRef};
 use super::unique::{KeyHashes, check_unique_keys};
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
 use crate::error::{Error, ObjectKind, Result};
+use crate::storage::crash_point;
 use crate::storage::store::PutOutcome;
 
 /// What `CREATE FEATURE VIEW` asks for.
@@ -404,6 +405,9 @@ impl FeatureStore {
     ) -> Result<()> {
         let path = layout::revision_path(&reference.name, &reference.version, version.revision);
         let json = definition::encode(version, &path)?;
+        if version.snapshot.is_some() {
+            crash_point::reached("feature_view.before_revision");
+        }
         let written = self
             .store
             .put_if_absent(&self.store.path(&path), Bytes::from(json))

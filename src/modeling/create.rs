@@ -30,7 +30,8 @@ use crate::ml::default_trainer;
 use crate::ml::metric::Metric;
 use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
 use crate::registry::{NewVersion, Registry, SplitInfo, names};
-use crate::tracking::Tracking;
+use crate::storage::crash_point;
+use crate::tracking::{NewRun, RunRecord, Tracking};
 
 /// A model to train: everything of `CREATE MODEL` but the planned query.
 #[derive(Debug, Clone)]
@@ -180,7 +181,7 @@ async fn train_and_register(
         }
         None => registry.next_version(&name).await?,
     };
-    let mut run = run_for(&name, &version, &options)?;
+    let run = run_for(&name, &version, &options)?;
     modeling.tracking.check_new_run(&run).await?;
 
     let batches = DataFrame::new(state.clone(), plan).collect().await?;
@@ -212,25 +213,37 @@ async fn train_and_register(
         metrics.push((format!("cv_{}_std", metric.name()), cv.std));
     }
     let run_id = Tracking::new_run_id();
-    let new_version = |version: String| NewVersion {
-        name: name.clone(),
-        version,
-        comment: options.comment.clone(),
-        params: trained
-            .params
-            .to_pairs()
-            .into_iter()
-            .map(|(n, v)| (n.to_string(), v))
-            .collect(),
-        metrics: metrics.clone(),
-        training_data_fingerprint: trained.fingerprint.clone(),
-        trainer: default_trainer().name().to_string(),
-        lineage: lineage.clone(),
-        run_id: Some(run_id.clone()),
-        label: Some(options.label.clone()),
-        split: Some(split),
+    // The version and the runs to log with it; the runs are stored beside the
+    // version before it becomes visible, so a crash before they are logged is
+    // finished when the database next opens (see `Modeling::log_pending_runs`).
+    let new_version = |version: String, run: &NewRun| -> Result<(NewVersion, Vec<RunRecord>)> {
+        let mut new = NewVersion {
+            name: name.clone(),
+            version,
+            comment: options.comment.clone(),
+            params: trained
+                .params
+                .to_pairs()
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect(),
+            metrics: metrics.clone(),
+            training_data_fingerprint: trained.fingerprint.clone(),
+            trainer: default_trainer().name().to_string(),
+            lineage: lineage.clone(),
+            run_id: Some(run_id.clone()),
+            label: Some(options.label.clone()),
+            split: Some(split),
+            pending_run: None,
+        };
+        let records = run_records(run, &run_id, &new, &options, &trained);
+        let json = serde_json::to_string(&records)
+            .map_err(|e| DataFusionError::Internal(format!("cannot encode the run: {e}")))?;
+        new.pending_run = Some(json);
+        Ok((new, records))
     };
-    let mut manifest = registry.publish(&trained.model, new_version(version)).await;
+    let (new, mut records) = new_version(version, &run)?;
+    let mut manifest = registry.publish(&trained.model, new).await;
     // Without VERSION, a concurrent CREATE MODEL that took the same next
     // version is not a failure: take the one after it, as appends retry.
     let mut attempts = 1;
@@ -240,15 +253,15 @@ async fn train_and_register(
     {
         attempts += 1;
         let version = registry.next_version(&name).await?;
-        run = run_for(&name, &version, &options)?;
+        let run = run_for(&name, &version, &options)?;
         modeling.tracking.check_new_run(&run).await?;
-        manifest = registry.publish(&trained.model, new_version(version)).await;
+        let (new, retried) = new_version(version, &run)?;
+        records = retried;
+        manifest = registry.publish(&trained.model, new).await;
     }
     let manifest = manifest?;
-    modeling
-        .tracking
-        .record(&run_records(&run, &run_id, &manifest, &options, &trained))
-        .await?;
+    crash_point::reached("model.before_run");
+    modeling.tracking.record(&records).await?;
     output(&manifest.name, &manifest.version, objective, &trained)
 }
 

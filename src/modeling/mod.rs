@@ -10,6 +10,7 @@
 mod admin;
 mod create;
 mod options;
+mod recovery;
 mod run;
 mod training;
 

@@ -11,7 +11,7 @@ use super::options::{ModelOptions, type_name};
 use super::training::Trained;
 use crate::error::Result;
 use crate::feature_store::lineage::WARNING_PREFIX;
-use crate::registry::Manifest;
+use crate::registry::NewVersion;
 use crate::tracking::state::tags;
 use crate::tracking::{NewRun, RunRecord, Tracking};
 
@@ -67,11 +67,16 @@ fn settings(options: &ModelOptions, features: &[String]) -> Vec<(String, String)
 pub(crate) fn run_records(
     run: &NewRun,
     run_id: &str,
-    manifest: &Manifest,
+    version: &NewVersion,
     options: &ModelOptions,
     trained: &Trained,
 ) -> Vec<RunRecord> {
-    let features: Vec<String> = manifest.signature.iter().map(|f| f.name.clone()).collect();
+    let features: Vec<String> = trained
+        .model
+        .features()
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
     let mut params: Vec<(String, String)> = trained
         .params
         .to_pairs()
@@ -100,7 +105,7 @@ pub(crate) fn run_records(
         name: run.name.clone(),
         params,
         metrics,
-        tags: run_tags(manifest),
+        tags: run_tags(version),
         status: "FINISHED".into(),
     }];
     if let (Some(search), Some((metric, _))) = (&trained.search, &trained.cv) {
@@ -138,7 +143,7 @@ pub(crate) fn run_records(
 
 /// The tags of the run that produced `manifest`'s version; warnings of a leakage
 /// check on its training data (carried in the lineage) become a tag too.
-fn run_tags(manifest: &Manifest) -> Vec<(String, String)> {
+fn run_tags(manifest: &NewVersion) -> Vec<(String, String)> {
     let mut tags = vec![
         (tags::MODEL.into(), manifest.name.clone()),
         (tags::MODEL_VERSION.into(), manifest.version.clone()),

@@ -23,6 +23,13 @@ pub(super) fn manifest_path(name: &str, version: &str) -> String {
     format!("{MODELS_DIR}/{name}/{version}/{MANIFEST_FILE}")
 }
 
+/// `models/<name>/<version>/run.json`: the experiment runs to log with the
+/// version, written before its manifest so a crash between publishing and
+/// logging can be finished when the database next opens.
+pub(super) fn pending_run_path(name: &str, version: &str) -> String {
+    format!("{MODELS_DIR}/{name}/{version}/run.json")
+}
+
 /// `models/<name>/<version>/<file>`.
 pub(super) fn model_file_path(name: &str, version: &str, file: &str) -> String {
     format!("{MODELS_DIR}/{name}/{version}/{file}")

@@ -149,6 +149,9 @@ pub struct NewVersion {
     pub label: Option<String>,
     /// How the training rows were split, if the model came from `CREATE MODEL`.
     pub split: Option<SplitInfo>,
+    /// What the experiment log must hold for `run_id` (JSON), kept beside the
+    /// version from before it becomes visible (see [`crate::registry::Registry::pending_run`]).
+    pub pending_run: Option<String>,
 }
 
 impl NewVersion {

@@ -19,6 +19,7 @@ use super::pointers::{Change, PointerState, live};
 use super::{Registry, layout, names, plan_error};
 use crate::error::{Error, Result};
 use crate::ml::model_file;
+use crate::storage::crash_point;
 use crate::storage::store::PutOutcome;
 
 /// The error of publishing a version that exists.
@@ -89,6 +90,13 @@ impl Registry {
             split: new.split,
             model_file: file,
         };
+        if let Some(pending) = &new.pending_run {
+            let path = layout::pending_run_path(&name, &version);
+            self.store
+                .put(&self.store.path(&path), Bytes::from(pending.clone()))
+                .await?;
+        }
+        crash_point::reached("model.before_manifest");
         let manifest_path = layout::manifest_path(&name, &version);
         let outcome = match manifest::encode(&manifest, &manifest_path) {
             Ok(json) => {
@@ -110,6 +118,7 @@ impl Registry {
             Err(e) => return Err(e),
         }
 
+        crash_point::reached("model.before_pointer");
         // With no default recorded, readers take the oldest version (a crash may
         // have left an earlier first version without its pointer step): record that.
         let derived_default = match self.view(&name).await {

@@ -175,6 +175,17 @@ impl Registry {
         Error::not_found(ObjectKind::Model, name, message)
     }
 
+    /// The runs to log with `name@version`, as written before its manifest, if any.
+    pub async fn pending_run(&self, name: &str, version: &str) -> Result<Option<String>> {
+        let path = layout::pending_run_path(name, version);
+        match self.store.get(&self.store.path(&path)).await? {
+            Some(bytes) => String::from_utf8(bytes.to_vec())
+                .map(Some)
+                .map_err(|_| corrupt(&path, "not UTF-8 text")),
+            None => Ok(None),
+        }
+    }
+
     /// Every model, sorted by name.
     pub async fn list_models(&self) -> Result<Vec<ModelSummary>> {
         let mut models = Vec::new();

@@ -19,6 +19,7 @@
 //! - [`clock`]: "now", injectable for reproducible timestamps.
 
 pub mod clock;
+pub mod crash_point;
 pub mod data_writer;
 pub mod object_name;
 pub mod persistent_table;

@@ -12,6 +12,7 @@ use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::storage::crash_point;
 use crate::storage::store::{DatabaseStore, PutOutcome};
 
 /// Version of the commit file format.
@@ -135,9 +136,12 @@ pub async fn publish(store: &DatabaseStore, dir: &str, commit: &Commit) -> Resul
         path: dir.to_string(),
         reason: format!("cannot encode commit: {e}"),
     })?;
-    store
+    crash_point::reached("table.before_commit");
+    let outcome = store
         .put_if_absent(&commit_path(store, dir, commit.version), Bytes::from(json))
-        .await
+        .await?;
+    crash_point::reached("table.after_commit");
+    Ok(outcome)
 }
 
 /// A new commit following `previous` (or the first one).

@@ -9,7 +9,7 @@ use super::{Tracking, experiment_name, plan_error, run_name};
 use crate::error::{Error, ObjectKind, Result};
 
 /// A complete run, recorded in one commit (what `CREATE MODEL` logs).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     /// The run's id (see [`Tracking::new_run_id`]).
     pub run_id: String,

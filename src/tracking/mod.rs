@@ -30,6 +30,7 @@ pub use state::{Experiment, MetricValue, Run, TrackingState};
 
 use crate::error::{Error, Result, plan_error};
 use crate::storage::clock::Clock;
+use crate::storage::crash_point;
 use crate::storage::object_name::validate_name;
 use crate::storage::persistent_table::PersistentTable;
 use crate::storage::store::DatabaseStore;
@@ -176,6 +177,7 @@ impl Tracking {
             return Ok(());
         }
         let batch = event::to_batch(&events)?;
+        crash_point::reached("tracking.before_append");
         let stream = || -> Result<datafusion::execution::SendableRecordBatchStream> {
             Ok(Box::pin(
                 datafusion::physical_plan::memory::MemoryStream::try_new(
