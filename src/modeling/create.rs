@@ -88,6 +88,7 @@ pub(crate) fn output_schema(objective: Objective, cv_metric: Option<Metric>) -> 
             ));
         }
     }
+    fields.push(Field::new("warning", DataType::Utf8, true));
     Arc::new(Schema::new(fields))
 }
 
@@ -135,7 +136,35 @@ fn output(
             ])));
         }
     }
+    let warning = warnings(trained);
+    columns.push(Arc::new(StringArray::from(vec![
+        (!warning.is_empty()).then(|| warning.join("; ")),
+    ])));
     Ok(RecordBatch::try_new(schema, columns).map_err(DataFusionError::from)?)
+}
+
+/// Fewer training rows than this earn a warning.
+const FEW_ROWS: usize = 50;
+
+/// What a user should know about a model that trained without error: too few
+/// rows to trust its metrics, or no split at all (it predicts one value).
+pub(crate) fn warnings(trained: &Trained) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if trained.rows_train < FEW_ROWS {
+        warnings.push(format!(
+            "trained on only {} rows; its metrics are unreliable below {FEW_ROWS}",
+            trained.rows_train
+        ));
+    }
+    let nodes = trained.model.nodes();
+    if (0..nodes.len()).all(|i| nodes.is_leaf(i)) {
+        warnings.push(
+            "the model is constant: no split improved the loss, so every row gets the same \
+             prediction (is the label constant, or are the features unrelated to it?)"
+                .to_string(),
+        );
+    }
+    warnings
 }
 
 impl Modeling {
@@ -236,7 +265,13 @@ async fn train_and_register(
             split: Some(split),
             pending_run: None,
         };
-        let records = run_records(run, &run_id, &new, &options, &trained);
+        let mut records = run_records(run, &run_id, &new, &options, &trained);
+        let warning = warnings(&trained);
+        if let (false, Some(record)) = (warning.is_empty(), records.first_mut()) {
+            record
+                .tags
+                .push(("firn.warning".to_string(), warning.join("; ")));
+        }
         let json = serde_json::to_string(&records)
             .map_err(|e| DataFusionError::Internal(format!("cannot encode the run: {e}")))?;
         new.pending_run = Some(json);
