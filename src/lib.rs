@@ -14,6 +14,8 @@ mod database;
 pub mod error;
 pub(crate) mod feature_store;
 pub(crate) mod functions;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod ml;
 pub(crate) mod modeling;
 pub(crate) mod query;

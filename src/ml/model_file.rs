@@ -24,7 +24,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
-use datafusion::parquet::file::metadata::KeyValue;
+use datafusion::parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
 use datafusion::parquet::file::properties::WriterProperties;
 use firnml_udfs::model::{FeatureKind, FeatureSpec, NodeTable, Objective, TreeEnsemble};
 use serde::{Deserialize, Serialize};
@@ -153,6 +153,29 @@ fn column<'a>(batch: &'a RecordBatch, name: &str, data_type: &DataType) -> Resul
     }
 }
 
+/// Refuses column chunks that lie outside the file: parquet's reader asserts
+/// on negative offsets and sizes (a panic found by fuzzing this reader).
+fn check_column_chunks(bytes: &Bytes) -> Result<()> {
+    let metadata = ParquetMetaDataReader::new().parse_and_finish(bytes)?;
+    let len = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    for row_group in metadata.row_groups() {
+        for column in row_group.columns() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or(column.data_page_offset());
+            let size = column.compressed_size();
+            let inside =
+                start >= 0 && size >= 0 && start.checked_add(size).is_some_and(|end| end <= len);
+            if !inside {
+                return exec_err!(
+                    "model file: a column chunk ({start}, {size} bytes) lies outside the file"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads a model from the bytes of its Parquet file; any damage is an error,
 /// whatever the bytes: a panic inside a decoder becomes an error too.
 pub fn from_parquet(bytes: Bytes) -> Result<TreeEnsemble> {
@@ -162,10 +185,11 @@ pub fn from_parquet(bytes: Bytes) -> Result<TreeEnsemble> {
     }
 }
 
-fn decode(bytes: Bytes) -> Result<TreeEnsemble> {
+pub(crate) fn decode(bytes: Bytes) -> Result<TreeEnsemble> {
     // The Arrow schema Parquet writers embed is not needed (the columns are
     // checked by name and type below) and is where damaged bytes reached
     // arrow-ipc's panics: skip it.
+    check_column_chunks(&bytes)?;
     let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(bytes, options)?;
     let kv: HashMap<String, String> = builder

@@ -172,7 +172,7 @@ pub(super) fn encode(manifest: &Manifest, path: &str) -> Result<Vec<u8>> {
 }
 
 /// Reads the manifest at `path`, which must describe `name` / `version`.
-pub(super) fn decode(bytes: &[u8], path: &str, name: &str, version: &str) -> Result<Manifest> {
+pub(crate) fn decode(bytes: &[u8], path: &str, name: &str, version: &str) -> Result<Manifest> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| corrupt(path, format!("not valid JSON: {e}")))?;
     let Some(format_version) = value.get("format_version").and_then(|v| v.as_u64()) else {

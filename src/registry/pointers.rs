@@ -222,7 +222,7 @@ impl Registry {
     }
 }
 
-fn decode(bytes: &[u8], path: &str, sequence: u64) -> Result<PointerEntry> {
+pub(crate) fn decode(bytes: &[u8], path: &str, sequence: u64) -> Result<PointerEntry> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| corrupt(path, format!("not valid JSON: {e}")))?;
     let Some(format_version) = value.get("format_version").and_then(|v| v.as_u64()) else {

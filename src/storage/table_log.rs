@@ -104,13 +104,19 @@ pub async fn latest_commit(store: &DatabaseStore, dir: &str) -> Result<Option<Co
         path: store.display_path(&path),
         reason: "commit vanished while being read".into(),
     })?;
-    let commit: Commit = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-        path: store.display_path(&path),
+    decode_commit(&bytes, &store.display_path(&path), version).map(Some)
+}
+
+/// Reads commit `version` from the bytes of its file (`path` for messages);
+/// any damage is an error naming the file.
+pub fn decode_commit(bytes: &[u8], path: &str, version: u64) -> Result<Commit> {
+    let commit: Commit = serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        path: path.to_string(),
         reason: format!("not a valid table commit: {e}"),
     })?;
     if commit.format_version > TABLE_FORMAT_VERSION {
         return Err(Error::Corrupt {
-            path: store.display_path(&path),
+            path: path.to_string(),
             reason: format!(
                 "written by a newer Firn (table format {}, this build reads up to {TABLE_FORMAT_VERSION})",
                 commit.format_version
@@ -119,14 +125,14 @@ pub async fn latest_commit(store: &DatabaseStore, dir: &str) -> Result<Option<Co
     }
     if commit.version != version {
         return Err(Error::Corrupt {
-            path: store.display_path(&path),
+            path: path.to_string(),
             reason: format!(
                 "file is named version {version} but says {}",
                 commit.version
             ),
         });
     }
-    Ok(Some(commit))
+    Ok(commit)
 }
 
 /// Publishes `commit` as version `commit.version` of the table in directory `dir`.
