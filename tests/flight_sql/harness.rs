@@ -16,18 +16,28 @@ fn default_python() -> PathBuf {
     home.join(".cache/firn-test-venv/bin/python")
 }
 
-/// The Python interpreter with `adbc-driver-flightsql` and `pyarrow`. The
-/// tests fail — never skip — when it is missing, saying how to install it.
+/// Whether `python` imports the ADBC driver and pyarrow.
+fn probe(python: &Path) -> std::io::Result<Output> {
+    Command::new(python)
+        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
+        .output()
+}
+
+/// The Python interpreter with `adbc-driver-flightsql` and `pyarrow`. When the
+/// default one is missing, `scripts/test-env.sh` installs it first (so a bare
+/// `cargo test` works on a fresh machine); the tests fail — never skip — when
+/// it still cannot be had, saying why.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let python = std::env::var_os("FIRN_TEST_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(default_python);
-        let probe = Command::new(&python)
-            .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
-            .output();
-        match probe {
+        let chosen = std::env::var_os("FIRN_TEST_PYTHON").map(PathBuf::from);
+        let python = chosen.clone().unwrap_or_else(default_python);
+        if chosen.is_none() && !probe(&python).is_ok_and(|out| out.status.success()) {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-env.sh");
+            let installed = Command::new("bash").arg(&script).status();
+            eprintln!("installed the test client with {}: {installed:?}", script.display());
+        }
+        match probe(&python) {
             Ok(out) if out.status.success() => python,
             other => panic!(
                 "the Flight SQL tests need Python with the ADBC Flight SQL driver and pyarrow at {}: \
