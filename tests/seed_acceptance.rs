@@ -430,14 +430,19 @@ async fn point_in_time_training_set_matches(db: &Database) {
     }
 }
 
-/// Runs the whole seed pipeline (`sql/pipeline.sql`) into `db_dir`, exporting to `out_dir`.
+/// Runs the whole seed pipeline (`sql/pipeline.sql`) into `db_dir`, exporting to
+/// `out_dir` — from another working directory, as `\\ir` makes its parts found
+/// beside it wherever it is run from.
 fn run_pipeline(db_dir: &Path, out_dir: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data_dir = std::path::absolute(root.join(SEED_DIR)).expect("absolute");
     let output = Command::new(env!("CARGO_BIN_EXE_firn"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(std::env::temp_dir())
         .arg(db_dir)
-        .args(["-q", "--set", &format!("data_dir={SEED_DIR}")])
+        .args(["-q", "--set", &format!("data_dir={}", data_dir.display())])
         .args(["--set", &format!("out_dir={}", out_dir.display())])
-        .args(["-f", "sql/pipeline.sql"])
+        .arg("-f")
+        .arg(root.join("sql/pipeline.sql"))
         .output()
         .expect("firn runs");
     assert!(

@@ -127,8 +127,7 @@ fn script_error_names_its_line_and_stops() {
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(run.stdout, "step\nfirst\n", "{run:?}");
     assert!(
-        run.stderr
-            .starts_with(&format!("Error at line 5 in {script}: ")),
+        run.stderr.starts_with(&format!("Error at {script}:5: ")),
         "{run:?}"
     );
     assert!(run.stderr.contains("no_such_column"), "{run:?}");
@@ -173,7 +172,7 @@ fn variables_from_the_command_line_and_scripts() {
     );
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(
-        run.stderr.contains("Error at line 1 in")
+        run.stderr.contains("vars.sql:1: ")
             && run.stderr.contains("undefined variable 'b' at line 1"),
         "{run:?}"
     );
@@ -253,7 +252,7 @@ fn include_runs_scripts_and_reports_their_lines() {
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(run.stdout, "who\nouter\nwho\ninner\n", "{run:?}");
     assert!(
-        run.stderr.starts_with("Error at line 3 in sub/inner.sql: "),
+        run.stderr.starts_with("Error at sub/inner.sql:3: "),
         "{run:?}"
     );
 

@@ -21,7 +21,7 @@ pub enum Source {
     Interactive,
     /// Given with `firn -c`: errors print as `Error at line N: …`.
     CommandLine,
-    /// A script file: errors print as `Error at line N in FILE: …`.
+    /// A script file: errors print as `Error at FILE:N: …`.
     File(PathBuf),
 }
 
@@ -70,17 +70,13 @@ impl ScriptError {
     }
 }
 
-/// The whole user-facing report: `Error at line 3 in load.sql: …`.
+/// The whole user-facing report: `Error at load.sql:3: …` (the `FILE:LINE`
+/// form editors and terminals jump to), `Error at line 3: …` for `-c`.
 impl fmt::Display for ScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, &self.file) {
             (Some(line), Some(file)) => {
-                write!(
-                    f,
-                    "Error at line {line} in {}: {}",
-                    file.display(),
-                    self.error
-                )
+                write!(f, "Error at {}:{line}: {}", file.display(), self.error)
             }
             (Some(line), None) => write!(f, "Error at line {line}: {}", self.error),
             (None, _) => write!(f, "Error: {}", self.error),

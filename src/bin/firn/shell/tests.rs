@@ -55,7 +55,7 @@ async fn script_errors_carry_file_and_line() {
     assert_eq!(err.file.as_deref(), Some(std::path::Path::new("load.sql")));
     let report = err.to_string();
     assert!(
-        report.starts_with("Error at line 3 in load.sql: undefined variable 'missing' at line 3"),
+        report.starts_with("Error at load.sql:3: undefined variable 'missing' at line 3"),
         "{report}"
     );
     let err = shell
