@@ -33,6 +33,7 @@ pub mod names;
 pub mod pointers;
 pub mod publish;
 mod read;
+pub mod ref_history;
 mod refs;
 #[cfg(test)]
 mod test_support;
@@ -51,6 +52,7 @@ pub use manifest::{
 pub use names::ModelRef;
 pub use pointers::{Change, POINTER_FORMAT_VERSION, PointerEntry, PointerState};
 pub use read::{ModelSummary, VersionInfo};
+pub use ref_history::RefInterval;
 
 /// The model registry of one database. Cheap to clone.
 ///

@@ -9,6 +9,7 @@ pub mod columns;
 mod entities;
 mod feature_view_columns;
 mod feature_views;
+mod model_ref_history;
 mod model_versions;
 mod models;
 mod provider;
@@ -34,6 +35,7 @@ use crate::tracking::Tracking;
 pub use entities::EntitiesTable;
 pub use feature_view_columns::FeatureViewColumnsTable;
 pub use feature_views::FeatureViewsTable;
+pub use model_ref_history::{ModelRefHistoryTable, ref_history_batch, ref_history_schema};
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
 pub use provider::SystemTableProvider;
@@ -53,6 +55,7 @@ pub fn system_schema(
     SystemSchema::new()
         .with_table(Arc::new(ModelsTable::new(registry.clone())))
         .with_table(Arc::new(ModelVersionsTable::new(registry.clone())))
+        .with_table(Arc::new(ModelRefHistoryTable::new(registry.clone())))
         .with_table(Arc::new(ExperimentsTable::new(tracking.clone())))
         .with_table(Arc::new(RunsTable::new(tracking.clone())))
         .with_table(Arc::new(RunParamsTable::new(tracking.clone())))

@@ -11,6 +11,7 @@ mod explain_predict;
 mod feature_importance;
 mod model_nodes;
 mod model_signature;
+mod model_version_at;
 mod roc_curve;
 mod train_model;
 
@@ -51,6 +52,9 @@ const FUNCTIONS: &[FunctionEntry] = &[
         Arc::new(model_signature::ModelSignature::new(Arc::clone(
             &s.resolver,
         )))
+    }),
+    FunctionEntry::table("model_version_at", Needs::Nothing, |s| {
+        Arc::new(model_version_at::ModelVersionAt::new(s.registry.clone()))
     }),
     FunctionEntry::table("train_model", Needs::Nothing, |s| {
         Arc::new(train_model::TrainModel::new(s.modeling.clone()))
