@@ -308,30 +308,36 @@ impl CompactForest {
     ) {
         let mut bins = vec![0u8; forest.columns() * binned::CHUNK];
         for (c, chunk) in out.chunks_mut(binned::CHUNK).enumerate() {
-            let missing = forest.bin_chunk(columns, c * binned::CHUNK, chunk.len(), &mut bins);
+            let (start, rows) = (c * binned::CHUNK, chunk.len());
             let mut sums = [self.base_score; binned::CHUNK];
             match path {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `margins` takes a vector path only if the CPU has it.
                 PredictPath::Avx512 => unsafe {
-                    crate::model::predict_avx512::add_trees(forest, &bins, missing, &mut sums)
+                    crate::model::predict_avx512::score_chunk(
+                        forest, columns, start, rows, &mut bins, &mut sums,
+                    )
                 },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 PredictPath::Avx2 => unsafe {
-                    crate::model::predict_avx2::add_trees(forest, &bins, missing, &mut sums)
+                    crate::model::predict_avx2::score_chunk(
+                        forest, columns, start, rows, &mut bins, &mut sums,
+                    )
                 },
                 #[cfg(target_arch = "aarch64")]
                 // SAFETY: as above.
                 PredictPath::Neon => unsafe {
-                    crate::model::predict_neon::add_trees(forest, &bins, missing, &mut sums)
+                    crate::model::predict_neon::score_chunk(
+                        forest, columns, start, rows, &mut bins, &mut sums,
+                    )
                 },
                 _ => {
                     self.scalar_margins(columns, out);
                     return;
                 }
             }
-            chunk.copy_from_slice(&sums[..chunk.len()]);
+            chunk.copy_from_slice(&sums[..rows]);
         }
     }
 

@@ -23,19 +23,23 @@ const MAX_LOCAL: usize = 32;
 /// the layout, which only names binned columns).
 static ZEROS: [u8; CHUNK] = [0; CHUNK];
 
-/// Adds every tree's leaf of each row of a chunk into `sums`: `bins` holds
-/// the chunk binned (`forest.columns()` columns of [`CHUNK`] bins), `missing`
-/// whether any bin is missing.
+/// Scores the chunk of `rows` rows from `start` of `columns` (one slice
+/// per feature) into `sums`: bins it into `bins` (`forest.columns()` columns
+/// of [`CHUNK`] bins), then adds every tree's leaf.
 ///
 /// # Safety
 /// The CPU must have AVX2 ([`super::predict_path::PredictPath::Avx2`] available).
 #[target_feature(enable = "avx2")]
-pub unsafe fn add_trees(
+pub unsafe fn score_chunk(
     forest: &BinnedForest,
-    bins: &[u8],
-    missing: bool,
+    columns: &[&[f64]],
+    start: usize,
+    rows: usize,
+    bins: &mut [u8],
     sums: &mut [f64; CHUNK],
 ) {
+    let missing = forest.bin_chunk(columns, start, rows, bins);
+    let bins = &*bins;
     let mut at = [0u8; CHUNK];
     for tree in &forest.trees {
         let positions = if missing {
@@ -59,7 +63,8 @@ fn column_start(bins: &[u8], column: u16) -> *const u8 {
 }
 
 /// Each row's position on the last of `tree`'s top levels, eight blocks of 32.
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx2")]
 fn route<const MISSING: bool>(tree: &BinnedTree, bins: &[u8]) -> [__m256i; BLOCKS] {
     // SAFETY (for the target features): only called from `add_trees`.
     unsafe {
@@ -106,7 +111,8 @@ fn route<const MISSING: bool>(tree: &BinnedTree, bins: &[u8]) -> [__m256i; BLOCK
 
 /// One level's step for every block, picking among `COLUMNS` columns.
 /// `tables`: the split tests' and codes' first and second 16 entries.
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx2")]
 fn step<const MISSING: bool, const COLUMNS: usize>(
     at: &mut [__m256i; BLOCKS],
     columns: &[*const u8; MAX_LOCAL],

@@ -15,8 +15,14 @@
 
 use std::arch::x86_64::*;
 
-use crate::model::predict_binned::{BinnedForest, BinnedTree, CHUNK};
+use crate::model::predict_binned::{
+    self as binned, BinnedForest, BinnedTree, CHUNK, FeatureCuts, MISSING, SEARCH_LEVEL_START,
+};
 
+/// Searches side by side in the binning (even).
+const SEARCHES: usize = 4;
+/// First search level whose probes are gathered from memory.
+const GATHER_FROM: usize = 9;
 /// Rows per step: one register of byte bins.
 const BLOCK: usize = 64;
 /// Blocks per chunk, routed together.
@@ -26,6 +32,17 @@ const MAX_LOCAL: usize = 32;
 /// Bins of a column that is not there (never read: column indexes come from
 /// the layout, which only names binned columns).
 static ZEROS: [u8; CHUNK] = [0; CHUNK];
+
+/// Each lane's number.
+const LANES: [u8; BLOCK] = {
+    let mut lanes = [0u8; BLOCK];
+    let mut i = 0;
+    while i < BLOCK {
+        lanes[i] = i as u8;
+        i += 1;
+    }
+    lanes
+};
 
 /// Lane `16 * l + c + t` (`c` even, `t` in 0..2) of the permuted positions
 /// takes row `4 * c + 2 * l + t`: after the three unpack rounds, which work
@@ -46,20 +63,25 @@ const PERMUTE: [u8; BLOCK] = {
     p
 };
 
-/// Adds every tree's leaf of each row of a chunk into `sums`: `bins` holds
-/// the chunk binned (`forest.columns()` columns of [`CHUNK`] bins), `missing`
-/// whether any bin is missing.
+/// Scores the chunk of `rows` rows from `start` of `columns` (one slice
+/// per feature) into `sums`: bins it into `bins` (`forest.columns()` columns
+/// of [`CHUNK`] bins), then adds every tree's leaf.
 ///
 /// # Safety
 /// The CPU must have AVX-512 F, BW and VBMI
 /// ([`super::predict_path::PredictPath::Avx512`] available).
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-pub unsafe fn add_trees(
+pub unsafe fn score_chunk(
     forest: &BinnedForest,
-    bins: &[u8],
-    missing: bool,
+    columns: &[&[f64]],
+    start: usize,
+    rows: usize,
+    bins: &mut [u8],
     sums: &mut [f64; CHUNK],
 ) {
+    let missing = forest.bin_chunk_with(columns, start, rows, bins, |cuts, values, out| {
+        bin_column(cuts, values, out)
+    });
     let mut at = [0u8; CHUNK];
     for tree in &forest.trees {
         let positions = if missing {
@@ -79,6 +101,116 @@ pub unsafe fn add_trees(
     }
 }
 
+/// Bins one column's values, eight at a time: a branch-free binary search
+/// whose probes come from registers (see [`FeatureCuts::search`]); returns
+/// whether any value is missing.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub fn bin_column(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
+    let levels = cuts.padded.len().trailing_zeros() as usize;
+    if cuts.search.len() < SEARCH_LEVEL_START[levels.min(binned::SEARCH_LEVELS)]
+        || levels > binned::SEARCH_LEVELS
+    {
+        return binned::bin_column(&cuts.padded, values, out);
+    }
+    match levels {
+        1 => bin_levels::<1>(cuts, values, out),
+        2 => bin_levels::<2>(cuts, values, out),
+        3 => bin_levels::<3>(cuts, values, out),
+        4 => bin_levels::<4>(cuts, values, out),
+        5 => bin_levels::<5>(cuts, values, out),
+        6 => bin_levels::<6>(cuts, values, out),
+        7 => bin_levels::<7>(cuts, values, out),
+        _ => bin_levels::<8>(cuts, values, out),
+    }
+}
+
+/// [`bin_column`] for a search of `LEVELS` levels.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+fn bin_levels<const LEVELS: usize>(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
+    // SAFETY (for the target features): only called from `score_chunk`. The
+    // search table holds SEARCH_LEVEL_START[LEVELS] values (checked by the
+    // caller): level k reads 8 * max(1, 2^k / 8) of them from its start.
+    unsafe {
+        let table = cuts.search.as_ptr();
+        let level =
+            |k: usize, block: usize| _mm512_loadu_pd(table.add(SEARCH_LEVEL_START[k] + 8 * block));
+        let one = _mm512_set1_epi64(1);
+        let missing_bin = _mm512_set1_epi64(i64::from(MISSING));
+        let rows = values.len().min(out.len());
+        let (values, out) = (&values[..rows], &mut out[..rows]);
+        let mut missing = 0u16;
+        // Sixteen values a round: two searches side by side, and one 16-byte
+        // store (a narrowing store to memory is slow on AMD cores).
+        let mut value_groups = values.chunks_exact(8 * SEARCHES);
+        let mut out_groups = out.chunks_exact_mut(8 * SEARCHES);
+        for (values, out) in (&mut value_groups).zip(&mut out_groups) {
+            let mut value = [_mm512_setzero_pd(); SEARCHES];
+            for (i, value) in value.iter_mut().enumerate() {
+                *value = _mm512_loadu_pd(values.as_ptr().add(8 * i));
+            }
+            // The bits of the search so far: the probe's index within its level.
+            let mut at = [_mm512_setzero_si512(); SEARCHES];
+            for k in 0..LEVELS {
+                for (at, value) in at.iter_mut().zip(value) {
+                    let probe = match k {
+                        0 => _mm512_set1_pd(*table),
+                        1..=3 => _mm512_permutexvar_pd(*at, level(k, 0)),
+                        4 => _mm512_permutex2var_pd(level(k, 0), *at, level(k, 1)),
+                        _ if k >= GATHER_FROM => {
+                            _mm512_i64gather_pd::<8>(*at, table.add(SEARCH_LEVEL_START[k]).cast())
+                        }
+                        _ => {
+                            // Pairs of registers by bits 0 to 3, blended by bits 4 up.
+                            let mut pairs = [_mm512_setzero_pd(); 8];
+                            let count = 1 << (k - 4);
+                            for (p, pair) in pairs.iter_mut().enumerate().take(count) {
+                                *pair = _mm512_permutex2var_pd(
+                                    level(k, 2 * p),
+                                    *at,
+                                    level(k, 2 * p + 1),
+                                );
+                            }
+                            let mut width = count;
+                            let mut bit = 16;
+                            while width > 1 {
+                                let mask = _mm512_test_epi64_mask(*at, _mm512_set1_epi64(bit));
+                                for i in 0..width / 2 {
+                                    pairs[i] =
+                                        _mm512_mask_blend_pd(mask, pairs[2 * i], pairs[2 * i + 1]);
+                                }
+                                width /= 2;
+                                bit *= 2;
+                            }
+                            pairs[0]
+                        }
+                    };
+                    let at_or_above = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(value, probe);
+                    let doubled = _mm512_add_epi64(*at, *at);
+                    *at = _mm512_mask_add_epi64(doubled, at_or_above, doubled, one);
+                }
+            }
+            let mut bins = [_mm_setzero_si128(); SEARCHES];
+            for ((bins, at), value) in bins.iter_mut().zip(at).zip(value) {
+                let nan = _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(value, value);
+                missing |= u16::from(nan);
+                *bins = _mm512_cvtepi64_epi8(_mm512_mask_mov_epi64(at, nan, missing_bin));
+            }
+            for (i, pair) in bins.chunks_exact(2).enumerate() {
+                let pair = _mm_unpacklo_epi64(pair[0], pair[1]);
+                _mm_storeu_si128(out.as_mut_ptr().add(16 * i).cast(), pair);
+            }
+        }
+        let rest = binned::bin_column(
+            &cuts.padded,
+            value_groups.remainder(),
+            out_groups.into_remainder(),
+        );
+        missing != 0 || rest
+    }
+}
+
 /// The first bin of column `column` in a chunk's bins.
 #[inline(always)]
 fn column_start(bins: &[u8], column: u16) -> *const u8 {
@@ -87,15 +219,12 @@ fn column_start(bins: &[u8], column: u16) -> *const u8 {
 }
 
 /// Each row's position on the last of `tree`'s top levels, four blocks of 64.
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 fn route<const MISSING: bool>(tree: &BinnedTree, bins: &[u8]) -> [__m512i; BLOCKS] {
     // SAFETY (for the target features): only called from `add_trees`.
     unsafe {
-        let lanes = _mm512_loadu_si512(
-            std::array::from_fn::<u8, BLOCK, _>(|i| i as u8)
-                .as_ptr()
-                .cast(),
-        );
+        let lanes = _mm512_loadu_si512(LANES.as_ptr().cast());
         let one = _mm512_set1_epi8(1);
         let bit6 = _mm512_set1_epi8(0x40);
         let mut at = [_mm512_setzero_si512(); BLOCKS];
@@ -129,7 +258,8 @@ fn route<const MISSING: bool>(tree: &BinnedTree, bins: &[u8]) -> [__m512i; BLOCK
 
 /// One level's step for every block. `PAIRS` columns pairs are looked up
 /// (0: the level reads one column, no lookup).
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 #[allow(clippy::too_many_arguments)]
 fn step<const MISSING: bool, const PAIRS: usize>(
     at: &mut [__m512i; BLOCKS],
@@ -186,18 +316,23 @@ fn step<const MISSING: bool, const PAIRS: usize>(
 }
 
 /// Adds a shallow tree's leaf at each row's position into `sums`.
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 fn add_leaves(tree: &BinnedTree, at: &[__m512i; BLOCKS], sums: &mut [f64; CHUNK]) {
     // SAFETY (for the target features): only called from `add_trees`; block `b`
     // writes `sums[64 * b..64 * b + 64]`, `b < 4`.
     unsafe {
         let permute = _mm512_loadu_si512(PERMUTE.as_ptr().cast());
-        let planes: [__m512i; 8] =
-            std::array::from_fn(|i| _mm512_load_si512(tree.planes.0[i].as_ptr().cast()));
+        let mut planes = [_mm512_setzero_si512(); 8];
+        for (register, plane) in planes.iter_mut().zip(&tree.planes.0) {
+            *register = _mm512_load_si512(plane.as_ptr().cast());
+        }
         for (b, position) in at.iter().enumerate() {
             let position = _mm512_permutexvar_epi8(permute, *position);
-            let p: [__m512i; 8] =
-                std::array::from_fn(|i| _mm512_permutexvar_epi8(position, planes[i]));
+            let mut p = [_mm512_setzero_si512(); 8];
+            for (bytes, plane) in p.iter_mut().zip(planes) {
+                *bytes = _mm512_permutexvar_epi8(position, plane);
+            }
             let w01 = [
                 _mm512_unpacklo_epi8(p[0], p[1]),
                 _mm512_unpackhi_epi8(p[0], p[1]),

@@ -50,6 +50,10 @@ pub const MISSING: u8 = u8::MAX;
 /// Most cuts of one column (bins `0..=MAX_CUTS`, below [`MISSING`]; `rank + 2`
 /// fits a byte).
 pub const MAX_CUTS: usize = 254;
+/// Most levels of [`FeatureCuts::search`].
+pub const SEARCH_LEVELS: usize = 8;
+/// Where each level of [`FeatureCuts::search`] starts.
+pub const SEARCH_LEVEL_START: [usize; SEARCH_LEVELS + 1] = [0, 8, 16, 24, 32, 48, 80, 144, 272];
 /// Most columns a model may bin into (column indexes are 15 bits in [`BottomNode`]).
 const MAX_COLUMNS: usize = 1 << 15;
 
@@ -118,19 +122,24 @@ pub struct LeafPlanes(pub [[u8; POSITIONS]; 8]);
 
 /// One feature's cuts.
 #[derive(Debug, Clone)]
-struct FeatureCuts {
+pub struct FeatureCuts {
     /// The sorted, distinct cuts, padded with NaN (which no value is at or
     /// above) to a power of two longer than the cuts, for a branch-free search.
-    padded: Vec<f64>,
+    pub padded: Vec<f64>,
+    /// The same search level by level, for vector searches: the probes of
+    /// level `k` (`2^k` of them, from [`SEARCH_LEVEL_START`]`[k]`, padded with
+    /// NaN to at least 8), for up to [`SEARCH_LEVELS`] levels (256 padded
+    /// cuts); empty for more.
+    pub search: Vec<f64>,
     /// Its first column and number of columns (0 when no split uses it).
-    first_column: usize,
-    columns: usize,
+    pub first_column: usize,
+    pub columns: usize,
 }
 
 /// The cuts of every feature and every tree in the binned layout.
 #[derive(Debug, Clone)]
 pub struct BinnedForest {
-    features: Vec<FeatureCuts>,
+    pub features: Vec<FeatureCuts>,
     columns: usize,
     pub trees: Vec<BinnedTree>,
 }
@@ -200,6 +209,7 @@ impl BinnedForest {
             let mut padded = column.clone();
             padded.resize((column.len() + 1).next_power_of_two(), f64::NAN);
             features.push(FeatureCuts {
+                search: search_levels(&padded),
                 padded,
                 first_column: columns,
                 columns: count,
@@ -407,6 +417,22 @@ impl BinnedForest {
         rows: usize,
         bins: &mut [u8],
     ) -> bool {
+        self.bin_chunk_with(columns, start, rows, bins, |cuts, values, out| {
+            bin_column(&cuts.padded, values, out)
+        })
+    }
+
+    /// [`Self::bin_chunk`], binning features of one column by `bin_column`
+    /// (which returns whether any value was missing).
+    #[inline(always)]
+    pub fn bin_chunk_with(
+        &self,
+        columns: &[&[f64]],
+        start: usize,
+        rows: usize,
+        bins: &mut [u8],
+        mut bin_column: impl FnMut(&FeatureCuts, &[f64], &mut [u8]) -> bool,
+    ) -> bool {
         let mut missing = false;
         for (f, info) in self.features.iter().enumerate() {
             if info.columns == 0 {
@@ -425,7 +451,7 @@ impl BinnedForest {
                 out.fill(0);
             }
             if info.columns == 1 {
-                missing |= bin_column(&info.padded, values, out);
+                missing |= bin_column(info, values, out);
             } else {
                 missing |= bin_columns(&info.padded, values, out);
             }
@@ -472,6 +498,24 @@ impl BinnedForest {
     }
 }
 
+/// The probes of a search among `padded` cuts level by level: level `k`'s
+/// step is `P >> (k + 1)`, and a value whose first `k` steps gave the bits
+/// `i` probes `padded[i * 2 * step + step - 1]`.
+fn search_levels(padded: &[f64]) -> Vec<f64> {
+    let levels = padded.len().trailing_zeros() as usize;
+    if levels > SEARCH_LEVELS {
+        return Vec::new();
+    }
+    let mut search = vec![f64::NAN; SEARCH_LEVEL_START[levels]];
+    for k in 0..levels {
+        let step = padded.len() >> (k + 1);
+        for i in 0..1usize << k {
+            search[SEARCH_LEVEL_START[k] + i] = padded[i * 2 * step + step - 1];
+        }
+    }
+    search
+}
+
 /// The code byte of a split reading local column `local` with `k`.
 fn code(local: usize, k: u8) -> u8 {
     let local = local as u8;
@@ -504,11 +548,37 @@ fn search_fixed<const P: usize>(padded: &[f64; P], value: f64) -> usize {
     at
 }
 
-/// Bins one column's values among `P` padded cuts; returns whether any is missing.
+/// Bins one column's values among `P` padded cuts; returns whether any is
+/// missing. Eight values search side by side, so that their loads overlap.
 #[inline(always)]
 fn bin_fixed<const P: usize>(padded: &[f64; P], values: &[f64], out: &mut [u8]) -> bool {
+    const GROUP: usize = 8;
+    let rows = values.len().min(out.len());
+    let (values, out) = (&values[..rows], &mut out[..rows]);
     let mut missing = false;
-    for (bin, value) in out.iter_mut().zip(values) {
+    let mut value_groups = values.chunks_exact(GROUP);
+    let mut out_groups = out.chunks_exact_mut(GROUP);
+    for (values, out) in (&mut value_groups).zip(&mut out_groups) {
+        let mut at = [0usize; GROUP];
+        let mut step = P / 2;
+        while step > 0 {
+            for (at, value) in at.iter_mut().zip(values) {
+                // `at + step - 1 < P` (`at` is a sum of larger steps); the mask says so.
+                *at += step * usize::from(*value >= padded[(*at + step - 1) & (P - 1)]);
+            }
+            step /= 2;
+        }
+        for ((bin, at), value) in out.iter_mut().zip(at).zip(values) {
+            let is_missing = value.is_nan();
+            missing |= is_missing;
+            *bin = if is_missing { MISSING } else { at as u8 };
+        }
+    }
+    for (bin, value) in out_groups
+        .into_remainder()
+        .iter_mut()
+        .zip(value_groups.remainder())
+    {
         let is_missing = value.is_nan();
         missing |= is_missing;
         let found = search_fixed(padded, *value) as u8;
@@ -518,7 +588,7 @@ fn bin_fixed<const P: usize>(padded: &[f64; P], values: &[f64], out: &mut [u8]) 
 }
 
 /// Bins one column's values (at most [`MAX_CUTS`] cuts); returns whether any is missing.
-fn bin_column(padded: &[f64], values: &[f64], out: &mut [u8]) -> bool {
+pub fn bin_column(padded: &[f64], values: &[f64], out: &mut [u8]) -> bool {
     macro_rules! fixed {
         ($($p:literal)*) => {
             $(if let Ok(padded) = <&[f64; $p]>::try_from(padded) {

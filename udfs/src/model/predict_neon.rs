@@ -33,19 +33,23 @@ const MAX_LOCAL: usize = 32;
 /// the layout, which only names binned columns).
 static ZEROS: [u8; CHUNK] = [0; CHUNK];
 
-/// Adds every tree's leaf of each row of a chunk into `sums`: `bins` holds
-/// the chunk binned (`forest.columns()` columns of [`CHUNK`] bins), `missing`
-/// whether any bin is missing.
+/// Scores the chunk of `rows` rows from `start` of `columns` (one slice
+/// per feature) into `sums`: bins it into `bins` (`forest.columns()` columns
+/// of [`CHUNK`] bins), then adds every tree's leaf.
 ///
 /// # Safety
 /// The CPU must have NEON ([`super::predict_path::PredictPath::Neon`] available).
 #[target_feature(enable = "neon")]
-pub unsafe fn add_trees(
+pub unsafe fn score_chunk(
     forest: &BinnedForest,
-    bins: &[u8],
-    missing: bool,
+    columns: &[&[f64]],
+    start: usize,
+    rows: usize,
+    bins: &mut [u8],
     sums: &mut [f64; CHUNK],
 ) {
+    let missing = forest.bin_chunk(columns, start, rows, bins);
+    let bins = &*bins;
     let mut at = [0u8; CHUNK];
     for tree in &forest.trees {
         for (group, out) in at.chunks_exact_mut(GROUP * BLOCK).enumerate() {
@@ -72,7 +76,8 @@ fn column_start(bins: &[u8], column: u16) -> *const u8 {
 
 /// The position on the last of `tree`'s top levels of the [`GROUP`] blocks
 /// of rows from `first`.
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "neon")]
 fn route<const MISSING: bool>(tree: &BinnedTree, bins: &[u8], first: usize) -> [uint8x16_t; GROUP] {
     // SAFETY (for the target features): only called from `add_trees`. Every
     // pointer in `columns` starts CHUNK readable bytes and `first + 64 <= CHUNK`;
