@@ -40,11 +40,17 @@
 /// Rows binned and scored together: a tree's tables stay in cache while
 /// every row of the chunk visits them.
 pub const CHUNK: usize = 256;
-/// Levels routed by the vector kernels: positions below 64 fit a byte and a
-/// table of 64 leaves one AVX-512 register.
-pub const TOP_LEVELS: u32 = 6;
-/// Positions on the last level of the top part.
+/// Most levels routed by the vector kernels: positions below 256 fit a byte.
+pub const TOP_LEVELS: u32 = 8;
+/// Most positions on the last level of the top part.
 pub const POSITIONS: usize = 1 << TOP_LEVELS;
+/// Entries of a level's tables: the deepest top level has 128 splits.
+pub const LEVEL_WIDTH: usize = POSITIONS / 2;
+/// Most columns a top level may read (a local index has 5 bits); a tree
+/// whose level reads more continues below the level before it.
+pub const MAX_LOCAL: usize = 32;
+/// Positions a leaf plane holds at least (one AVX-512 register).
+pub const MIN_PLANE: usize = 64;
 /// The bin of a missing value.
 pub const MISSING: u8 = u8::MAX;
 /// Most cuts of one column (bins `0..=MAX_CUTS`, below [`MISSING`]; `rank + 2`
@@ -54,27 +60,29 @@ pub const MAX_CUTS: usize = 254;
 pub const SEARCH_LEVELS: usize = 8;
 /// Where each level of [`FeatureCuts::search`] starts.
 pub const SEARCH_LEVEL_START: [usize; SEARCH_LEVELS + 1] = [0, 8, 16, 24, 32, 48, 80, 144, 272];
+/// Length of [`FeatureCuts::search`] (when not empty).
+pub const SEARCH_TABLE: usize = SEARCH_LEVEL_START[SEARCH_LEVELS];
 /// Most columns a model may bin into (column indexes are 15 bits in [`BottomNode`]).
 const MAX_COLUMNS: usize = 1 << 15;
 
-/// A level's 64 splits: the split tests, with and without missing values,
-/// and the codes.
+/// A level's splits by position (up to 128): the split tests, with and
+/// without missing values, and the codes.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct LevelTables {
     /// `rank + k + 1` (rows with missing values).
-    pub t: [u8; POSITIONS],
+    pub t: [u8; LEVEL_WIDTH],
     /// `rank + 1` (chunks without missing values).
-    pub t0: [u8; POSITIONS],
+    pub t0: [u8; LEVEL_WIDTH],
     /// The column's local index and `k` (see the module doc).
-    pub code: [u8; POSITIONS],
+    pub code: [u8; LEVEL_WIDTH],
 }
 
 /// One level of a tree's top part.
 #[derive(Debug, Clone)]
 pub struct Level {
     pub tables: LevelTables,
-    /// The columns this level's splits read, by local index (at most 32).
+    /// The columns this level's splits read, by local index (at most [`MAX_LOCAL`]).
     pub columns: Vec<u16>,
 }
 
@@ -93,10 +101,10 @@ pub struct BottomNode {
 /// The part of a deep tree below its top levels.
 #[derive(Debug, Clone)]
 pub struct Bottom {
-    /// Steps from a top position to any leaf (the tree's depth minus [`TOP_LEVELS`]).
+    /// Steps from a top position to any leaf.
     pub depth: u32,
     /// The node each top position continues at.
-    pub entries: [u32; POSITIONS],
+    pub entries: Vec<u32>,
     pub nodes: Vec<BottomNode>,
     /// Leaf values by node index (0 for splits).
     pub values: Vec<f64>,
@@ -105,20 +113,27 @@ pub struct Bottom {
 /// One tree in the binned layout.
 #[derive(Debug, Clone)]
 pub struct BinnedTree {
-    /// Levels of the top part (the tree's depth, at most [`TOP_LEVELS`]).
+    /// Levels of the top part: the tree's depth, at most [`TOP_LEVELS`], less
+    /// if a level reads more than [`MAX_LOCAL`] columns.
     pub levels: Vec<Level>,
-    /// The leaf at each top position (trees without a bottom).
-    pub leaves: [f64; POSITIONS],
-    /// The same leaves as eight planes: `planes[i][p]` is byte `i` (little
-    /// endian) of the leaf at position `p`.
-    pub planes: Box<LeafPlanes>,
+    /// The leaf at each position below the top part (`2^levels`; empty for
+    /// a tree with a bottom).
+    pub leaves: Vec<f64>,
+    /// The same leaves as eight planes of [`Self::plane_len`] bytes: byte `i`
+    /// of plane `p` is byte `p` (little endian) of the leaf at position `i`
+    /// (for the AVX-512 path's lookups in registers).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub planes: Vec<u8>,
     pub bottom: Option<Bottom>,
 }
 
-/// Leaf bytes by plane, 64-byte aligned for vector loads.
-#[derive(Debug, Clone)]
-#[repr(C, align(64))]
-pub struct LeafPlanes(pub [[u8; POSITIONS]; 8]);
+impl BinnedTree {
+    /// Bytes of one leaf plane: the positions, at least [`MIN_PLANE`].
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub fn plane_len(&self) -> usize {
+        self.leaves.len().max(MIN_PLANE)
+    }
+}
 
 /// One feature's cuts.
 #[derive(Debug, Clone)]
@@ -129,7 +144,9 @@ pub struct FeatureCuts {
     /// The same search level by level, for vector searches: the probes of
     /// level `k` (`2^k` of them, from [`SEARCH_LEVEL_START`]`[k]`, padded with
     /// NaN to at least 8), for up to [`SEARCH_LEVELS`] levels (256 padded
-    /// cuts); empty for more.
+    /// cuts), in [`SEARCH_TABLE`] values; empty for more (for the AVX-512
+    /// path's search).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub search: Vec<f64>,
     /// Its first column and number of columns (0 when no split uses it).
     pub first_column: usize,
@@ -263,34 +280,25 @@ impl BinnedForest {
         cuts: &[Vec<f64>],
     ) -> Option<BinnedTree> {
         let depth = tree_depth(table, start);
-        let top = depth.min(TOP_LEVELS);
-        // Splits of each top level by position (None: padding), and what lies
-        // at each position below the top part.
-        let mut splits: Vec<Vec<Option<Split>>> = (0..top).map(|l| vec![None; 1 << l]).collect();
-        let mut entries = [Entry::Leaf(0.0); POSITIONS];
+        // Splits of each candidate top level by position (None: padding).
+        let deepest = depth.min(TOP_LEVELS);
+        let mut splits: Vec<Vec<Option<Split>>> =
+            (0..deepest).map(|l| vec![None; 1 << l]).collect();
         let mut stack = vec![(start, 0u32, 0usize)];
         while let Some((row, level, at)) = stack.pop() {
-            if level == top || table.is_leaf(row) {
-                // Every position below `at` on the top's last level.
-                let span = 1usize << (top - level);
-                let entry = if table.is_leaf(row) {
-                    Entry::Leaf(table.leaf_value[row])
-                } else {
-                    Entry::Subtree(row)
-                };
-                entries.get_mut(at * span..(at + 1) * span)?.fill(entry);
+            if level == deepest || table.is_leaf(row) {
                 continue;
             }
             *splits.get_mut(level as usize)?.get_mut(at)? = Some(self.split(table, row, cuts)?);
             stack.push((start + table.left[row] as usize, level + 1, 2 * at));
             stack.push((start + table.right[row] as usize, level + 1, 2 * at + 1));
         }
-        let mut levels = Vec::with_capacity(top as usize);
+        let mut levels = Vec::with_capacity(deepest as usize);
         for level in &splits {
             let mut tables = LevelTables {
-                t: [0; POSITIONS],
-                t0: [0; POSITIONS],
-                code: [0; POSITIONS],
+                t: [0; LEVEL_WIDTH],
+                t0: [0; LEVEL_WIDTH],
+                code: [0; LEVEL_WIDTH],
             };
             let mut columns: Vec<u16> = Vec::new();
             for (at, split) in level.iter().enumerate() {
@@ -304,9 +312,13 @@ impl BinnedForest {
                         columns.len() - 1
                     }
                 };
-                tables.t[at] = split.t();
-                tables.t0[at] = (split.rank + 1) as u8;
-                tables.code[at] = code(local, split.k);
+                *tables.t.get_mut(at)? = split.t();
+                *tables.t0.get_mut(at)? = (split.rank + 1) as u8;
+                *tables.code.get_mut(at)? = code(local, split.k);
+            }
+            if columns.len() > MAX_LOCAL {
+                // Too many columns for a vector lookup: the top part ends here.
+                break;
             }
             if columns.is_empty() {
                 // A level of padding only cannot occur (the tree is this deep), but
@@ -315,30 +327,52 @@ impl BinnedForest {
             }
             levels.push(Level { tables, columns });
         }
-        let mut leaves = [0.0; POSITIONS];
-        let mut subtrees = false;
-        for (leaf, entry) in leaves.iter_mut().zip(&entries) {
-            match entry {
-                Entry::Leaf(value) => *leaf = *value,
-                Entry::Subtree(_) => subtrees = true,
+        let top = levels.len() as u32;
+        // What lies at each position below the top part.
+        let mut entries = vec![Entry::Leaf(0.0); 1 << top];
+        let mut stack = vec![(start, 0u32, 0usize)];
+        while let Some((row, level, at)) = stack.pop() {
+            if level == top || table.is_leaf(row) {
+                // Every position below `at` on the top's last level.
+                let span = 1usize << (top - level);
+                let entry = if table.is_leaf(row) {
+                    Entry::Leaf(table.leaf_value[row])
+                } else {
+                    Entry::Subtree(row)
+                };
+                entries.get_mut(at * span..(at + 1) * span)?.fill(entry);
+                continue;
             }
+            stack.push((start + table.left[row] as usize, level + 1, 2 * at));
+            stack.push((start + table.right[row] as usize, level + 1, 2 * at + 1));
         }
-        let mut planes = Box::new(LeafPlanes([[0; POSITIONS]; 8]));
+        if entries.iter().any(|e| matches!(e, Entry::Subtree(_))) {
+            return Some(BinnedTree {
+                levels,
+                leaves: Vec::new(),
+                planes: Vec::new(),
+                bottom: Some(self.lay_out_bottom(table, start, &entries, depth - top, cuts)?),
+            });
+        }
+        let leaves: Vec<f64> = entries
+            .iter()
+            .map(|entry| match entry {
+                Entry::Leaf(value) => *value,
+                Entry::Subtree(_) => 0.0,
+            })
+            .collect();
+        let plane_len = leaves.len().max(MIN_PLANE);
+        let mut planes = vec![0u8; 8 * plane_len];
         for (at, leaf) in leaves.iter().enumerate() {
-            for (plane, byte) in planes.0.iter_mut().zip(leaf.to_le_bytes()) {
+            for (plane, byte) in planes.chunks_exact_mut(plane_len).zip(leaf.to_le_bytes()) {
                 plane[at] = byte;
             }
         }
-        let bottom = if subtrees {
-            Some(self.lay_out_bottom(table, start, &entries, depth - top, cuts)?)
-        } else {
-            None
-        };
         Some(BinnedTree {
             levels,
             leaves,
             planes,
-            bottom,
+            bottom: None,
         })
     }
 
@@ -347,13 +381,13 @@ impl BinnedForest {
         &self,
         table: &crate::model::ensemble::NodeTable,
         start: usize,
-        entries: &[Entry; POSITIONS],
+        entries: &[Entry],
         depth: u32,
         cuts: &[Vec<f64>],
     ) -> Option<Bottom> {
         let mut bottom = Bottom {
             depth,
-            entries: [0; POSITIONS],
+            entries: vec![0; entries.len()],
             nodes: Vec::new(),
             values: Vec::new(),
         };
@@ -417,13 +451,11 @@ impl BinnedForest {
         rows: usize,
         bins: &mut [u8],
     ) -> bool {
-        self.bin_chunk_with(columns, start, rows, bins, |cuts, values, out| {
-            bin_column(&cuts.padded, values, out)
-        })
+        self.bin_chunk_with(columns, start, rows, bins, bin_feature)
     }
 
-    /// [`Self::bin_chunk`], binning features of one column by `bin_column`
-    /// (which returns whether any value was missing).
+    /// [`Self::bin_chunk`], binning each feature's values into its columns
+    /// by `bin_feature` (like [`bin_feature`]).
     #[inline(always)]
     pub fn bin_chunk_with(
         &self,
@@ -431,7 +463,7 @@ impl BinnedForest {
         start: usize,
         rows: usize,
         bins: &mut [u8],
-        mut bin_column: impl FnMut(&FeatureCuts, &[f64], &mut [u8]) -> bool,
+        mut bin_feature: impl FnMut(&FeatureCuts, &[f64], &mut [u8]) -> bool,
     ) -> bool {
         let mut missing = false;
         for (f, info) in self.features.iter().enumerate() {
@@ -450,11 +482,7 @@ impl BinnedForest {
             if values.len() < CHUNK {
                 out.fill(0);
             }
-            if info.columns == 1 {
-                missing |= bin_column(info, values, out);
-            } else {
-                missing |= bin_columns(&info.padded, values, out);
-            }
+            missing |= bin_feature(info, values, out);
         }
         missing
     }
@@ -471,7 +499,7 @@ impl BinnedForest {
         match &tree.bottom {
             None => {
                 for (sum, at) in sums.iter_mut().zip(at) {
-                    *sum += tree.leaves[usize::from(*at) % POSITIONS];
+                    *sum += tree.leaves.get(usize::from(*at)).copied().unwrap_or(0.0);
                 }
             }
             Some(bottom) => Self::finish_deep(bottom, at, bins, sums),
@@ -483,7 +511,7 @@ impl BinnedForest {
     fn finish_deep(bottom: &Bottom, at: &[u8; CHUNK], bins: &[u8], sums: &mut [f64; CHUNK]) {
         let nodes = &bottom.nodes[..];
         for (row, (sum, at)) in sums.iter_mut().zip(at).enumerate() {
-            let mut node = bottom.entries[usize::from(*at) % POSITIONS];
+            let mut node = bottom.entries.get(usize::from(*at)).copied().unwrap_or(0);
             for _ in 0..bottom.depth {
                 let Some(n) = nodes.get(node as usize) else {
                     break;
@@ -506,7 +534,7 @@ fn search_levels(padded: &[f64]) -> Vec<f64> {
     if levels > SEARCH_LEVELS {
         return Vec::new();
     }
-    let mut search = vec![f64::NAN; SEARCH_LEVEL_START[levels]];
+    let mut search = vec![f64::NAN; SEARCH_TABLE];
     for k in 0..levels {
         let step = padded.len() >> (k + 1);
         for i in 0..1usize << k {
@@ -535,30 +563,18 @@ fn search(padded: &[f64], value: f64) -> usize {
     at
 }
 
-/// [`search`] among `P` padded cuts (a power of two), unrolled.
+/// Calls `emit(row, bin, missing)` for each of `values`, searching among `P`
+/// padded cuts (a power of two) eight values side by side, so that their
+/// loads overlap.
 #[inline(always)]
-fn search_fixed<const P: usize>(padded: &[f64; P], value: f64) -> usize {
-    let mut at = 0;
-    let mut step = P / 2;
-    while step > 0 {
-        // `at + step - 1 < P` (`at` is a sum of larger steps); the mask says so.
-        at += step * usize::from(value >= padded[(at + step - 1) & (P - 1)]);
-        step /= 2;
-    }
-    at
-}
-
-/// Bins one column's values among `P` padded cuts; returns whether any is
-/// missing. Eight values search side by side, so that their loads overlap.
-#[inline(always)]
-fn bin_fixed<const P: usize>(padded: &[f64; P], values: &[f64], out: &mut [u8]) -> bool {
+fn search_fixed<const P: usize>(
+    padded: &[f64; P],
+    values: &[f64],
+    mut emit: impl FnMut(usize, usize, bool),
+) {
     const GROUP: usize = 8;
-    let rows = values.len().min(out.len());
-    let (values, out) = (&values[..rows], &mut out[..rows]);
-    let mut missing = false;
-    let mut value_groups = values.chunks_exact(GROUP);
-    let mut out_groups = out.chunks_exact_mut(GROUP);
-    for (values, out) in (&mut value_groups).zip(&mut out_groups) {
+    let mut groups = values.chunks_exact(GROUP);
+    for (g, values) in (&mut groups).enumerate() {
         let mut at = [0usize; GROUP];
         let mut step = P / 2;
         while step > 0 {
@@ -568,64 +584,68 @@ fn bin_fixed<const P: usize>(padded: &[f64; P], values: &[f64], out: &mut [u8]) 
             }
             step /= 2;
         }
-        for ((bin, at), value) in out.iter_mut().zip(at).zip(values) {
-            let is_missing = value.is_nan();
-            missing |= is_missing;
-            *bin = if is_missing { MISSING } else { at as u8 };
+        for (i, (at, value)) in at.iter().zip(values).enumerate() {
+            emit(g * GROUP + i, *at, value.is_nan());
         }
     }
-    for (bin, value) in out_groups
-        .into_remainder()
-        .iter_mut()
-        .zip(value_groups.remainder())
-    {
-        let is_missing = value.is_nan();
-        missing |= is_missing;
-        let found = search_fixed(padded, *value) as u8;
-        *bin = if is_missing { MISSING } else { found };
+    let first = values.len() - groups.remainder().len();
+    for (i, value) in groups.remainder().iter().enumerate() {
+        let mut at = 0;
+        let mut step = P / 2;
+        while step > 0 {
+            at += step * usize::from(*value >= padded[(at + step - 1) & (P - 1)]);
+            step /= 2;
+        }
+        emit(first + i, at, value.is_nan());
     }
-    missing
 }
 
-/// Bins one column's values (at most [`MAX_CUTS`] cuts); returns whether any is missing.
-pub fn bin_column(padded: &[f64], values: &[f64], out: &mut [u8]) -> bool {
+/// Calls `emit(row, bin, missing)` for each of `values` (see [`search_fixed`]).
+#[inline(always)]
+fn search_all(padded: &[f64], values: &[f64], mut emit: impl FnMut(usize, usize, bool)) {
     macro_rules! fixed {
         ($($p:literal)*) => {
             $(if let Ok(padded) = <&[f64; $p]>::try_from(padded) {
-                return bin_fixed(padded, values, out);
+                return search_fixed(padded, values, emit);
             })*
         };
     }
     fixed!(1 2 4 8 16 32 64 128 256);
-    let mut missing = false;
-    for (bin, value) in out.iter_mut().zip(values) {
-        let is_missing = value.is_nan();
-        missing |= is_missing;
-        *bin = if is_missing {
-            MISSING
-        } else {
-            search(padded, *value) as u8
-        };
+    for (row, value) in values.iter().enumerate() {
+        emit(row, search(padded, *value), value.is_nan());
     }
-    missing
 }
 
-/// Bins a feature split into several columns of [`MAX_CUTS`] cuts each.
-fn bin_columns(padded: &[f64], values: &[f64], out: &mut [u8]) -> bool {
+/// Bins one feature's values into its columns (`out`: [`CHUNK`] bins per
+/// column); returns whether any value is missing.
+pub fn bin_feature(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
+    bin_feature_from(cuts, values, 0, out)
+}
+
+/// [`bin_feature`] for the rows from `first` (`values` holds theirs).
+pub fn bin_feature_from(cuts: &FeatureCuts, values: &[f64], first: usize, out: &mut [u8]) -> bool {
     let mut missing = false;
-    for (row, value) in values.iter().enumerate() {
-        let is_missing = value.is_nan();
-        missing |= is_missing;
-        let bin = search(padded, *value);
-        for (j, column) in out.chunks_exact_mut(CHUNK).enumerate() {
-            if let Some(slot) = column.get_mut(row) {
-                *slot = if is_missing {
-                    MISSING
-                } else {
-                    bin.saturating_sub(j * MAX_CUTS).min(MAX_CUTS) as u8
-                };
+    if cuts.columns == 1 {
+        // At most MAX_CUTS cuts: every bin fits below MISSING.
+        search_all(&cuts.padded, values, |row, bin, is_missing| {
+            missing |= is_missing;
+            if let Some(slot) = out.get_mut(first + row) {
+                *slot = if is_missing { MISSING } else { bin as u8 };
             }
-        }
+        });
+    } else {
+        search_all(&cuts.padded, values, |row, bin, is_missing| {
+            missing |= is_missing;
+            for (j, column) in out.chunks_exact_mut(CHUNK).enumerate() {
+                if let Some(slot) = column.get_mut(first + row) {
+                    *slot = if is_missing {
+                        MISSING
+                    } else {
+                        bin.saturating_sub(j * MAX_CUTS).min(MAX_CUTS) as u8
+                    };
+                }
+            }
+        });
     }
     missing
 }
