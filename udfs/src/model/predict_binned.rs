@@ -19,17 +19,18 @@
 //! stays 255 and goes right. Chunks without missing values use `rank + 1` and
 //! skip the addition.
 //!
-//! **Trees.** The first [`TOP_LEVELS`] levels of each tree are stored perfect
-//! (padded to a complete tree; a leaf above the last level is copied below it)
-//! as one 64-byte table per level of `t` and of a *code* byte: the split's
+//! **Trees.** The first levels of each tree, up to [`TOP_LEVELS`], are stored
+//! perfect (padded to a complete tree; a leaf above the last level is copied
+//! below it) as one table per level of `t` and of a *code* byte: the split's
 //! column among the level's own few columns (its *local* index, so that a
-//! level reads only the columns its splits use, whatever the model's width)
-//! and `k`. The vector kernels route a block of rows level by level with byte
-//! lookups in registers and end at a position below 64. A tree no deeper than
-//! that ends at its leaf: its 64 leaves are also stored as eight byte planes
-//! (byte `i` of every leaf), for kernels that look leaves up in registers. A
-//! deeper tree continues from its position through linked nodes
-//! ([`Bottom`]), row by row, in [`BinnedForest::finish_deep`].
+//! level reads only the columns its splits use, whatever the model's width;
+//! at most [`MAX_LOCAL`], else the top part ends above that level) and `k`.
+//! The vector kernels route a block of rows level by level with byte lookups
+//! in registers and end at a position below 256. A tree no deeper than its
+//! top part ends at its leaf: the leaves by position, also as eight byte
+//! planes (byte `i` of every leaf) for kernels that look leaves up in
+//! registers. A deeper tree continues from its position through linked nodes
+//! ([`Bottom`]), row by row, in [`BinnedForest::finish`].
 //!
 //! The code byte: bit 0 is `k`; the local index's bits 0 and 1 sit at bits 6
 //! and 7 (AVX-512 selects between two columns by bit 6 of the lookup index,
