@@ -107,7 +107,12 @@ impl CompactForest {
         let table = model.nodes();
         let mut forest = Self {
             trees: Vec::with_capacity(model.num_trees()),
-            binned: BinnedForest::new(model),
+            // Only where a vector path can run.
+            binned: if PredictPath::detect() == PredictPath::Scalar {
+                None
+            } else {
+                BinnedForest::new(model)
+            },
             path: PredictPath::default_path(),
             thresholds: Vec::new(),
             split_features: Vec::new(),

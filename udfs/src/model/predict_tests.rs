@@ -316,6 +316,90 @@ fn every_path_sums_like_the_scalar_path() {
 }
 
 #[test]
+fn levels_reading_more_columns_than_a_lookup_takes_continue_below() {
+    // 64 features and full trees 8 deep: levels 6 and 7 read more than
+    // MAX_LOCAL columns, so those trees' top parts end above them.
+    let mut rng = Lcg(5);
+    let mut nodes = NodeTable::default();
+    for tree in 0..6 {
+        full_tree(&mut nodes, &mut rng, tree, 0, 8, 64);
+    }
+    let features = (0..64)
+        .map(|f| FeatureSpec::numeric(format!("f{f}")))
+        .collect();
+    let model =
+        TreeEnsemble::try_new(Objective::SquaredError, 0.5, features, nodes).expect("valid");
+    let binned = BinnedForest::new(&model).expect("binned");
+    assert!(
+        binned
+            .trees
+            .iter()
+            .any(|t| t.levels.len() < 8 && t.bottom.is_some()),
+        "a top part ends early"
+    );
+    let columns = random_columns(&mut rng, 64, binned::CHUNK + 9, 10, 15, 0);
+    assert_every_path_agrees(&model, &columns, "64 features, full trees 8 deep");
+}
+
+#[test]
+fn full_trees_of_every_top_depth_route_alike_on_every_path() {
+    // Complete trees 1 to 10 deep over 8 features: leaves from planes of 64,
+    // 128 and 256 positions, and two levels below the top part.
+    let mut rng = Lcg(9);
+    let mut nodes = NodeTable::default();
+    for (tree, depth) in (1..=10).chain([7, 8, 10]).enumerate() {
+        full_tree(&mut nodes, &mut rng, tree as u32, 0, depth, 8);
+    }
+    let features = (0..8)
+        .map(|f| FeatureSpec::numeric(format!("f{f}")))
+        .collect();
+    let model =
+        TreeEnsemble::try_new(Objective::SquaredError, 0.5, features, nodes).expect("valid");
+    for missing_every in [0, 7] {
+        let columns = random_columns(&mut rng, 8, 2 * binned::CHUNK + 1, 10, missing_every, 0);
+        assert_every_path_agrees(&model, &columns, "complete trees");
+    }
+}
+
+/// Appends a complete tree `depth` deep over `width` features as node `id`
+/// of `tree`; returns the next free node id.
+fn full_tree(
+    nodes: &mut NodeTable,
+    rng: &mut Lcg,
+    tree: u32,
+    id: u32,
+    depth: u32,
+    width: u64,
+) -> u32 {
+    let at = nodes.len();
+    if depth == 0 {
+        let leaf = rng.below(1000) as f64 / 100.0 - 5.0;
+        nodes.push(tree, id, -1, 0.0, false, -1, -1, leaf, 0.0, 1.0);
+        return id + 1;
+    }
+    let feature = rng.below(width) as i32;
+    let threshold = rng.below(100) as f64 / 10.0;
+    nodes.push(
+        tree,
+        id,
+        feature,
+        threshold,
+        rng.below(2) == 0,
+        0,
+        0,
+        0.0,
+        1.0,
+        2.0,
+    );
+    let left = id + 1;
+    let right = full_tree(nodes, rng, tree, left, depth - 1, width);
+    let next = full_tree(nodes, rng, tree, right, depth - 1, width);
+    nodes.left[at] = left as i32;
+    nodes.right[at] = right as i32;
+    next
+}
+
+#[test]
 fn features_with_more_cuts_than_a_byte_holds_route_alike_on_every_path() {
     // Thresholds in steps of 1/1000 over 400 trees: about 2,000 cuts a feature,
     // so each feature is binned into several columns.
