@@ -364,12 +364,14 @@ impl CompactForest {
         let mut x = vec![f64::NAN; capacity * width];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
-            // Rows past the end (and missing columns) stay NaN.
-            for (f, column) in columns.iter().take(width).enumerate() {
-                let end = (start + chunk.len()).min(column.len());
-                let values = column.get(start..end).unwrap_or(&[]);
-                for (i, value) in values.iter().enumerate() {
-                    x[i * width + f] = *value;
+            // Rows past the end of a column, and absent columns, are missing.
+            for f in 0..width {
+                let values = columns.get(f).map_or(&[][..], |column| {
+                    let end = (start + chunk.len()).min(column.len());
+                    column.get(start.min(end)..end).unwrap_or(&[])
+                });
+                for (i, row) in x.chunks_exact_mut(width).take(chunk.len()).enumerate() {
+                    row[f] = values.get(i).copied().unwrap_or(f64::NAN);
                 }
             }
             let rows = chunk.len().next_multiple_of(LANES).min(capacity);

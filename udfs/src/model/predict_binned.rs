@@ -442,7 +442,7 @@ impl BinnedForest {
     }
 
     /// Bins a chunk: `columns[f]` holds feature `f`'s values for the chunk's
-    /// rows (missing columns and rows past the end of a column bin as 0).
+    /// rows (missing columns and rows past the end of a column are missing).
     /// `bins` holds [`Self::columns`] columns of [`CHUNK`] bins. Returns
     /// whether any value was missing.
     pub fn bin_chunk(
@@ -481,7 +481,10 @@ impl BinnedForest {
                 continue;
             };
             if values.len() < CHUNK {
-                out.fill(0);
+                // Rows past the end of a column are missing (as on the scalar
+                // path), and so are the padding rows past the chunk's end.
+                out.fill(MISSING);
+                missing |= values.len() < rows;
             }
             missing |= bin_feature(info, values, out);
         }

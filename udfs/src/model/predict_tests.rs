@@ -539,6 +539,38 @@ fn signed_zeros_infinities_and_missing_values_route_alike_on_every_path() {
 }
 
 #[test]
+fn short_and_absent_columns_are_missing_values_on_every_path() {
+    // Columns shorter than the batch, and fewer columns than features: the
+    // rows past their ends are missing, on every path as on the scalar one.
+    let mut rng = Lcg(13);
+    let model = random_model(&mut rng, 20, 8, 4);
+    let forest = CompactForest::new(&model);
+    let n = binned::CHUNK + 70;
+    let columns = random_columns(&mut rng, 4, n, 10, 9, 0);
+    let short: Vec<&[f64]> = vec![&columns[0], &columns[1][..n - 50], &columns[2][..10]];
+    let mut expected = vec![0.0; n];
+    forest.margins(&short, &mut expected, PredictPath::Scalar);
+    for (i, margin) in expected.iter().enumerate() {
+        let value = |c: &[f64]| c.get(i).copied().unwrap_or(f64::NAN);
+        let row = [value(short[0]), value(short[1]), value(short[2]), f64::NAN];
+        assert_eq!(
+            margin.to_bits(),
+            reference(&model, &row).to_bits(),
+            "row {i}"
+        );
+    }
+    for path in paths() {
+        let mut out = vec![0.0; n];
+        forest.margins(&short, &mut out, path);
+        assert_eq!(
+            out.iter().map(|m| m.to_bits()).collect::<Vec<_>>(),
+            expected.iter().map(|m| m.to_bits()).collect::<Vec<_>>(),
+            "path {path}"
+        );
+    }
+}
+
+#[test]
 fn the_path_variable_names_a_path_or_falls_back() {
     let best = PredictPath::detect();
     assert!(best.available());
