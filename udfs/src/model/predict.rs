@@ -303,7 +303,7 @@ impl CompactForest {
         }
     }
 
-    /// The vector paths: chunk by chunk, binned, then tree by tree over the chunk.
+    /// The vector paths: span by span, binned, then tree by tree over the span.
     fn binned_margins(
         &self,
         forest: &BinnedForest,
@@ -311,29 +311,30 @@ impl CompactForest {
         out: &mut [f64],
         path: PredictPath,
     ) {
-        let mut bins = vec![0u8; forest.columns() * binned::CHUNK];
-        for (c, chunk) in out.chunks_mut(binned::CHUNK).enumerate() {
-            let (start, rows) = (c * binned::CHUNK, chunk.len());
-            let mut sums = [self.base_score; binned::CHUNK];
+        let mut bins = vec![0u8; forest.columns() * binned::SPAN];
+        let mut sums = vec![self.base_score; binned::SPAN];
+        for (s, span) in out.chunks_mut(binned::SPAN).enumerate() {
+            let (start, rows) = (s * binned::SPAN, span.len());
+            sums.fill(self.base_score);
             match path {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `margins` takes a vector path only if the CPU has it.
                 PredictPath::Avx512 => unsafe {
-                    crate::model::predict_avx512::score_chunk(
+                    crate::model::predict_avx512::score_span(
                         forest, columns, start, rows, &mut bins, &mut sums,
                     )
                 },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 PredictPath::Avx2 => unsafe {
-                    crate::model::predict_avx2::score_chunk(
+                    crate::model::predict_avx2::score_span(
                         forest, columns, start, rows, &mut bins, &mut sums,
                     )
                 },
                 #[cfg(target_arch = "aarch64")]
                 // SAFETY: as above.
                 PredictPath::Neon => unsafe {
-                    crate::model::predict_neon::score_chunk(
+                    crate::model::predict_neon::score_span(
                         forest, columns, start, rows, &mut bins, &mut sums,
                     )
                 },
@@ -342,7 +343,7 @@ impl CompactForest {
                     return;
                 }
             }
-            chunk.copy_from_slice(&sums[..rows]);
+            span.copy_from_slice(&sums[..rows]);
         }
     }
 

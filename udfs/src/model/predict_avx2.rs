@@ -14,7 +14,9 @@
 
 use std::arch::x86_64::*;
 
-use crate::model::predict_binned::{BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_LOCAL};
+use crate::model::predict_binned::{
+    self as binned, BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_LOCAL,
+};
 
 /// Rows per step: one register of byte bins.
 const BLOCK: usize = 32;
@@ -52,36 +54,43 @@ fn load_piece(bytes: &[u8], at: usize) -> __m256i {
     }
 }
 
-/// Scores the chunk of `rows` rows from `start` of `columns` (one slice
-/// per feature) into `sums`: bins it into `bins` (`forest.columns()` columns
-/// of [`CHUNK`] bins), then adds every tree's leaf.
+/// Scores the span of `rows` rows (at most [`binned::SPAN`]) from `start` of
+/// `columns` (one slice per feature) into `sums` (which holds the base score;
+/// [`binned::SPAN`] values): bins it into `bins` (`forest.columns()` columns of
+/// [`CHUNK`] bins per chunk), then adds every tree's leaf
+/// ([`BinnedForest::score_span`]).
 ///
 /// # Safety
 /// The CPU must have AVX2 ([`super::predict_path::PredictPath::Avx2`] available).
 #[target_feature(enable = "avx2")]
-pub unsafe fn score_chunk(
+pub unsafe fn score_span(
     forest: &BinnedForest,
     columns: &[&[f64]],
     start: usize,
     rows: usize,
     bins: &mut [u8],
-    sums: &mut [f64; CHUNK],
+    sums: &mut [f64],
 ) {
-    let missing = forest.bin_chunk(columns, start, rows, bins);
-    let bins = &*bins;
     let mut at = [0u8; CHUNK];
-    for tree in &forest.trees {
-        let positions = if missing {
-            route::<true>(tree, bins)
-        } else {
-            route::<false>(tree, bins)
-        };
-        for (block, position) in at.chunks_exact_mut(BLOCK).zip(positions) {
-            // SAFETY: `block` holds 32 bytes.
-            unsafe { _mm256_storeu_si256(block.as_mut_ptr().cast(), position) };
-        }
-        forest.finish(tree, &at, bins, sums);
-    }
+    forest.score_span(
+        columns,
+        start..start + rows,
+        bins,
+        sums,
+        binned::bin_feature,
+        |tree, bins, missing, sums| {
+            let positions = if missing {
+                route::<true>(tree, bins)
+            } else {
+                route::<false>(tree, bins)
+            };
+            for (block, position) in at.chunks_exact_mut(BLOCK).zip(positions) {
+                // SAFETY: `block` holds 32 bytes.
+                unsafe { _mm256_storeu_si256(block.as_mut_ptr().cast(), position) };
+            }
+            forest.finish(tree, &at, bins, sums);
+        },
+    );
 }
 
 /// The bins of column `column` in a chunk's bins.

@@ -90,43 +90,48 @@ fn load_f64s(values: &[f64], at: usize) -> __m512d {
     }
 }
 
-/// Scores the chunk of `rows` rows from `start` of `columns` (one slice
-/// per feature) into `sums`: bins it into `bins` (`forest.columns()` columns
-/// of [`CHUNK`] bins), then adds every tree's leaf.
+/// Scores the span of `rows` rows (at most [`binned::SPAN`]) from `start` of
+/// `columns` (one slice per feature) into `sums` (which holds the base score;
+/// [`binned::SPAN`] values): bins it into `bins` (`forest.columns()` columns of
+/// [`CHUNK`] bins per chunk), then adds every tree's leaf
+/// ([`BinnedForest::score_span`]).
 ///
 /// # Safety
 /// The CPU must have AVX-512 F, BW and VBMI
 /// ([`super::predict_path::PredictPath::Avx512`] available).
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-pub unsafe fn score_chunk(
+pub unsafe fn score_span(
     forest: &BinnedForest,
     columns: &[&[f64]],
     start: usize,
     rows: usize,
     bins: &mut [u8],
-    sums: &mut [f64; CHUNK],
+    sums: &mut [f64],
 ) {
-    let missing = forest.bin_chunk_with(columns, start, rows, bins, |cuts, values, out| {
-        bin_feature(cuts, values, out)
-    });
-    let bins = &*bins;
     let mut at = [0u8; CHUNK];
-    for tree in &forest.trees {
-        let positions = if missing {
-            route::<true>(tree, bins)
-        } else {
-            route::<false>(tree, bins)
-        };
-        if tree.bottom.is_none() && tree.planes.len() >= 8 * tree.plane_len() {
-            add_leaves(tree, &positions, sums);
-        } else {
-            for (block, position) in at.chunks_exact_mut(BLOCK).zip(positions) {
-                // SAFETY: `block` holds 64 bytes.
-                unsafe { _mm512_storeu_si512(block.as_mut_ptr().cast(), position) };
+    forest.score_span(
+        columns,
+        start..start + rows,
+        bins,
+        sums,
+        |cuts, values, out| bin_feature(cuts, values, out),
+        |tree, bins, missing, sums| {
+            let positions = if missing {
+                route::<true>(tree, bins)
+            } else {
+                route::<false>(tree, bins)
+            };
+            if tree.bottom.is_none() && tree.planes.len() >= 8 * tree.plane_len() {
+                add_leaves(tree, &positions, sums);
+            } else {
+                for (block, position) in at.chunks_exact_mut(BLOCK).zip(positions) {
+                    // SAFETY: `block` holds 64 bytes.
+                    unsafe { _mm512_storeu_si512(block.as_mut_ptr().cast(), position) };
+                }
+                forest.finish(tree, &at, bins, sums);
             }
-            forest.finish(tree, &at, bins, sums);
-        }
-    }
+        },
+    );
 }
 
 /// Bins one feature's values into its columns like [`binned::bin_feature`];

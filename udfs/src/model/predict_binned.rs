@@ -38,9 +38,11 @@
 //! four columns at once by `code & 0x30 | lane`), and its bits 2 to 4 at bits
 //! 1 to 3.
 
-/// Rows binned and scored together: a tree's tables stay in cache while
-/// every row of the chunk visits them.
+/// Rows binned and routed together (a kernel's blocks).
 pub const CHUNK: usize = 256;
+/// Rows scored together: each tree visits every chunk of a span in turn, so
+/// that a big model's tables are read from memory once per span.
+pub const SPAN: usize = 8 * CHUNK;
 /// Most levels routed by the vector kernels: positions below 256 fit a byte.
 pub const TOP_LEVELS: u32 = 8;
 /// Most positions on the last level of the top part.
@@ -442,21 +444,11 @@ impl BinnedForest {
     }
 
     /// Bins a chunk: `columns[f]` holds feature `f`'s values for the chunk's
-    /// rows (missing columns and rows past the end of a column are missing).
-    /// `bins` holds [`Self::columns`] columns of [`CHUNK`] bins. Returns
-    /// whether any value was missing.
-    pub fn bin_chunk(
-        &self,
-        columns: &[&[f64]],
-        start: usize,
-        rows: usize,
-        bins: &mut [u8],
-    ) -> bool {
-        self.bin_chunk_with(columns, start, rows, bins, bin_feature)
-    }
-
-    /// [`Self::bin_chunk`], binning each feature's values into its columns
-    /// by `bin_feature` (like [`bin_feature`]).
+    /// `rows` rows from `start` (missing columns and rows past the end of a
+    /// column are missing). `bins` holds [`Self::columns`] columns of
+    /// [`CHUNK`] bins; each feature's values go into its columns by
+    /// `bin_feature` (like [`bin_feature`]). Returns whether any value was
+    /// missing.
     #[inline(always)]
     pub fn bin_chunk_with(
         &self,
@@ -489,6 +481,47 @@ impl BinnedForest {
             missing |= bin_feature(info, values, out);
         }
         missing
+    }
+
+    /// Scores the span of rows `rows` (at most [`SPAN`] of them) of `columns`
+    /// (one slice per feature) into `sums` (which holds the base
+    /// score): bins each chunk of it into `bins` (a chunk's [`Self::columns`]
+    /// columns of [`CHUNK`] bins after another's) by `bin_feature` (like
+    /// [`bin_feature`]), then, tree by tree, calls `add_tree(tree, bins,
+    /// missing, sums)` for each chunk: its bins, whether any is missing, and
+    /// its sums.
+    #[inline(always)]
+    pub fn score_span(
+        &self,
+        columns: &[&[f64]],
+        rows: std::ops::Range<usize>,
+        bins: &mut [u8],
+        sums: &mut [f64],
+        mut bin_feature: impl FnMut(&FeatureCuts, &[f64], &mut [u8]) -> bool,
+        mut add_tree: impl FnMut(&BinnedTree, &[u8], bool, &mut [f64; CHUNK]),
+    ) {
+        let (start, rows) = (rows.start, rows.len());
+        let size = self.columns * CHUNK;
+        let chunks = rows.div_ceil(CHUNK).min(SPAN / CHUNK);
+        let mut missing = [false; SPAN / CHUNK];
+        for (c, missing) in missing.iter_mut().enumerate().take(chunks) {
+            let first = c * CHUNK;
+            if let Some(bins) = bins.get_mut(c * size..(c + 1) * size) {
+                let rows = (rows - first).min(CHUNK);
+                *missing =
+                    self.bin_chunk_with(columns, start + first, rows, bins, &mut bin_feature);
+            }
+        }
+        for tree in &self.trees {
+            for (c, sums) in sums.chunks_exact_mut(CHUNK).enumerate().take(chunks) {
+                if let (Some(bins), Ok(sums)) = (
+                    bins.get(c * size..(c + 1) * size),
+                    <&mut [f64; CHUNK]>::try_from(sums),
+                ) {
+                    add_tree(tree, bins, missing[c], sums);
+                }
+            }
+        }
     }
 
     /// Adds tree `tree`'s leaf of every row of a chunk into `sums`, given the

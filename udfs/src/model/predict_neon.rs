@@ -23,7 +23,9 @@
 
 use std::arch::aarch64::*;
 
-use crate::model::predict_binned::{BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_LOCAL};
+use crate::model::predict_binned::{
+    self as binned, BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_LOCAL,
+};
 
 /// Rows per step: one register of byte bins.
 const BLOCK: usize = 16;
@@ -47,38 +49,45 @@ fn load_bytes(bytes: &[u8], at: usize) -> uint8x16_t {
     }
 }
 
-/// Scores the chunk of `rows` rows from `start` of `columns` (one slice
-/// per feature) into `sums`: bins it into `bins` (`forest.columns()` columns
-/// of [`CHUNK`] bins), then adds every tree's leaf.
+/// Scores the span of `rows` rows (at most [`binned::SPAN`]) from `start` of
+/// `columns` (one slice per feature) into `sums` (which holds the base score;
+/// [`binned::SPAN`] values): bins it into `bins` (`forest.columns()` columns of
+/// [`CHUNK`] bins per chunk), then adds every tree's leaf
+/// ([`BinnedForest::score_span`]).
 ///
 /// # Safety
 /// The CPU must have NEON ([`super::predict_path::PredictPath::Neon`] available).
 #[target_feature(enable = "neon")]
-pub unsafe fn score_chunk(
+pub unsafe fn score_span(
     forest: &BinnedForest,
     columns: &[&[f64]],
     start: usize,
     rows: usize,
     bins: &mut [u8],
-    sums: &mut [f64; CHUNK],
+    sums: &mut [f64],
 ) {
-    let missing = forest.bin_chunk(columns, start, rows, bins);
-    let bins = &*bins;
     let mut at = [0u8; CHUNK];
-    for tree in &forest.trees {
-        for (group, out) in at.chunks_exact_mut(GROUP * BLOCK).enumerate() {
-            let positions = if missing {
-                route::<true>(tree, bins, group * GROUP * BLOCK)
-            } else {
-                route::<false>(tree, bins, group * GROUP * BLOCK)
-            };
-            for (block, position) in out.chunks_exact_mut(BLOCK).zip(positions) {
-                // SAFETY: `block` holds 16 bytes.
-                unsafe { vst1q_u8(block.as_mut_ptr(), position) };
+    forest.score_span(
+        columns,
+        start..start + rows,
+        bins,
+        sums,
+        binned::bin_feature,
+        |tree, bins, missing, sums| {
+            for (group, out) in at.chunks_exact_mut(GROUP * BLOCK).enumerate() {
+                let positions = if missing {
+                    route::<true>(tree, bins, group * GROUP * BLOCK)
+                } else {
+                    route::<false>(tree, bins, group * GROUP * BLOCK)
+                };
+                for (block, position) in out.chunks_exact_mut(BLOCK).zip(positions) {
+                    // SAFETY: `block` holds 16 bytes.
+                    unsafe { vst1q_u8(block.as_mut_ptr(), position) };
+                }
             }
-        }
-        forest.finish(tree, &at, bins, sums);
-    }
+            forest.finish(tree, &at, bins, sums);
+        },
+    );
 }
 
 /// The bins of column `column` in a chunk's bins.
