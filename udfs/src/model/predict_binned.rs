@@ -546,19 +546,38 @@ impl BinnedForest {
     /// [`Self::finish`] for a deep tree: each row continues through the
     /// linked nodes below its top position.
     fn finish_deep(bottom: &Bottom, at: &[u8; CHUNK], bins: &[u8], sums: &mut [f64; CHUNK]) {
-        let nodes = &bottom.nodes[..];
-        for (row, (sum, at)) in sums.iter_mut().zip(at).enumerate() {
-            let mut node = bottom.entries.get(usize::from(*at)).copied().unwrap_or(0);
-            for _ in 0..bottom.depth {
-                let Some(n) = nodes.get(node as usize) else {
-                    break;
-                };
-                let column = usize::from(n.column & 0x7FFF);
-                let k = (n.column >> 15) as u8;
-                let bin = bins.get(column * CHUNK + row).copied().unwrap_or(0);
-                node = n.left + u32::from(u16::from(bin.wrapping_add(k)) >= n.t);
+        /// Rows walked side by side, so that their loads overlap.
+        const GROUP: usize = 8;
+        let groups = sums.chunks_exact_mut(GROUP).zip(at.chunks_exact(GROUP));
+        for (g, (sums, at)) in groups.enumerate() {
+            let mut node = [0u32; GROUP];
+            for (node, at) in node.iter_mut().zip(at) {
+                *node = bottom.entries.get(usize::from(*at)).copied().unwrap_or(0);
             }
-            *sum += bottom.values.get(node as usize).copied().unwrap_or(0.0);
+            for _ in 0..bottom.depth {
+                for (i, node) in node.iter_mut().enumerate() {
+                    // (A node that is not there, never, stays put.)
+                    let n = bottom
+                        .nodes
+                        .get(*node as usize)
+                        .copied()
+                        .unwrap_or(BottomNode {
+                            left: *node,
+                            column: 0,
+                            t: 256,
+                        });
+                    let column = usize::from(n.column & 0x7FFF);
+                    let k = (n.column >> 15) as u8;
+                    let bin = bins
+                        .get(column * CHUNK + g * GROUP + i)
+                        .copied()
+                        .unwrap_or(0);
+                    *node = n.left + u32::from(u16::from(bin.wrapping_add(k)) >= n.t);
+                }
+            }
+            for (sum, node) in sums.iter_mut().zip(node) {
+                *sum += bottom.values.get(node as usize).copied().unwrap_or(0.0);
+            }
         }
     }
 }
