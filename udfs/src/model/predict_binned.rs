@@ -65,7 +65,8 @@ pub const SEARCH_LEVELS: usize = 8;
 pub const SEARCH_LEVEL_START: [usize; SEARCH_LEVELS + 1] = [0, 8, 16, 24, 32, 48, 80, 144, 272];
 /// Length of [`FeatureCuts::search`] (when not empty).
 pub const SEARCH_TABLE: usize = SEARCH_LEVEL_START[SEARCH_LEVELS];
-/// Most columns a model may bin into (column indexes are 15 bits in [`BottomNode`]).
+/// Most columns a model may bin into (a column's offset in a chunk fits
+/// [`OFFSET_BITS`] bits in [`BottomNode`]).
 const MAX_COLUMNS: usize = 1 << 15;
 
 /// A level's splits by position (up to 128): the split tests, with and
@@ -89,16 +90,41 @@ pub struct Level {
     pub columns: Vec<u16>,
 }
 
-/// A node below the top part of a deep tree: `left` is the index of the left
-/// child (the right child is `left + 1`). A leaf's `left` is its own index and
-/// its `t` above any byte, so it stays put.
+/// A node below the top part of a deep tree, in two words that vector
+/// kernels gather: `left`, the index of the left child (the right child is
+/// `left + 1`), and `test`: the bins' offset of the split's column in a chunk
+/// (`column * CHUNK`, [`OFFSET_BITS`] bits), `k` (bit [`OFFSET_BITS`]) and
+/// `t = rank + k + 1` (the top byte). A row goes to `left + 1` when its
+/// `bin + k >= t` (bytes, wrapping), else to `left`. A leaf has `t = 0` and
+/// `left` its own index minus one (wrapping), so a row that reached it stays.
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub struct BottomNode {
     pub left: u32,
-    /// The column, with `k` in bit 15.
-    pub column: u16,
-    /// `rank + k + 1`, or 256 for a leaf.
-    pub t: u16,
+    pub test: u32,
+}
+
+/// Bits of a column's offset in [`BottomNode::test`].
+pub const OFFSET_BITS: u32 = 23;
+
+impl BottomNode {
+    /// A leaf at index `at`.
+    fn leaf(at: u32) -> Self {
+        Self {
+            left: at.wrapping_sub(1),
+            test: 0,
+        }
+    }
+
+    /// The child a row with bin `bin` goes to.
+    #[inline(always)]
+    pub fn next(self, bins: &[u8], row: usize) -> u32 {
+        let offset = (self.test & ((1 << OFFSET_BITS) - 1)) as usize;
+        let k = ((self.test >> OFFSET_BITS) & 1) as u8;
+        let t = (self.test >> 24) as u8;
+        let bin = bins.get(offset + row).copied().unwrap_or(0);
+        self.left.wrapping_add(u32::from(bin.wrapping_add(k) >= t))
+    }
 }
 
 /// The part of a deep tree below its top levels.
@@ -398,11 +424,7 @@ impl BinnedForest {
         let mut queue = std::collections::VecDeque::new();
         for (at, entry) in entries.iter().enumerate() {
             let index = u32::try_from(bottom.nodes.len()).ok()?;
-            bottom.nodes.push(BottomNode {
-                left: index,
-                column: 0,
-                t: 256,
-            });
+            bottom.nodes.push(BottomNode::leaf(index));
             match entry {
                 Entry::Leaf(value) => bottom.values.push(*value),
                 Entry::Subtree(row) => {
@@ -415,27 +437,23 @@ impl BinnedForest {
         // Breadth-first below the entries, sibling nodes side by side.
         while let Some((row, at)) = queue.pop_front() {
             if table.is_leaf(row) {
-                *bottom.nodes.get_mut(at)? = BottomNode {
-                    left: u32::try_from(at).ok()?,
-                    column: 0,
-                    t: 256,
-                };
+                *bottom.nodes.get_mut(at)? = BottomNode::leaf(u32::try_from(at).ok()?);
                 *bottom.values.get_mut(at)? = table.leaf_value[row];
                 continue;
             }
             let split = self.split(table, row, cuts)?;
             let left = bottom.nodes.len();
-            let placeholder = BottomNode {
-                left: 0,
-                column: 0,
-                t: 256,
-            };
-            bottom.nodes.extend([placeholder, placeholder]);
+            bottom
+                .nodes
+                .extend([BottomNode::leaf(0), BottomNode::leaf(0)]);
             bottom.values.extend([0.0, 0.0]);
+            let offset = u32::try_from(split.column * CHUNK).ok()?;
+            if offset >= 1 << OFFSET_BITS {
+                return None;
+            }
             *bottom.nodes.get_mut(at)? = BottomNode {
                 left: u32::try_from(left).ok()?,
-                column: u16::try_from(split.column).ok()? | (u16::from(split.k) << 15),
-                t: u16::from(split.t()),
+                test: offset | u32::from(split.k) << OFFSET_BITS | u32::from(split.t()) << 24,
             };
             queue.push_back((start + table.left[row] as usize, left));
             queue.push_back((start + table.right[row] as usize, left + 1));
@@ -557,22 +575,9 @@ impl BinnedForest {
             for _ in 0..bottom.depth {
                 for (i, node) in node.iter_mut().enumerate() {
                     // (A node that is not there, never, stays put.)
-                    let n = bottom
-                        .nodes
-                        .get(*node as usize)
-                        .copied()
-                        .unwrap_or(BottomNode {
-                            left: *node,
-                            column: 0,
-                            t: 256,
-                        });
-                    let column = usize::from(n.column & 0x7FFF);
-                    let k = (n.column >> 15) as u8;
-                    let bin = bins
-                        .get(column * CHUNK + g * GROUP + i)
-                        .copied()
-                        .unwrap_or(0);
-                    *node = n.left + u32::from(u16::from(bin.wrapping_add(k)) >= n.t);
+                    if let Some(n) = bottom.nodes.get(*node as usize) {
+                        *node = n.next(bins, g * GROUP + i);
+                    }
                 }
             }
             for (sum, node) in sums.iter_mut().zip(node) {
