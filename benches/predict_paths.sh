@@ -184,10 +184,15 @@ for spec in sys.argv[2:]:
 print(json.dumps(out))
 PY
 
-declare -A runs cpus empties scans
+declare -A runs cpus empties scans same
 xgb_runs=""
+# Every path must give the same margins bit for bit: their sums, and a hash of every
+# row's score, over all rows, compared (this also warms the caches).
 for m in $models; do
-  for path in $runnable; do seconds "$path" "$(query "$m")" >/dev/null; done   # warm caches
+  sums=$(for path in $runnable; do
+    FIRN_PREDICT_PATH=$path "$firn" "$db" -q --format csv -c "SELECT sum(p), sum(CAST(p * 1e15 AS BIGINT) % 1000003) FROM (SELECT predict('${model_ref[$m]}', ${args[$m]}) AS p FROM ${table[$m]})" | tail -1
+  done | sort -u | wc -l)
+  same[$m]=$([ "$sums" = 1 ] && echo yes || echo NO)
 done
 for _ in $(seq "$reps"); do
   for m in $models; do
@@ -206,8 +211,8 @@ done
 
 rate() { awk -v r="$rows" -v s="$1" 'BEGIN { if (s > 0) printf "%.2f", r / s / 1e6; else print "n/a" }'; }
 values() { echo "$1" | tr ' ' '\n' | grep .; }
-header="| model | shape | scan only |"
-rule="|---|---|---|"
+header="| model | shape | same scores on every path | scan only |"
+rule="|---|---|---|---|"
 for path in $runnable; do header="$header $path |"; rule="$rule---|"; done
 header="$header XGBoost 1 thread |"; rule="$rule---|"
 for path in $runnable; do header="$header $path ÷ XGBoost |"; rule="$rule---|"; done
@@ -216,7 +221,7 @@ table="$header
 $rule"
 for m in $models; do
   xgb=$(for run in $xgb_runs; do echo "$run" | "$py" -c "import json,sys; print(json.load(sys.stdin)['$m'])"; done | median)
-  line="| $m (\`${model_ref[$m]}\`) | ${shape[$m]} | $(rate "$(values "${scans[$m]}" | median)") |"
+  line="| $m (\`${model_ref[$m]}\`) | ${shape[$m]} | ${same[$m]} | $(rate "$(values "${scans[$m]}" | median)") |"
   for path in $runnable; do
     line="$line $(rate "$(values "${runs[$m.$path]}" | median)") |"
   done
