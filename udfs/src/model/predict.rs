@@ -10,14 +10,14 @@
 //! leaf below it), so a step computes the next node instead of loading it.
 //! Deeper trees keep linked nodes in which a leaf points at itself.
 //!
-//! On CPUs with AVX-512, trees up to 6 deep over at most 8 features are scored
-//! by [`super::predict_binned`] instead: values binned by the model's
-//! thresholds, 32 rows per step in 16-bit lanes (3–4× faster; the same sums
-//! bit for bit). The chunk is visited tree by tree, so a tree's tables stay in
-//! cache.
+//! Batches of at least [`MIN_BINNED_ROWS`] rows take a vector path when the
+//! CPU has one ([`PredictPath`]): values binned by the model's thresholds and
+//! routed many rows per instruction ([`super::predict_binned`]), with the same
+//! sums bit for bit. `FIRN_PREDICT_PATH` forces a path.
 
 use crate::model::ensemble::{NodeTable, TreeEnsemble};
-use crate::model::predict_binned::{self as vector, BinnedForest, PerfectTree};
+use crate::model::predict_binned::{self as binned, BinnedForest};
+pub use crate::model::predict_path::PredictPath;
 
 /// `Node::feature` bit: the node is a leaf (linked layout).
 const LEAF: u32 = 0x4000_0000;
@@ -31,6 +31,9 @@ const LANES: usize = 8;
 const CHUNK: usize = 256;
 /// Deepest tree stored perfect (2^8 leaves); deeper trees are linked.
 pub const MAX_PERFECT_DEPTH: u32 = 8;
+/// Fewest rows a vector path scores (fewer, e.g. single-row scoring, are
+/// quicker scalar: the vector paths score whole chunks).
+pub const MIN_BINNED_ROWS: usize = 32;
 
 /// One node of a linked tree in 16 bytes: the threshold (or the leaf's value),
 /// the column with the leaf and missing-value flags, and the index of the left
@@ -60,8 +63,10 @@ enum Tree {
 #[derive(Debug, Clone)]
 pub struct CompactForest {
     trees: Vec<Tree>,
-    /// The vector path's tables, if it scores any tree of the model.
+    /// The vector paths' layout (`None` for a model without features).
     binned: Option<BinnedForest>,
+    /// The path batches take.
+    path: PredictPath,
     /// Perfect trees' split thresholds, level order.
     thresholds: Vec<f64>,
     /// Perfect trees' split columns with the missing-value flag, beside `thresholds`.
@@ -102,7 +107,13 @@ impl CompactForest {
         let table = model.nodes();
         let mut forest = Self {
             trees: Vec::with_capacity(model.num_trees()),
-            binned: None,
+            // Only where a vector path can run.
+            binned: if PredictPath::detect() == PredictPath::Scalar {
+                None
+            } else {
+                BinnedForest::new(model)
+            },
+            path: PredictPath::default_path(),
             thresholds: Vec::new(),
             split_features: Vec::new(),
             leaves: Vec::new(),
@@ -120,30 +131,25 @@ impl CompactForest {
             };
             forest.trees.push(tree);
         }
-        let perfect: Vec<Option<PerfectTree<'_>>> =
-            forest.trees.iter().map(|t| forest.perfect(*t)).collect();
-        let binned = BinnedForest::new(forest.num_features, &perfect);
-        forest.binned = binned;
         forest
     }
 
-    /// `tree`'s splits and leaves, if it is stored perfect.
-    fn perfect(&self, tree: Tree) -> Option<PerfectTree<'_>> {
-        let Tree::Perfect {
-            depth,
-            splits,
-            leaves,
-        } = tree
-        else {
-            return None;
-        };
-        let inner = (1usize << depth) - 1;
-        Some(PerfectTree {
-            thresholds: &self.thresholds[splits..splits + inner],
-            features: &self.split_features[splits..splits + inner],
-            leaves: &self.leaves[leaves..leaves + inner + 1],
-            depth,
-        })
+    /// The same forest scoring batches by `path` if this CPU can run it (else
+    /// keeping its path).
+    pub fn with_path(mut self, path: PredictPath) -> Self {
+        if path.available() {
+            self.path = path;
+        }
+        self
+    }
+
+    /// The path batches of at least [`MIN_BINNED_ROWS`] rows take.
+    pub fn path(&self) -> PredictPath {
+        if self.binned.is_some() {
+            self.path
+        } else {
+            PredictPath::Scalar
+        }
     }
 
     /// Stores the tree rooted at table row `start` as a perfect tree of `depth`.
@@ -280,14 +286,69 @@ impl CompactForest {
     /// `out` (which must hold `rows` values): the base score plus each tree's
     /// leaf value, added in tree order.
     pub fn predict_margin_into(&self, columns: &[&[f64]], out: &mut [f64]) {
-        // Fewer rows than a vector block (single-row scoring) are quicker scalar.
-        let vector = self.binned.is_some() && out.len() >= vector::BLOCK && vector::available();
-        self.margins(columns, out, vector);
+        self.margins(columns, out, self.path);
     }
 
-    /// [`Self::predict_margin_into`], with the vector path for the trees it
-    /// applies to when `vector` (only true when the CPU has it).
-    fn margins(&self, columns: &[&[f64]], out: &mut [f64], vector: bool) {
+    /// [`Self::predict_margin_into`] by `path` (the scalar path if this CPU
+    /// cannot run it, or for fewer than [`MIN_BINNED_ROWS`] rows).
+    pub(crate) fn margins(&self, columns: &[&[f64]], out: &mut [f64], path: PredictPath) {
+        if let Some(forest) = &self.binned
+            && out.len() >= MIN_BINNED_ROWS
+            && path != PredictPath::Scalar
+            && path.available()
+        {
+            self.binned_margins(forest, columns, out, path);
+        } else {
+            self.scalar_margins(columns, out);
+        }
+    }
+
+    /// The vector paths: span by span, binned, then tree by tree over the span.
+    fn binned_margins(
+        &self,
+        forest: &BinnedForest,
+        columns: &[&[f64]],
+        out: &mut [f64],
+        path: PredictPath,
+    ) {
+        let mut bins = vec![0u8; forest.columns() * binned::SPAN];
+        let mut sums = vec![self.base_score; binned::SPAN];
+        for (s, span) in out.chunks_mut(binned::SPAN).enumerate() {
+            let (start, rows) = (s * binned::SPAN, span.len());
+            sums.fill(self.base_score);
+            match path {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `margins` takes a vector path only if the CPU has it.
+                PredictPath::Avx512 => unsafe {
+                    crate::model::predict_avx512::score_span(
+                        forest, columns, start, rows, &mut bins, &mut sums,
+                    )
+                },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                PredictPath::Avx2 => unsafe {
+                    crate::model::predict_avx2::score_span(
+                        forest, columns, start, rows, &mut bins, &mut sums,
+                    )
+                },
+                #[cfg(target_arch = "aarch64")]
+                // SAFETY: as above.
+                PredictPath::Neon => unsafe {
+                    crate::model::predict_neon::score_span(
+                        forest, columns, start, rows, &mut bins, &mut sums,
+                    )
+                },
+                _ => {
+                    self.scalar_margins(columns, out);
+                    return;
+                }
+            }
+            span.copy_from_slice(&sums[..rows]);
+        }
+    }
+
+    /// The scalar path: chunk by chunk, row-major, tree by tree over the chunk.
+    fn scalar_margins(&self, columns: &[&[f64]], out: &mut [f64]) {
         let width = self.num_features;
         if width == 0 {
             // Without features every tree is a single leaf.
@@ -298,85 +359,39 @@ impl CompactForest {
             out.fill(lanes[0]);
             return;
         }
-        let binned = self.binned.as_ref().filter(|_| vector);
-        // The chunk row by row (scalar path) and binned column by column (vector
-        // path), each only if some tree takes that path.
-        let scalar = match binned {
-            Some(binned) => (0..self.trees.len()).any(|t| !binned.scores(t)),
-            None => true,
-        };
-        // Buffers for a whole chunk, or for a few rows (single-row scoring) rounded
-        // up to whole blocks of both paths.
-        let block = if binned.is_some() {
-            vector::BLOCK
-        } else {
-            LANES
-        };
-        let capacity = out.len().next_multiple_of(block).min(CHUNK);
-        let mut x = vec![f64::NAN; if scalar { capacity * width } else { 0 }];
-        let mut bins = vec![
-            0u16;
-            if binned.is_some() {
-                capacity * width
-            } else {
-                0
-            }
-        ];
+        // A chunk's rows, or a few rows (single-row scoring) rounded up to a whole
+        // lane block.
+        let capacity = out.len().next_multiple_of(LANES).min(CHUNK);
+        let mut x = vec![f64::NAN; capacity * width];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
-            // The rows scored: the chunk's, rounded up to whole blocks.
-            let rows = chunk.len().next_multiple_of(block).min(capacity);
-            let mut missing = false;
-            // Rows past the end (and missing columns) stay NaN here, bin 0 there.
-            for (f, column) in columns.iter().take(width).enumerate() {
-                let end = (start + chunk.len()).min(column.len());
-                let values = column.get(start..end).unwrap_or(&[]);
-                if scalar {
-                    for (i, value) in values.iter().enumerate() {
-                        x[i * width + f] = *value;
-                    }
-                }
-                if let Some(binned) = binned {
-                    let column = &mut bins[f * rows..(f + 1) * rows];
-                    if values.len() < rows {
-                        column.fill(0);
-                    }
-                    missing |= binned.bin(f, values, column);
+            // Rows past the end of a column, and absent columns, are missing.
+            for f in 0..width {
+                let values = columns.get(f).map_or(&[][..], |column| {
+                    let end = (start + chunk.len()).min(column.len());
+                    column.get(start.min(end)..end).unwrap_or(&[])
+                });
+                for (i, row) in x.chunks_exact_mut(width).take(chunk.len()).enumerate() {
+                    row[f] = values.get(i).copied().unwrap_or(f64::NAN);
                 }
             }
+            let rows = chunk.len().next_multiple_of(LANES).min(capacity);
             // Tree by tree over the whole chunk: a tree's nodes stay in cache while
             // every row of the chunk visits them.
             let mut sums = [self.base_score; CHUNK];
-            for (t, tree) in self.trees.iter().enumerate() {
-                match binned {
-                    #[cfg(target_arch = "x86_64")]
-                    Some(binned) if binned.scores(t) => {
-                        // SAFETY: `binned` is set only when the CPU has the vector path's
-                        // features (`vector::available`).
-                        unsafe {
-                            let bins = &bins[..rows * width];
-                            if missing {
-                                binned.add_tree::<true>(t, bins, rows, width, &mut sums);
-                            } else {
-                                binned.add_tree::<false>(t, bins, rows, width, &mut sums);
-                            }
-                        }
+            for tree in &self.trees {
+                if chunk.len() < LANES {
+                    // A few rows (single-row scoring): one at a time.
+                    for (row, sum) in x.chunks_exact(width).zip(&mut sums[..chunk.len()]) {
+                        self.add_tree::<1>(*tree, row, width, std::slice::from_mut(sum));
                     }
-                    _ => {
-                        if chunk.len() < LANES {
-                            // A few rows (single-row scoring): one at a time.
-                            for (row, sum) in x.chunks_exact(width).zip(&mut sums[..chunk.len()]) {
-                                self.add_tree::<1>(*tree, row, width, std::slice::from_mut(sum));
-                            }
-                            continue;
-                        }
-                        for (block_rows, block) in x[..rows * width]
-                            .chunks_exact(LANES * width)
-                            .zip(sums.chunks_exact_mut(LANES))
-                        {
-                            self.add_tree::<LANES>(*tree, block_rows, width, block);
-                        }
-                    }
+                    continue;
+                }
+                for (block_rows, block) in x[..rows * width]
+                    .chunks_exact(LANES * width)
+                    .zip(sums.chunks_exact_mut(LANES))
+                {
+                    self.add_tree::<LANES>(*tree, block_rows, width, block);
                 }
             }
             chunk.copy_from_slice(&sums[..chunk.len()]);

@@ -1,289 +1,712 @@
-//! AVX-512 scoring of shallow trees for [`super::predict::CompactForest`] on
-//! binned values: 32 rows take a level's step together in 16-bit lanes.
+//! The binned layout behind the vector scoring paths of
+//! [`super::predict::CompactForest`], shared by every instruction set.
 //!
-//! Every threshold the trees split a feature on is one of that feature's
-//! sorted, distinct *cuts*; a value's bin is the number of cuts it is at or
-//! above (`value >= cut`, the comparison the scalar path makes). A row goes
-//! right at a split exactly when its bin is above the split's rank among the
-//! cuts, so comparing 16-bit bins gives the scalar path's routes, and the sums
-//! are the same bit for bit. A missing value's bin is [`MISSING`].
+//! **Bins.** Every threshold the model splits a feature on is one of that
+//! feature's sorted, distinct *cuts*; a value's bin is the number of cuts it
+//! is at or above (`value >= cut`, the comparison the scalar path makes), so a
+//! row goes right at a split exactly when its bin is above the split's rank
+//! among the cuts. Bins are bytes: a feature with more than [`MAX_CUTS`] cuts
+//! is split into several *columns* of at most that many cuts each (column `j`
+//! holds the bin minus `j * MAX_CUTS`, clamped to `0..=MAX_CUTS`), so any model
+//! takes these paths. A missing value's bin is [`MISSING`]. Routes are the
+//! scalar path's, and sums add the same leaves in the same order: the margins
+//! are equal bit for bit.
 //!
-//! With 16-bit lanes a level's splits fit one register (up to 32), looked up
-//! by one permute, and a block's values (32 rows × up to 8 features) fit eight,
-//! looked up by four. Gathers from memory would be slower on the AMD cores
-//! this was measured on.
+//! **Split test.** A split stores `t = rank + k + 1`, where `k` is 1 when a
+//! missing value goes left; a row goes right when `bin + k >= t` in wrapping
+//! byte arithmetic: for a value that is not missing (bin at most 254) this is
+//! `bin > rank`; a missing value (255) plus 1 wraps to 0 and goes left, plus 0
+//! stays 255 and goes right. Chunks without missing values use `rank + 1` and
+//! skip the addition.
+//!
+//! **Trees.** The first levels of each tree, up to [`TOP_LEVELS`], are stored
+//! perfect (padded to a complete tree; a leaf above the last level is copied
+//! below it) as one table per level of `t` and of a *code* byte: the split's
+//! column among the level's own few columns (its *local* index, so that a
+//! level reads only the columns its splits use, whatever the model's width;
+//! at most [`MAX_LOCAL`], else the top part ends above that level) and `k`.
+//! The vector kernels route a block of rows level by level with byte lookups
+//! in registers and end at a position below 256. A tree no deeper than its
+//! top part ends at its leaf: the leaves by position, also as eight byte
+//! planes (byte `i` of every leaf) for kernels that look leaves up in
+//! registers. A deeper tree continues from its position through linked nodes
+//! ([`Bottom`]), row by row, in [`BinnedForest::finish`].
+//!
+//! The code byte: bit 0 is `k`; the local index's bits 0 and 1 sit at bits 6
+//! and 7 (AVX-512 selects between two columns by bit 6 of the lookup index,
+//! the byte-blend kernels test bit 7), again at bits 4 and 5 (NEON looks up
+//! four columns at once by `code & 0x30 | lane`), and its bits 2 to 4 at bits
+//! 1 to 3.
 
-#[cfg(target_arch = "x86_64")]
-use std::arch::x86_64::*;
-
-use crate::model::predict::{COLUMN, DEFAULT_LEFT};
-
-/// Deepest tree this path scores (its last level of splits has 32).
-pub const MAX_DEPTH: u32 = 6;
-/// Most features this path scores.
-pub const MAX_WIDTH: usize = 8;
-/// Rows per block: one 512-bit vector of 16-bit bins.
-pub const BLOCK: usize = 32;
+/// Rows binned and routed together (a kernel's blocks).
+pub const CHUNK: usize = 256;
+/// Rows scored together: each tree visits every chunk of a span in turn, so
+/// that a big model's tables are read from memory once per span.
+pub const SPAN: usize = 8 * CHUNK;
+/// Most levels routed by the vector kernels: positions below 256 fit a byte.
+pub const TOP_LEVELS: u32 = 8;
+/// Most positions on the last level of the top part.
+pub const POSITIONS: usize = 1 << TOP_LEVELS;
+/// Entries of a level's tables: the deepest top level has 128 splits.
+pub const LEVEL_WIDTH: usize = POSITIONS / 2;
+/// Most columns a top level may read (a local index has 5 bits); a tree
+/// whose level reads more continues below the level before it.
+pub const MAX_LOCAL: usize = 32;
+/// Positions a leaf plane holds at least (one AVX-512 register).
+pub const MIN_PLANE: usize = 64;
 /// The bin of a missing value.
-const MISSING: u16 = u16::MAX;
-/// Most cuts of one feature (so that every bin is below [`MISSING`]).
-const MAX_CUTS: usize = MISSING as usize - 1;
-/// Bit of a feature code: a missing value goes left.
-const MISSING_LEFT: u16 = 0x8000;
-/// Leaves per tree: 64, eight registers of `f64`.
-const LEAVES: usize = 64;
+pub const MISSING: u8 = u8::MAX;
+/// Most cuts of one column (bins `0..=MAX_CUTS`, below [`MISSING`]; `rank + 2`
+/// fits a byte).
+pub const MAX_CUTS: usize = 254;
+/// Most levels of [`FeatureCuts::search`].
+pub const SEARCH_LEVELS: usize = 8;
+/// Where each level of [`FeatureCuts::search`] starts.
+pub const SEARCH_LEVEL_START: [usize; SEARCH_LEVELS + 1] = [0, 8, 16, 24, 32, 48, 80, 144, 272];
+/// Length of [`FeatureCuts::search`] (when not empty).
+pub const SEARCH_TABLE: usize = SEARCH_LEVEL_START[SEARCH_LEVELS];
+/// Most columns a model may bin into (a column's offset in a chunk fits
+/// [`OFFSET_BITS`] bits in [`BottomNode`]).
+const MAX_COLUMNS: usize = 1 << 15;
 
-/// Whether this CPU can run the binned path.
-pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// A perfect tree's splits in level order: `2^depth - 1` thresholds and
-/// feature words (column in [`COLUMN`], [`DEFAULT_LEFT`]), and `2^depth` leaves.
-#[derive(Debug, Clone, Copy)]
-pub struct PerfectTree<'a> {
-    pub thresholds: &'a [f64],
-    pub features: &'a [u32],
-    pub leaves: &'a [f64],
-    pub depth: u32,
-}
-
-/// One tree's tables: per level, the splits' ranks and feature codes
-/// (`column * 32`, so that adding a lane's number indexes a block's values,
-/// with [`MISSING_LEFT`]), and the leaves.
+/// A level's splits by position (up to 128): the split tests, with and
+/// without missing values, and the codes.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
-struct BinnedTree {
-    ranks: [[u16; 32]; MAX_DEPTH as usize],
-    features: [[u16; 32]; MAX_DEPTH as usize],
-    leaves: [f64; LEAVES],
-    depth: u32,
+pub struct LevelTables {
+    /// `rank + k + 1` (rows with missing values).
+    pub t: [u8; LEVEL_WIDTH],
+    /// `rank + 1` (chunks without missing values).
+    pub t0: [u8; LEVEL_WIDTH],
+    /// The column's local index and `k` (see the module doc).
+    pub code: [u8; LEVEL_WIDTH],
 }
 
-/// The cuts of every feature and the tables of the trees this path scores.
+/// One level of a tree's top part.
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub tables: LevelTables,
+    /// The columns this level's splits read, by local index (at most [`MAX_LOCAL`]).
+    pub columns: Vec<u16>,
+}
+
+/// A node below the top part of a deep tree, in two words that vector
+/// kernels gather: `left`, the index of the left child (the right child is
+/// `left + 1`), and `test`: the bins' offset of the split's column in a chunk
+/// (`column * CHUNK`, [`OFFSET_BITS`] bits), `k` (bit [`OFFSET_BITS`]) and
+/// `t = rank + k + 1` (the top byte). A row goes to `left + 1` when its
+/// `bin + k >= t` (bytes, wrapping), else to `left`. A leaf has `t = 0` and
+/// `left` its own index minus one (wrapping), so a row that reached it stays.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub struct BottomNode {
+    pub left: u32,
+    pub test: u32,
+}
+
+/// Bits of a column's offset in [`BottomNode::test`].
+pub const OFFSET_BITS: u32 = 23;
+
+impl BottomNode {
+    /// A leaf at index `at`.
+    fn leaf(at: u32) -> Self {
+        Self {
+            left: at.wrapping_sub(1),
+            test: 0,
+        }
+    }
+
+    /// The child a row with bin `bin` goes to.
+    #[inline(always)]
+    pub fn next(self, bins: &[u8], row: usize) -> u32 {
+        let offset = (self.test & ((1 << OFFSET_BITS) - 1)) as usize;
+        let k = ((self.test >> OFFSET_BITS) & 1) as u8;
+        let t = (self.test >> 24) as u8;
+        let bin = bins.get(offset + row).copied().unwrap_or(0);
+        self.left.wrapping_add(u32::from(bin.wrapping_add(k) >= t))
+    }
+}
+
+/// The part of a deep tree below its top levels.
+#[derive(Debug, Clone)]
+pub struct Bottom {
+    /// Steps from a top position to any leaf.
+    pub depth: u32,
+    /// The node each top position continues at.
+    pub entries: Vec<u32>,
+    pub nodes: Vec<BottomNode>,
+    /// Leaf values by node index (0 for splits).
+    pub values: Vec<f64>,
+}
+
+/// One tree in the binned layout.
+#[derive(Debug, Clone)]
+pub struct BinnedTree {
+    /// Levels of the top part: the tree's depth, at most [`TOP_LEVELS`], less
+    /// if a level reads more than [`MAX_LOCAL`] columns.
+    pub levels: Vec<Level>,
+    /// The leaf at each position below the top part (`2^levels`; empty for
+    /// a tree with a bottom).
+    pub leaves: Vec<f64>,
+    /// The same leaves as eight planes of [`Self::plane_len`] bytes: byte `i`
+    /// of plane `p` is byte `p` (little endian) of the leaf at position `i`
+    /// (for the AVX-512 path's lookups in registers).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub planes: Vec<u8>,
+    pub bottom: Option<Bottom>,
+}
+
+impl BinnedTree {
+    /// Bytes of one leaf plane: the positions, at least [`MIN_PLANE`].
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub fn plane_len(&self) -> usize {
+        self.leaves.len().max(MIN_PLANE)
+    }
+}
+
+/// One feature's cuts.
+#[derive(Debug, Clone)]
+pub struct FeatureCuts {
+    /// The sorted, distinct cuts, padded with NaN (which no value is at or
+    /// above) to a power of two longer than the cuts, for a branch-free search.
+    pub padded: Vec<f64>,
+    /// The same search level by level, for vector searches: the probes of
+    /// level `k` (`2^k` of them, from [`SEARCH_LEVEL_START`]`[k]`, padded with
+    /// NaN to at least 8), for up to [`SEARCH_LEVELS`] levels (256 padded
+    /// cuts), in [`SEARCH_TABLE`] values; empty for more (for the AVX-512
+    /// path's search).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub search: Vec<f64>,
+    /// Its first column and number of columns (0 when no split uses it).
+    pub first_column: usize,
+    pub columns: usize,
+}
+
+/// The cuts of every feature and every tree in the binned layout.
 #[derive(Debug, Clone)]
 pub struct BinnedForest {
-    cuts: Vec<Vec<f64>>,
-    trees: Vec<Option<BinnedTree>>,
+    pub features: Vec<FeatureCuts>,
+    columns: usize,
+    pub trees: Vec<BinnedTree>,
+}
+
+/// What lies at a top position of a tree being laid out.
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    Leaf(f64),
+    /// A split at table row `row`: the root of a bottom subtree.
+    Subtree(usize),
+}
+
+/// A split as laid out: its column, rank within the column and `k`.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    column: usize,
+    rank: usize,
+    k: u8,
+}
+
+impl Split {
+    fn t(self) -> u8 {
+        // rank <= MAX_CUTS - 1, so rank + 2 <= 255.
+        (self.rank + usize::from(self.k) + 1) as u8
+    }
+}
+
+/// The nodes of a tree as `(table row, depth)`, depth-first.
+fn tree_depth(table: &crate::model::ensemble::NodeTable, start: usize) -> u32 {
+    let mut deepest = 0;
+    let mut stack = vec![(start, 0u32)];
+    while let Some((at, level)) = stack.pop() {
+        deepest = deepest.max(level);
+        if !table.is_leaf(at) {
+            stack.push((start + table.left[at] as usize, level + 1));
+            stack.push((start + table.right[at] as usize, level + 1));
+        }
+    }
+    deepest
 }
 
 impl BinnedForest {
-    /// The binned tables of a model's trees over `width` features (`None` for
-    /// a tree this path does not score), or `None` if it scores none.
-    pub fn new(width: usize, trees: &[Option<PerfectTree<'_>>]) -> Option<Self> {
-        if width > MAX_WIDTH {
+    /// Lays out a validated ensemble, or `None` if it has no features.
+    pub fn new(model: &crate::model::ensemble::TreeEnsemble) -> Option<Self> {
+        let table = model.nodes();
+        let width = model.features().len();
+        if width == 0 {
             return None;
         }
-        let eligible = |tree: &&PerfectTree<'_>| {
-            tree.depth <= MAX_DEPTH
-                && tree
-                    .features
-                    .iter()
-                    .all(|f| ((f & COLUMN) as usize) < width)
-        };
         let mut cuts = vec![Vec::new(); width];
-        for tree in trees.iter().flatten().filter(eligible) {
-            for (threshold, feature) in tree.thresholds.iter().zip(tree.features) {
-                cuts[(feature & COLUMN) as usize].push(*threshold);
+        for row in 0..table.len() {
+            if !table.is_leaf(row) {
+                let feature = usize::try_from(table.feature[row]).ok()?;
+                cuts.get_mut(feature)?.push(table.threshold[row]);
             }
         }
+        let mut features = Vec::with_capacity(width);
+        let mut columns = 0;
         for column in &mut cuts {
+            if column.iter().any(|c| c.is_nan()) {
+                return None;
+            }
             column.sort_by(f64::total_cmp);
             // Equal under `>=` is one cut (so -0.0 and 0.0 are one).
             column.dedup_by(|a, b| a == b);
-            if column.len() > MAX_CUTS || column.iter().any(|c| c.is_nan()) {
-                return None;
-            }
+            let count = column.len().div_ceil(MAX_CUTS);
+            let mut padded = column.clone();
+            padded.resize((column.len() + 1).next_power_of_two(), f64::NAN);
+            features.push(FeatureCuts {
+                search: search_levels(&padded),
+                padded,
+                first_column: columns,
+                columns: count,
+            });
+            columns += count;
         }
-        let tables: Vec<Option<BinnedTree>> = trees
-            .iter()
-            .map(|tree| {
-                let tree = tree.as_ref().filter(|t| eligible(t))?;
-                let mut table = BinnedTree {
-                    ranks: [[0; 32]; MAX_DEPTH as usize],
-                    features: [[0; 32]; MAX_DEPTH as usize],
-                    leaves: [0.0; LEAVES],
-                    depth: tree.depth,
-                };
-                for (i, (threshold, feature)) in
-                    tree.thresholds.iter().zip(tree.features).enumerate()
-                {
-                    // Position `i` is the `i + 1 - 2^level`-th split of its level.
-                    let level = (i + 1).ilog2() as usize;
-                    let slot = i + 1 - (1 << level);
-                    let column = (feature & COLUMN) as usize;
-                    // The cut equal to the threshold: its rank is the number of smaller cuts.
-                    let rank = cuts[column].partition_point(|c| c < threshold);
-                    table.ranks[level][slot] = rank as u16;
-                    let missing_left = if feature & DEFAULT_LEFT != 0 {
-                        MISSING_LEFT
-                    } else {
-                        0
-                    };
-                    table.features[level][slot] = (column * BLOCK) as u16 | missing_left;
-                }
-                table.leaves[..tree.leaves.len()].copy_from_slice(tree.leaves);
-                Some(table)
-            })
-            .collect();
-        if tables.iter().all(Option::is_none) {
+        if columns > MAX_COLUMNS {
             return None;
         }
-        Some(BinnedForest {
-            cuts,
-            trees: tables,
+        let mut forest = Self {
+            features,
+            columns,
+            trees: Vec::with_capacity(model.num_trees()),
+        };
+        for t in 0..model.num_trees() {
+            let tree = forest.lay_out(table, model.tree_range(t).start, &cuts)?;
+            forest.trees.push(tree);
+        }
+        Some(forest)
+    }
+
+    /// Number of columns a chunk is binned into.
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    /// The split at table row `row`.
+    fn split(
+        &self,
+        table: &crate::model::ensemble::NodeTable,
+        row: usize,
+        cuts: &[Vec<f64>],
+    ) -> Option<Split> {
+        let feature = usize::try_from(table.feature[row]).ok()?;
+        let threshold = table.threshold[row];
+        // The cut equal to the threshold: its rank is the number of smaller cuts.
+        let rank = cuts.get(feature)?.partition_point(|c| *c < threshold);
+        let info = self.features.get(feature)?;
+        Some(Split {
+            column: info.first_column + rank / MAX_CUTS,
+            rank: rank % MAX_CUTS,
+            k: u8::from(table.default_left[row]),
         })
     }
 
-    /// Whether tree `t` is scored by this path.
-    pub fn scores(&self, t: usize) -> bool {
-        self.trees.get(t).is_some_and(Option::is_some)
+    /// Lays out the tree rooted at table row `start`.
+    fn lay_out(
+        &self,
+        table: &crate::model::ensemble::NodeTable,
+        start: usize,
+        cuts: &[Vec<f64>],
+    ) -> Option<BinnedTree> {
+        let depth = tree_depth(table, start);
+        // Splits of each candidate top level by position (None: padding).
+        let deepest = depth.min(TOP_LEVELS);
+        let mut splits: Vec<Vec<Option<Split>>> =
+            (0..deepest).map(|l| vec![None; 1 << l]).collect();
+        let mut stack = vec![(start, 0u32, 0usize)];
+        while let Some((row, level, at)) = stack.pop() {
+            if level == deepest || table.is_leaf(row) {
+                continue;
+            }
+            *splits.get_mut(level as usize)?.get_mut(at)? = Some(self.split(table, row, cuts)?);
+            stack.push((start + table.left[row] as usize, level + 1, 2 * at));
+            stack.push((start + table.right[row] as usize, level + 1, 2 * at + 1));
+        }
+        let mut levels = Vec::with_capacity(deepest as usize);
+        for level in &splits {
+            let mut tables = LevelTables {
+                t: [0; LEVEL_WIDTH],
+                t0: [0; LEVEL_WIDTH],
+                code: [0; LEVEL_WIDTH],
+            };
+            let mut columns: Vec<u16> = Vec::new();
+            for (at, split) in level.iter().enumerate() {
+                // Padding splits keep t = 0 and code 0: every row goes right, to
+                // equal leaves.
+                let Some(split) = split else { continue };
+                let local = match columns.iter().position(|&c| usize::from(c) == split.column) {
+                    Some(local) => local,
+                    None => {
+                        columns.push(u16::try_from(split.column).ok()?);
+                        columns.len() - 1
+                    }
+                };
+                *tables.t.get_mut(at)? = split.t();
+                *tables.t0.get_mut(at)? = (split.rank + 1) as u8;
+                *tables.code.get_mut(at)? = code(local, split.k);
+            }
+            if columns.len() > MAX_LOCAL {
+                // Too many columns for a vector lookup: the top part ends here.
+                break;
+            }
+            if columns.is_empty() {
+                // A level of padding only cannot occur (the tree is this deep), but
+                // the kernels expect a column.
+                columns.push(0);
+            }
+            levels.push(Level { tables, columns });
+        }
+        let top = levels.len() as u32;
+        // What lies at each position below the top part.
+        let mut entries = vec![Entry::Leaf(0.0); 1 << top];
+        let mut stack = vec![(start, 0u32, 0usize)];
+        while let Some((row, level, at)) = stack.pop() {
+            if level == top || table.is_leaf(row) {
+                // Every position below `at` on the top's last level.
+                let span = 1usize << (top - level);
+                let entry = if table.is_leaf(row) {
+                    Entry::Leaf(table.leaf_value[row])
+                } else {
+                    Entry::Subtree(row)
+                };
+                entries.get_mut(at * span..(at + 1) * span)?.fill(entry);
+                continue;
+            }
+            stack.push((start + table.left[row] as usize, level + 1, 2 * at));
+            stack.push((start + table.right[row] as usize, level + 1, 2 * at + 1));
+        }
+        if entries.iter().any(|e| matches!(e, Entry::Subtree(_))) {
+            return Some(BinnedTree {
+                levels,
+                leaves: Vec::new(),
+                planes: Vec::new(),
+                bottom: Some(self.lay_out_bottom(table, start, &entries, depth - top, cuts)?),
+            });
+        }
+        let leaves: Vec<f64> = entries
+            .iter()
+            .map(|entry| match entry {
+                Entry::Leaf(value) => *value,
+                Entry::Subtree(_) => 0.0,
+            })
+            .collect();
+        let plane_len = leaves.len().max(MIN_PLANE);
+        let mut planes = vec![0u8; 8 * plane_len];
+        for (at, leaf) in leaves.iter().enumerate() {
+            for (plane, byte) in planes.chunks_exact_mut(plane_len).zip(leaf.to_le_bytes()) {
+                plane[at] = byte;
+            }
+        }
+        Some(BinnedTree {
+            levels,
+            leaves,
+            planes,
+            bottom: None,
+        })
     }
 
-    /// Bins `values` (one feature's values for some rows) into `bins`;
-    /// returns whether any was missing.
-    pub fn bin(&self, feature: usize, values: &[f64], bins: &mut [u16]) -> bool {
-        let cuts = &self.cuts[feature];
-        let mut missing = false;
-        for (bin, value) in bins.iter_mut().zip(values) {
-            *bin = if value.is_nan() {
-                missing = true;
-                MISSING
-            } else {
-                cuts.partition_point(|c| *value >= *c) as u16
+    /// Links the subtrees below the top part of a deep tree.
+    fn lay_out_bottom(
+        &self,
+        table: &crate::model::ensemble::NodeTable,
+        start: usize,
+        entries: &[Entry],
+        depth: u32,
+        cuts: &[Vec<f64>],
+    ) -> Option<Bottom> {
+        let mut bottom = Bottom {
+            depth,
+            entries: vec![0; entries.len()],
+            nodes: Vec::new(),
+            values: Vec::new(),
+        };
+        // One node per entry (a leaf above the top's last level is copied).
+        let mut queue = std::collections::VecDeque::new();
+        for (at, entry) in entries.iter().enumerate() {
+            let index = u32::try_from(bottom.nodes.len()).ok()?;
+            bottom.nodes.push(BottomNode::leaf(index));
+            match entry {
+                Entry::Leaf(value) => bottom.values.push(*value),
+                Entry::Subtree(row) => {
+                    bottom.values.push(0.0);
+                    queue.push_back((*row, index as usize));
+                }
+            }
+            bottom.entries[at] = index;
+        }
+        // Breadth-first below the entries, sibling nodes side by side.
+        while let Some((row, at)) = queue.pop_front() {
+            if table.is_leaf(row) {
+                *bottom.nodes.get_mut(at)? = BottomNode::leaf(u32::try_from(at).ok()?);
+                *bottom.values.get_mut(at)? = table.leaf_value[row];
+                continue;
+            }
+            let split = self.split(table, row, cuts)?;
+            let left = bottom.nodes.len();
+            bottom
+                .nodes
+                .extend([BottomNode::leaf(0), BottomNode::leaf(0)]);
+            bottom.values.extend([0.0, 0.0]);
+            let offset = u32::try_from(split.column * CHUNK).ok()?;
+            if offset >= 1 << OFFSET_BITS {
+                return None;
+            }
+            *bottom.nodes.get_mut(at)? = BottomNode {
+                left: u32::try_from(left).ok()?,
+                test: offset | u32::from(split.k) << OFFSET_BITS | u32::from(split.t()) << 24,
             };
+            queue.push_back((start + table.left[row] as usize, left));
+            queue.push_back((start + table.right[row] as usize, left + 1));
+        }
+        Some(bottom)
+    }
+
+    /// Bins a chunk: `columns[f]` holds feature `f`'s values for the chunk's
+    /// `rows` rows from `start` (missing columns and rows past the end of a
+    /// column are missing). `bins` holds [`Self::columns`] columns of
+    /// [`CHUNK`] bins; each feature's values go into its columns by
+    /// `bin_feature` (like [`bin_feature`]). Returns whether any value was
+    /// missing.
+    #[inline(always)]
+    pub fn bin_chunk_with(
+        &self,
+        columns: &[&[f64]],
+        start: usize,
+        rows: usize,
+        bins: &mut [u8],
+        mut bin_feature: impl FnMut(&FeatureCuts, &[f64], &mut [u8]) -> bool,
+    ) -> bool {
+        let mut missing = false;
+        for (f, info) in self.features.iter().enumerate() {
+            if info.columns == 0 {
+                continue;
+            }
+            let values = columns
+                .get(f)
+                .and_then(|c| c.get(start.min(c.len())..(start + rows).min(c.len())))
+                .unwrap_or(&[]);
+            let Some(out) =
+                bins.get_mut(info.first_column * CHUNK..(info.first_column + info.columns) * CHUNK)
+            else {
+                continue;
+            };
+            if values.len() < CHUNK {
+                // Rows past the end of a column are missing (as on the scalar
+                // path), and so are the padding rows past the chunk's end.
+                out.fill(MISSING);
+                missing |= values.len() < rows;
+            }
+            missing |= bin_feature(info, values, out);
         }
         missing
     }
 
-    /// Adds tree `t`'s leaf value of every row of a chunk into `sums`. `bins`
-    /// holds the chunk column by column: `width` columns of `rows` bins, `rows`
-    /// a multiple of [`BLOCK`]. `MISSING` says whether any bin is missing.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512 F, BW and DQ ([`available`]).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512dq")]
-    pub unsafe fn add_tree<const MISSING_BINS: bool>(
+    /// Scores the span of rows `rows` (at most [`SPAN`] of them) of `columns`
+    /// (one slice per feature) into `sums` (which holds the base
+    /// score): bins each chunk of it into `bins` (a chunk's [`Self::columns`]
+    /// columns of [`CHUNK`] bins after another's) by `bin_feature` (like
+    /// [`bin_feature`]), then, tree by tree, calls `add_tree(tree, bins,
+    /// missing, sums)` for each chunk: its bins, whether any is missing, and
+    /// its sums.
+    #[inline(always)]
+    pub fn score_span(
         &self,
-        t: usize,
-        bins: &[u16],
-        rows: usize,
-        width: usize,
+        columns: &[&[f64]],
+        rows: std::ops::Range<usize>,
+        bins: &mut [u8],
         sums: &mut [f64],
+        mut bin_feature: impl FnMut(&FeatureCuts, &[f64], &mut [u8]) -> bool,
+        mut add_tree: impl FnMut(&BinnedTree, &[u8], bool, &mut [f64; CHUNK]),
     ) {
-        let Some(tree) = self.trees.get(t).and_then(Option::as_ref) else {
-            return;
-        };
-        assert!(rows.is_multiple_of(BLOCK) && (1..=MAX_WIDTH).contains(&width));
-        assert!(width == self.cuts.len() && bins.len() >= width * rows && sums.len() >= rows);
-        // SAFETY: the tables are 64-byte aligned; a level's 32 codes are one register.
-        let (ranks, features, leaves) = unsafe {
-            (
-                std::slice::from_raw_parts(tree.ranks.as_ptr().cast::<__m512i>(), 6),
-                std::slice::from_raw_parts(tree.features.as_ptr().cast::<__m512i>(), 6),
-                std::slice::from_raw_parts(tree.leaves.as_ptr().cast::<__m512d>(), 8),
-            )
-        };
-        let lanes = _mm512_set_epi16(
-            31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10,
-            9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
-        );
-        let one = _mm512_set1_epi16(1);
-        let missing = _mm512_set1_epi16(MISSING as i16);
-        let missing_left = _mm512_set1_epi16(MISSING_LEFT as i16);
-        for start in (0..rows).step_by(BLOCK) {
-            // The block's bins, a register per column (unused ones zero).
-            let mut values = [_mm512_setzero_si512(); MAX_WIDTH];
-            for (f, register) in values.iter_mut().enumerate().take(width) {
-                // SAFETY: `f * rows + start + BLOCK <= width * rows <= bins.len()`.
-                *register =
-                    unsafe { _mm512_loadu_si512(bins.as_ptr().add(f * rows + start).cast()) };
+        let (start, rows) = (rows.start, rows.len());
+        let size = self.columns * CHUNK;
+        let chunks = rows.div_ceil(CHUNK).min(SPAN / CHUNK);
+        let mut missing = [false; SPAN / CHUNK];
+        for (c, missing) in missing.iter_mut().enumerate().take(chunks) {
+            let first = c * CHUNK;
+            if let Some(bins) = bins.get_mut(c * size..(c + 1) * size) {
+                let rows = (rows - first).min(CHUNK);
+                *missing =
+                    self.bin_chunk_with(columns, start + first, rows, bins, &mut bin_feature);
             }
-            let mut at = _mm512_setzero_si512();
-            for level in 0..tree.depth as usize {
-                // `at`: each row's position within the level (below 32).
-                let rank = _mm512_permutexvar_epi16(at, ranks[level]);
-                let feature = _mm512_permutexvar_epi16(at, features[level]);
-                // The index's flag bit (15) is ignored by the permutes and tests below.
-                let index = _mm512_add_epi16(feature, lanes);
-                let value = lookup_bins(&values, index, width);
-                let mut right = _mm512_cmpgt_epu16_mask(value, rank);
-                if MISSING_BINS {
-                    let is_missing = _mm512_cmpeq_epi16_mask(value, missing);
-                    let goes_left = _mm512_test_epi16_mask(feature, missing_left);
-                    right &= !(is_missing & goes_left);
+        }
+        for tree in &self.trees {
+            for (c, sums) in sums.chunks_exact_mut(CHUNK).enumerate().take(chunks) {
+                if let (Some(bins), Ok(sums)) = (
+                    bins.get(c * size..(c + 1) * size),
+                    <&mut [f64; CHUNK]>::try_from(sums),
+                ) {
+                    add_tree(tree, bins, missing[c], sums);
                 }
-                let doubled = _mm512_add_epi16(at, at);
-                at = _mm512_mask_add_epi16(doubled, right, doubled, one);
             }
-            // Leaf positions (below 64) to four vectors of eight 64-bit indexes.
-            for quarter in 0..4 {
-                let positions = match quarter {
-                    0 => _mm512_extracti32x4_epi32::<0>(at),
-                    1 => _mm512_extracti32x4_epi32::<1>(at),
-                    2 => _mm512_extracti32x4_epi32::<2>(at),
-                    _ => _mm512_extracti32x4_epi32::<3>(at),
-                };
-                let leaf = lookup_leaves(leaves, _mm512_cvtepu16_epi64(positions));
-                // SAFETY: `start + 8 * (quarter + 1) <= rows <= sums.len()`.
-                unsafe {
-                    let sum = sums.as_mut_ptr().add(start + 8 * quarter);
-                    _mm512_storeu_pd(sum, _mm512_add_pd(_mm512_loadu_pd(sum), leaf));
+        }
+    }
+
+    /// Adds tree `tree`'s leaf of every row of a chunk into `sums`, given the
+    /// position each row reached at the end of the top part (`at`).
+    pub fn finish(
+        &self,
+        tree: &BinnedTree,
+        at: &[u8; CHUNK],
+        bins: &[u8],
+        sums: &mut [f64; CHUNK],
+    ) {
+        match &tree.bottom {
+            None => {
+                for (sum, at) in sums.iter_mut().zip(at) {
+                    *sum += tree.leaves.get(usize::from(*at)).copied().unwrap_or(0.0);
                 }
+            }
+            Some(bottom) => Self::finish_deep(bottom, at, bins, sums),
+        }
+    }
+
+    /// [`Self::finish`] for a deep tree: each row continues through the
+    /// linked nodes below its top position.
+    fn finish_deep(bottom: &Bottom, at: &[u8; CHUNK], bins: &[u8], sums: &mut [f64; CHUNK]) {
+        /// Rows walked side by side, so that their loads overlap.
+        const GROUP: usize = 8;
+        let groups = sums.chunks_exact_mut(GROUP).zip(at.chunks_exact(GROUP));
+        for (g, (sums, at)) in groups.enumerate() {
+            let mut node = [0u32; GROUP];
+            for (node, at) in node.iter_mut().zip(at) {
+                *node = bottom.entries.get(usize::from(*at)).copied().unwrap_or(0);
+            }
+            for _ in 0..bottom.depth {
+                for (i, node) in node.iter_mut().enumerate() {
+                    // (A node that is not there, never, stays put.)
+                    if let Some(n) = bottom.nodes.get(*node as usize) {
+                        *node = n.next(bins, g * GROUP + i);
+                    }
+                }
+            }
+            for (sum, node) in sums.iter_mut().zip(node) {
+                *sum += bottom.values.get(node as usize).copied().unwrap_or(0.0);
             }
         }
     }
 }
 
-/// Each lane's bin at `index` (column * 32 + lane, below `32 * width`) among a
-/// block's registers.
-#[cfg(target_arch = "x86_64")]
+/// The probes of a search among `padded` cuts level by level: level `k`'s
+/// step is `P >> (k + 1)`, and a value whose first `k` steps gave the bits
+/// `i` probes `padded[i * 2 * step + step - 1]`.
+fn search_levels(padded: &[f64]) -> Vec<f64> {
+    let levels = padded.len().trailing_zeros() as usize;
+    if levels > SEARCH_LEVELS {
+        return Vec::new();
+    }
+    let mut search = vec![f64::NAN; SEARCH_TABLE];
+    for k in 0..levels {
+        let step = padded.len() >> (k + 1);
+        for i in 0..1usize << k {
+            search[SEARCH_LEVEL_START[k] + i] = padded[i * 2 * step + step - 1];
+        }
+    }
+    search
+}
+
+/// The code byte of a split reading local column `local` with `k`.
+fn code(local: usize, k: u8) -> u8 {
+    let local = local as u8;
+    k | ((local >> 2) & 7) << 1 | (local & 3) << 4 | (local & 1) << 6 | ((local >> 1) & 1) << 7
+}
+
+/// Number of cuts (padded with NaN to a power of two) that `value` is at or above.
 #[inline(always)]
-fn lookup_bins(values: &[__m512i; MAX_WIDTH], index: __m512i, width: usize) -> __m512i {
-    // SAFETY (for the target features): only called from `add_tree`.
-    unsafe {
-        let low = _mm512_permutex2var_epi16(values[0], index, values[1]);
-        if width <= 2 {
-            return low;
+fn search(padded: &[f64], value: f64) -> usize {
+    let mut at = 0;
+    let mut step = padded.len() / 2;
+    while step > 0 {
+        let probe = padded.get(at + step - 1).copied().unwrap_or(f64::NAN);
+        at += step * usize::from(value >= probe);
+        step /= 2;
+    }
+    at
+}
+
+/// Calls `emit(row, bin, missing)` for each of `values`, searching among `P`
+/// padded cuts (a power of two) eight values side by side, so that their
+/// loads overlap.
+#[inline(always)]
+fn search_fixed<const P: usize>(
+    padded: &[f64; P],
+    values: &[f64],
+    mut emit: impl FnMut(usize, usize, bool),
+) {
+    const GROUP: usize = 8;
+    let mut groups = values.chunks_exact(GROUP);
+    for (g, values) in (&mut groups).enumerate() {
+        let mut at = [0usize; GROUP];
+        let mut step = P / 2;
+        while step > 0 {
+            for (at, value) in at.iter_mut().zip(values) {
+                // `at + step - 1 < P` (`at` is a sum of larger steps); the mask says so.
+                *at += step * usize::from(*value >= padded[(*at + step - 1) & (P - 1)]);
+            }
+            step /= 2;
         }
-        let bit6 = _mm512_test_epi16_mask(index, _mm512_set1_epi16(64));
-        let high = _mm512_permutex2var_epi16(values[2], index, values[3]);
-        let first = _mm512_mask_blend_epi16(bit6, low, high);
-        if width <= 4 {
-            return first;
+        for (i, (at, value)) in at.iter().zip(values).enumerate() {
+            emit(g * GROUP + i, *at, value.is_nan());
         }
-        let low = _mm512_permutex2var_epi16(values[4], index, values[5]);
-        let high = _mm512_permutex2var_epi16(values[6], index, values[7]);
-        let second = _mm512_mask_blend_epi16(bit6, low, high);
-        let bit7 = _mm512_test_epi16_mask(index, _mm512_set1_epi16(128));
-        _mm512_mask_blend_epi16(bit7, first, second)
+    }
+    let first = values.len() - groups.remainder().len();
+    for (i, value) in groups.remainder().iter().enumerate() {
+        let mut at = 0;
+        let mut step = P / 2;
+        while step > 0 {
+            at += step * usize::from(*value >= padded[(at + step - 1) & (P - 1)]);
+            step /= 2;
+        }
+        emit(first + i, at, value.is_nan());
     }
 }
 
-/// Each lane's leaf at `index` (below 64) among a tree's eight registers.
-#[cfg(target_arch = "x86_64")]
+/// Calls `emit(row, bin, missing)` for each of `values` (see [`search_fixed`]).
 #[inline(always)]
-fn lookup_leaves(leaves: &[__m512d], index: __m512i) -> __m512d {
-    // SAFETY (for the target features): only called from `add_tree`.
-    unsafe {
-        let a = _mm512_permutex2var_pd(leaves[0], index, leaves[1]);
-        let b = _mm512_permutex2var_pd(leaves[2], index, leaves[3]);
-        let c = _mm512_permutex2var_pd(leaves[4], index, leaves[5]);
-        let d = _mm512_permutex2var_pd(leaves[6], index, leaves[7]);
-        let bit4 = _mm512_test_epi64_mask(index, _mm512_set1_epi64(16));
-        let bit5 = _mm512_test_epi64_mask(index, _mm512_set1_epi64(32));
-        let ab = _mm512_mask_blend_pd(bit4, a, b);
-        let cd = _mm512_mask_blend_pd(bit4, c, d);
-        _mm512_mask_blend_pd(bit5, ab, cd)
+fn search_all(padded: &[f64], values: &[f64], mut emit: impl FnMut(usize, usize, bool)) {
+    macro_rules! fixed {
+        ($($p:literal)*) => {
+            $(if let Ok(padded) = <&[f64; $p]>::try_from(padded) {
+                return search_fixed(padded, values, emit);
+            })*
+        };
     }
+    fixed!(1 2 4 8 16 32 64 128 256);
+    for (row, value) in values.iter().enumerate() {
+        emit(row, search(padded, *value), value.is_nan());
+    }
+}
+
+/// Bins one feature's values into its columns (`out`: [`CHUNK`] bins per
+/// column); returns whether any value is missing.
+pub fn bin_feature(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
+    bin_feature_from(cuts, values, 0, out)
+}
+
+/// [`bin_feature`] for the rows from `first` (`values` holds theirs).
+pub fn bin_feature_from(cuts: &FeatureCuts, values: &[f64], first: usize, out: &mut [u8]) -> bool {
+    let mut missing = false;
+    if cuts.columns == 1 {
+        // At most MAX_CUTS cuts: every bin fits below MISSING.
+        search_all(&cuts.padded, values, |row, bin, is_missing| {
+            missing |= is_missing;
+            if let Some(slot) = out.get_mut(first + row) {
+                *slot = if is_missing { MISSING } else { bin as u8 };
+            }
+        });
+    } else {
+        search_all(&cuts.padded, values, |row, bin, is_missing| {
+            missing |= is_missing;
+            for (j, column) in out.chunks_exact_mut(CHUNK).enumerate() {
+                if let Some(slot) = column.get_mut(first + row) {
+                    *slot = if is_missing {
+                        MISSING
+                    } else {
+                        bin.saturating_sub(j * MAX_CUTS).min(MAX_CUTS) as u8
+                    };
+                }
+            }
+        });
+    }
+    missing
 }
