@@ -34,29 +34,22 @@ pub(super) struct PatternWorkspace {
     sums: Vec<f64>,
     /// `Z(q)` per subset.
     products: Vec<f64>,
+    /// `v · Z(all ∖ p)` per pattern `p`.
+    reach: Vec<f64>,
     /// `w(s)` for `s < u`.
     weights: Vec<f64>,
 }
 
-/// Number of values [`leaf_pattern_values`] writes for a leaf with `slots` slots.
-pub(super) fn table_len(slots: usize) -> usize {
+/// Values of a leaf's expanded table ([`expanded_values`]) with `slots` slots.
+pub(super) fn expanded_len(slots: usize) -> usize {
     slots << slots
 }
 
-/// Writes the SHAP values of a leaf of value `value` whose slots have the zero
-/// fractions `zeros` (`u = zeros.len()`, at most [`MAX_SLOTS`]): `out[p·u + j]` is
-/// slot `j`'s value for the pattern `p` (bit `k` set: the row satisfies slot `k`).
-/// `out` must hold [`table_len`]`(u)` values.
-pub(super) fn leaf_pattern_values(
-    value: f64,
-    zeros: &[f64],
-    out: &mut [f64],
-    work: &mut PatternWorkspace,
-) {
+/// Fills `work.reach` (`v · Z(all ∖ p)` per pattern `p`) and
+/// `work.sums` (`F(p)`, 0 for the pattern of all slots) for a leaf of value
+/// `value` whose slots have the zero fractions `zeros` (1 to [`MAX_SLOTS`] of them).
+fn prepare(value: f64, zeros: &[f64], work: &mut PatternWorkspace) {
     let u = zeros.len();
-    if u == 0 {
-        return;
-    }
     let n = 1usize << u;
     let all = n - 1;
     work.weights.clear();
@@ -72,13 +65,14 @@ pub(super) fn leaf_pattern_values(
     g.clear();
     g.resize(n * u, 0.0);
     g[0] = 1.0;
-    work.products.clear();
-    work.products.resize(n, 1.0);
+    let z_of = &mut work.products;
+    z_of.clear();
+    z_of.resize(n, 1.0);
     for q in 1..n {
         let k = q.trailing_zeros() as usize;
         let rest = q & (q - 1);
         let z = zeros[k];
-        work.products[q] = work.products[rest] * z;
+        z_of[q] = z_of[rest] * z;
         let (done, row) = g.split_at_mut(q * u);
         let from = &done[rest * u..rest * u + u];
         let row = &mut row[..u];
@@ -94,16 +88,35 @@ pub(super) fn leaf_pattern_values(
             .map(|(coefficient, weight)| coefficient * weight)
             .sum::<f64>()
     }));
-    let (sums, products) = (&work.sums, &work.products);
-    for (p, entry) in out[..table_len(u)].chunks_exact_mut(u).enumerate() {
-        let reach = value * products[all ^ p];
-        let cold = if p == all { 0.0 } else { -reach * sums[p] };
+    work.sums[all] = 0.0;
+    work.reach.clear();
+    work.reach
+        .extend((0..n).map(|p| value * work.products[all ^ p]));
+}
+
+/// Writes the SHAP values of a leaf of value `value` whose slots have the zero
+/// fractions `zeros` (`u = zeros.len()`, 1 to [`MAX_SLOTS`]): `out[p·u + j]` is
+/// slot `j`'s value for the pattern `p` (bit `k` set: the row satisfies slot `k`).
+/// `out` holds [`expanded_len`]`(u)` values.
+pub(super) fn expanded_values(
+    value: f64,
+    zeros: &[f64],
+    out: &mut [f64],
+    work: &mut PatternWorkspace,
+) {
+    let u = zeros.len();
+    if u == 0 {
+        return;
+    }
+    prepare(value, zeros, work);
+    let (sums, reach) = (&work.sums, &work.reach);
+    for (p, entry) in out[..expanded_len(u)].chunks_exact_mut(u).enumerate() {
         for (j, slot) in entry.iter_mut().enumerate() {
             let bit = 1 << j;
             *slot = if p & bit != 0 {
-                reach * (1.0 - zeros[j]) * sums[p ^ bit]
+                reach[p] * (1.0 - zeros[j]) * sums[p ^ bit]
             } else {
-                cold
+                -reach[p] * sums[p]
             };
         }
     }

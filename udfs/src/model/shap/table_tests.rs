@@ -2,7 +2,8 @@
 //! the brute-force Shapley values: random forests of depth 1 to 10 with
 //! missing values, features met several times on a path and single-node trees;
 //! additivity; the budget's fallback to the walk; thread-count independence.
-use super::leaf_patterns::{MAX_SLOTS, PatternWorkspace, leaf_pattern_values, table_len};
+use super::leaf_patterns::{MAX_SLOTS, PatternWorkspace, expanded_len, expanded_values};
+use super::table_tree::BLOCK_BITS;
 use super::tests::{
     Xorshift, assert_additive, assert_close, brute_force, model, random_columns, random_forest,
 };
@@ -61,8 +62,8 @@ fn one_leaf_by_shapley_enumeration() {
     let zeros = [0.3, 0.0, 1.0, 0.55, 0.8];
     let u = zeros.len();
     let value = 1.7;
-    let mut table = vec![f64::NAN; table_len(u)];
-    leaf_pattern_values(value, &zeros, &mut table, &mut PatternWorkspace::default());
+    let mut table = vec![f64::NAN; expanded_len(u)];
+    expanded_values(value, &zeros, &mut table, &mut PatternWorkspace::default());
     let factorial = |k: usize| (1..=k).map(|v| v as f64).product::<f64>();
     for pattern in 0..1usize << u {
         let game = |coalition: usize| -> f64 {
@@ -122,7 +123,7 @@ fn many_features_and_rows_stay_additive_and_equal_the_walk() {
     // 12 features (a full path of depth 10 can take 10 slots), more rows than one task.
     let mut rng = Xorshift(99);
     let m = model(random_forest(&mut rng, 30, 10, 12), 12, 0.5);
-    let columns = random_columns(&mut rng, 5 * ROWS_PER_TASK + 3, 12);
+    let columns = random_columns(&mut rng, 5 * 64 + 3, 12);
     let columns = slices(&columns);
     let tables = ShapForest::new(&m);
     assert_eq!(tables.tabulated_trees(), 30);
@@ -141,7 +142,7 @@ fn trees_past_the_budget_are_walked() {
     let walk = ShapForest::with_algorithm(&m, ShapAlgorithm::PathWalk).shap_values(&columns);
     let all = ShapForest::new(&m);
     assert_eq!(all.tabulated_trees(), 20);
-    let half = ShapForest::with_budget(&m, Some(all.table_bytes() / 16));
+    let half = ShapForest::with_budget(&m, Some(all.table_bytes() / 16), BLOCK_BITS);
     assert!(
         (1..20).contains(&half.tabulated_trees()),
         "{} trees tabulated",
@@ -149,7 +150,7 @@ fn trees_past_the_budget_are_walked() {
     );
     assert!(half.table_bytes() <= all.table_bytes() / 2);
     assert_close(&half.shap_values(&columns), &walk, 1e-12);
-    let none = ShapForest::with_budget(&m, Some(0));
+    let none = ShapForest::with_budget(&m, Some(0), BLOCK_BITS);
     assert_eq!(none.table_bytes(), 0);
     assert_close(&none.shap_values(&columns), &walk, 1e-12);
 }
@@ -231,7 +232,7 @@ fn a_path_over_more_features_than_a_table_takes_is_walked() {
 fn results_do_not_depend_on_threads_or_batches() {
     let mut rng = Xorshift(2024);
     let m = model(random_forest(&mut rng, 25, 7, 5), 5, 0.1);
-    let columns = random_columns(&mut rng, 7 * ROWS_PER_TASK + 9, 5);
+    let columns = random_columns(&mut rng, 7 * 64 + 9, 5);
     let columns = slices(&columns);
     let forest = ShapForest::new(&m);
     let run = |threads: usize| {
@@ -252,7 +253,7 @@ fn results_do_not_depend_on_threads_or_batches() {
     }
     // A row explained alone, or from the middle of a task, gets the same bits.
     let width = 6;
-    for row in [0, 63, 64, 200, 7 * ROWS_PER_TASK + 8] {
+    for row in [0, 63, 64, 200, 7 * 64 + 8] {
         let single: Vec<&[f64]> = columns.iter().map(|c| &c[row..=row]).collect();
         let alone = forest.shap_values(&single);
         let batch = &one[row * width..(row + 1) * width];
@@ -263,5 +264,24 @@ fn results_do_not_depend_on_threads_or_batches() {
                 .all(|(a, b)| a.to_bits() == b.to_bits()),
             "row {row}: {alone:?} vs {batch:?}"
         );
+    }
+}
+
+#[test]
+fn blocks_of_any_size_give_the_same_values() {
+    // 0 bits: a table per leaf; 12: whole subtrees of up to 12 index bits.
+    let mut rng = Xorshift(77);
+    for (depth, features) in [(3, 2), (6, 8), (9, 5)] {
+        let m = model(random_forest(&mut rng, 10, depth, features), features, 0.0);
+        let columns = random_columns(&mut rng, 150, features);
+        let columns = slices(&columns);
+        let want = brute_force(&m, &columns);
+        for bits in [0, 4, BLOCK_BITS, 12] {
+            let forest = ShapForest::with_budget(&m, Some(TABLE_BUDGET), bits);
+            assert_eq!(forest.tabulated_trees(), 10);
+            let got = forest.shap_values(&columns);
+            assert_close(&got, &want, 1e-12);
+            assert_additive(&m, &columns, &got, 1e-12);
+        }
     }
 }

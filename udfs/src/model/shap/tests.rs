@@ -411,7 +411,7 @@ fn deep_trees_and_many_rows_stay_additive() {
         );
     }
     let m = model(nodes, 2, -1.0);
-    let columns = random_columns(&mut rng, 3 * ROWS_PER_TASK + 5, 2);
+    let columns = random_columns(&mut rng, 3 * 64 + 5, 2);
     let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
     let shap = shap_values(&m, &slices);
     assert_additive(&m, &slices, &shap, 1e-9);
