@@ -299,3 +299,5 @@ pub fn expected_value(model: &TreeEnsemble) -> f64 {
 mod table_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod xgboost_tests;
