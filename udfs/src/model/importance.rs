@@ -5,7 +5,11 @@
 use rayon::prelude::*;
 
 use crate::model::ensemble::TreeEnsemble;
-use crate::model::shap::{ROWS_PER_TASK, ShapForest, num_rows};
+use crate::model::shap::{ShapForest, num_rows};
+
+/// Rows per parallel task: a constant, so the sums are added in the same order
+/// whatever the thread count.
+const ROWS_PER_TASK: usize = 1024;
 
 /// How much one feature is used by a model's splits (XGBoost's `get_score` types).
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +78,12 @@ pub fn mean_abs_shap(model: &TreeEnsemble, columns: &[&[f64]]) -> Vec<f64> {
     let block_sums: Vec<Vec<f64>> = (0..tasks)
         .into_par_iter()
         .map_init(
-            || (forest.scratch(), vec![0.0; ROWS_PER_TASK * width]),
+            || {
+                (
+                    forest.scratch(ROWS_PER_TASK),
+                    vec![0.0; ROWS_PER_TASK * width],
+                )
+            },
             |(scratch, block), task| {
                 let first = task * ROWS_PER_TASK;
                 let block = &mut block[..(rows - first).min(ROWS_PER_TASK) * width];

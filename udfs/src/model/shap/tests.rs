@@ -3,13 +3,13 @@ use super::*;
 use crate::model::ensemble::{FeatureSpec, NodeTable, Objective};
 use crate::model::predict::CompactForest;
 
-fn features(n: usize) -> Vec<FeatureSpec> {
+pub(super) fn features(n: usize) -> Vec<FeatureSpec> {
     (0..n)
         .map(|i| FeatureSpec::numeric(format!("x{i}")))
         .collect()
 }
 
-fn model(nodes: NodeTable, num_features: usize, base_score: f64) -> TreeEnsemble {
+pub(super) fn model(nodes: NodeTable, num_features: usize, base_score: f64) -> TreeEnsemble {
     TreeEnsemble::try_new(
         Objective::SquaredError,
         base_score,
@@ -19,7 +19,7 @@ fn model(nodes: NodeTable, num_features: usize, base_score: f64) -> TreeEnsemble
     .expect("valid model")
 }
 
-fn assert_close(got: &[f64], want: &[f64], tolerance: f64) {
+pub(super) fn assert_close(got: &[f64], want: &[f64], tolerance: f64) {
     assert_eq!(got.len(), want.len(), "lengths differ: {got:?} vs {want:?}");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         assert!(
@@ -30,7 +30,12 @@ fn assert_close(got: &[f64], want: &[f64], tolerance: f64) {
 }
 
 /// Every row's SHAP values add up to its margin.
-fn assert_additive(model: &TreeEnsemble, columns: &[&[f64]], shap: &[f64], tolerance: f64) {
+pub(super) fn assert_additive(
+    model: &TreeEnsemble,
+    columns: &[&[f64]],
+    shap: &[f64],
+    tolerance: f64,
+) {
     let width = model.features().len() + 1;
     let margins = CompactForest::new(model).predict_margin(columns);
     assert_eq!(shap.len(), margins.len() * width);
@@ -165,28 +170,33 @@ fn odd_covers_give_finite_additive_values() {
 }
 
 /// A tiny xorshift generator for random trees (this crate has no RNG of its own).
-struct Xorshift(u64);
+pub(super) struct Xorshift(pub(super) u64);
 
 impl Xorshift {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 
-    fn uniform(&mut self) -> f64 {
+    pub(super) fn uniform(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
 /// Random trees over `num_features` features (features repeat along paths), nodes in
 /// breadth-first order, covers that add up like hessian sums.
-fn random_forest(rng: &mut Xorshift, trees: u32, max_depth: u32, num_features: usize) -> NodeTable {
+pub(super) fn random_forest(
+    rng: &mut Xorshift,
+    trees: u32,
+    max_depth: u32,
+    num_features: usize,
+) -> NodeTable {
     let mut nodes = NodeTable::default();
     for tree in 0..trees {
         // (depth, cover) of each node in breadth-first order.
@@ -225,7 +235,11 @@ fn random_forest(rng: &mut Xorshift, trees: u32, max_depth: u32, num_features: u
     nodes
 }
 
-fn random_columns(rng: &mut Xorshift, rows: usize, num_features: usize) -> Vec<Vec<f64>> {
+pub(super) fn random_columns(
+    rng: &mut Xorshift,
+    rows: usize,
+    num_features: usize,
+) -> Vec<Vec<f64>> {
     (0..num_features)
         .map(|_| {
             (0..rows)
@@ -276,7 +290,7 @@ fn conditional_expectation(
 }
 
 /// Shapley values by enumerating every coalition (Algorithm 1 of the paper).
-fn brute_force(model: &TreeEnsemble, columns: &[&[f64]]) -> Vec<f64> {
+pub(super) fn brute_force(model: &TreeEnsemble, columns: &[&[f64]]) -> Vec<f64> {
     let n = model.features().len();
     let rows = columns[0].len();
     let nodes = model.nodes();
@@ -397,7 +411,7 @@ fn deep_trees_and_many_rows_stay_additive() {
         );
     }
     let m = model(nodes, 2, -1.0);
-    let columns = random_columns(&mut rng, 3 * ROWS_PER_TASK + 5, 2);
+    let columns = random_columns(&mut rng, 3 * 64 + 5, 2);
     let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
     let shap = shap_values(&m, &slices);
     assert_additive(&m, &slices, &shap, 1e-9);
