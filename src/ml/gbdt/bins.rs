@@ -11,10 +11,11 @@
 //! [`SAMPLE_ROWS`] rows, chosen by a fixed hash of the row number, as
 //! LightGBM and scikit-learn do: the same data always gives the same edges.
 //!
-//! The bins are stored row-major (all of a row's features side by side, so a
-//! row's bins are one cache line when histograms are built row by row), in
-//! one byte per value when every feature has at most 256 bins (the missing
-//! bin included; `nbins` counts it), else two.
+//! The bins are stored twice, in one byte per value when every feature has at
+//! most 256 bins (the missing bin included; `nbins` counts it), else two:
+//! row-major (a row's bins side by side, one cache line when histograms are
+//! built row by row) and column-major (a split reads one feature of many
+//! rows: a column of a million rows is a megabyte, which stays in cache).
 
 use datafusion::common::{Result, plan_err};
 use rayon::prelude::*;
@@ -76,6 +77,33 @@ impl FeatureBins {
         }
     }
 
+    /// Bins of `values` into `out`: `bin` for many values at once. The edges,
+    /// padded with NaN (never `≤` anything) to 2^k − 1, are searched by binary
+    /// lifting with no data-dependent branch, eight values in lockstep so
+    /// their searches overlap.
+    fn bin_many<B: Bin>(&self, values: &[f64], out: &mut [B], narrow: &impl Fn(usize) -> B) {
+        let len = (self.edges.len() + 1).next_power_of_two() - 1;
+        let mut padded = self.edges.clone();
+        padded.resize(len, f64::NAN);
+        let top = len.div_ceil(2);
+        let missing = self.missing_bin().unwrap_or(0);
+        for (values, out) in values.chunks(8).zip(out.chunks_mut(8)) {
+            let mut at = [0usize; 8];
+            let mut step = top;
+            while step > 0 {
+                for (a, &v) in at.iter_mut().zip(values) {
+                    // A conditional move, not a branch: the outcome is unpredictable.
+                    let above = padded[*a + step - 1] <= v;
+                    *a += std::hint::select_unpredictable(above, step, 0);
+                }
+                step /= 2;
+            }
+            for ((o, &v), &a) in out.iter_mut().zip(values).zip(&at) {
+                *o = narrow(if v.is_nan() { missing } else { a });
+            }
+        }
+    }
+
     /// Edges of a feature from its (sampled) values.
     fn learn(mut values: Vec<f64>, has_missing: bool, max_bins: usize) -> Self {
         values.retain(|v| !v.is_nan());
@@ -108,18 +136,9 @@ impl FeatureBins {
     }
 }
 
-/// `#{e ∈ edges : e ≤ v}` for sorted `edges` (a branch-free binary search).
+/// `#{e ∈ edges : e ≤ v}` for sorted `edges`.
 fn count_at_or_below(edges: &[f64], v: f64) -> usize {
-    let mut lo = 0;
-    let mut len = edges.len();
-    while len > 0 {
-        let half = len / 2;
-        let mid = lo + half;
-        let above = edges[mid] <= v;
-        lo = if above { mid + 1 } else { lo };
-        len = if above { len - half - 1 } else { half };
-    }
-    lo
+    edges.partition_point(|e| *e <= v)
 }
 
 /// At most `bins - 1` edges between the sorted `distinct` values (with their
@@ -208,7 +227,10 @@ pub struct BinnedMatrix {
     features: Vec<FeatureBins>,
     /// Where each feature's bins start in a histogram; one more entry, the total.
     offsets: Vec<usize>,
+    /// Row-major.
     bins: Bins,
+    /// Column-major.
+    columns: Bins,
 }
 
 impl BinnedMatrix {
@@ -243,16 +265,19 @@ impl BinnedMatrix {
         }
         offsets.push(total);
         let narrow = features.iter().all(|f| f.total_bins() <= 256);
-        let bins = if narrow {
-            Bins::U8(bin_rows(data, &features, |b| b as u8))
+        let (bins, columns) = if narrow {
+            let columns = bin_columns(data, &features, |b| b as u8);
+            (Bins::U8(transpose(&columns, rows, features.len())), Bins::U8(columns))
         } else {
-            Bins::U16(bin_rows(data, &features, |b| b as u16))
+            let columns = bin_columns(data, &features, |b| b as u16);
+            (Bins::U16(transpose(&columns, rows, features.len())), Bins::U16(columns))
         };
         Ok(Self {
             rows,
             features,
             offsets,
             bins,
+            columns,
         })
     }
 
@@ -281,47 +306,66 @@ impl BinnedMatrix {
         self.offsets.last().copied().unwrap_or(0)
     }
 
-    /// The stored bins.
+    /// The bins, row-major.
     pub(crate) fn bins(&self) -> &Bins {
         &self.bins
     }
 
-    /// Bytes of the stored bins.
+    /// The bins, column-major.
+    pub(crate) fn columns(&self) -> &Bins {
+        &self.columns
+    }
+
+    /// Bytes of the stored bins (both layouts).
     pub fn bin_bytes(&self) -> usize {
         match &self.bins {
-            Bins::U8(b) => b.len(),
-            Bins::U16(b) => 2 * b.len(),
+            Bins::U8(b) => 2 * b.len(),
+            Bins::U16(b) => 4 * b.len(),
         }
     }
 
     /// The bin of row `row`, feature `f`.
     pub(crate) fn bin(&self, row: usize, f: usize) -> usize {
-        let at = row * self.features.len() + f;
-        match &self.bins {
+        let at = f * self.rows + row;
+        match &self.columns {
             Bins::U8(b) => usize::from(b[at]),
             Bins::U16(b) => usize::from(b[at]),
         }
     }
 }
 
-/// All rows' bins, row-major, `BIN_BLOCK` rows per parallel task.
-fn bin_rows<B: Bin>(
+/// Every feature's bins, column-major, `BIN_BLOCK` values per parallel task.
+fn bin_columns<B: Bin>(
     data: &Dataset,
     features: &[FeatureBins],
     narrow: impl Fn(usize) -> B + Sync,
 ) -> Vec<B> {
-    let width = features.len();
     let rows = data.rows();
-    let zero = narrow(0);
-    let mut out = vec![zero; rows * width];
+    let mut out = vec![narrow(0); rows * features.len()];
+    out.par_chunks_mut(rows)
+        .zip(data.columns.par_iter().zip(features))
+        .for_each(|(out, (column, bins))| {
+            out.par_chunks_mut(BIN_BLOCK)
+                .zip(column.par_chunks(BIN_BLOCK))
+                .for_each(|(out, values)| bins.bin_many(values, out, &narrow));
+        });
+    out
+}
+
+/// The row-major copy of column-major `columns` (`rows` × `width`).
+fn transpose<B: Bin>(columns: &[B], rows: usize, width: usize) -> Vec<B> {
+    let Some(&first) = columns.first() else {
+        return Vec::new();
+    };
+    let mut out = vec![first; rows * width];
     out.par_chunks_mut(BIN_BLOCK * width)
         .enumerate()
         .for_each(|(block, chunk)| {
             let start = block * BIN_BLOCK;
-            for (f, (column, bins)) in data.columns.iter().zip(features).enumerate() {
-                let values = &column[start..start + chunk.len() / width];
-                for (slot, &v) in chunk[f..].iter_mut().step_by(width).zip(values) {
-                    *slot = narrow(bins.bin(v));
+            for f in 0..width {
+                let column = &columns[f * rows + start..f * rows + start + chunk.len() / width];
+                for (slot, &b) in chunk[f..].iter_mut().step_by(width).zip(column) {
+                    *slot = b;
                 }
             }
         });
@@ -396,6 +440,15 @@ mod tests {
             assert!(matrix.bin(r, 0) < 16);
         }
         assert_eq!(matrix.bin(7, 1), 15);
+        // Both layouts hold the same bins.
+        let (Bins::U8(rows), Bins::U8(columns)) = (matrix.bins(), matrix.columns()) else {
+            panic!("one byte per bin")
+        };
+        for r in 0..10_000 {
+            for f in 0..2 {
+                assert_eq!(rows[r * 2 + f], columns[f * 10_000 + r]);
+            }
+        }
     }
 
     #[test]
@@ -417,7 +470,33 @@ mod tests {
     }
 
     #[test]
-    fn branch_free_search_counts_edges() {
+    fn many_values_are_binned_like_one() {
+        for edges in [vec![], vec![1.0], vec![1.0, 2.0, 2.5], (0..255).map(f64::from).collect()] {
+            for has_missing in [false, true] {
+                let bins = FeatureBins {
+                    edges: edges.clone(),
+                    has_missing,
+                    missing_only: None,
+                };
+                let values: Vec<f64> = (0..1_000)
+                    .map(|i| match i % 13 {
+                        0 => f64::NAN,
+                        1 => f64::INFINITY,
+                        2 => f64::NEG_INFINITY,
+                        _ => f64::from(i % 300) * 0.93 - 20.0,
+                    })
+                    .collect();
+                let mut out = vec![0u16; values.len()];
+                bins.bin_many(&values, &mut out, &|b| b as u16);
+                for (v, o) in values.iter().zip(&out) {
+                    assert_eq!(usize::from(*o), bins.bin(*v), "{v} with {} edges", edges.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counts_edges() {
         let edges = [1.0, 2.0, 2.5, 7.0];
         for (v, expected) in [(0.0, 0), (1.0, 1), (2.2, 2), (2.5, 3), (9.0, 4)] {
             assert_eq!(count_at_or_below(&edges, v), expected, "{v}");

@@ -17,11 +17,14 @@ use crate::ml::gbdt::bins::{BinnedMatrix, mix};
 use crate::ml::gbdt::config::Config;
 use crate::ml::gbdt::grow::{Grower, Grown};
 use crate::ml::gbdt::histogram::FeatureSet;
-use crate::ml::gbdt::objective::{GradSum, Scale, base_score, gradient, known_bounds};
+use crate::ml::gbdt::objective::{GradSum, Scale, base_score, gradient, gradients, known_bounds};
 use crate::rng::Rng;
 
 /// Rows per parallel task of the gradient and margin passes.
 const ROW_BLOCK: usize = 16_384;
+
+/// Rows whose gradients are computed together.
+const GATHER: usize = 256;
 
 /// A fitted booster: the first margin and the trees as a node table.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,10 +140,38 @@ pub(crate) fn boost(
             .enumerate()
             .for_each(|(block, out)| {
                 let lo = block * ROW_BLOCK;
-                for &r in rows_in(rows, lo, lo + out.len()) {
-                    if is_drawn(r) {
-                        let (g, h) = grad_of(r);
-                        out[r as usize - lo] = scale.quantize(g, h);
+                let mut margin = [0.0; GATHER];
+                let mut label = [0.0; GATHER];
+                let mut pairs = [GradSum::default(); GATHER];
+                let mut chosen = [0u32; GATHER];
+                let mut block_rows = rows_in(rows, lo, lo + out.len()).iter().copied();
+                loop {
+                    // Gather up to GATHER drawn rows, compute their pairs in one straight loop.
+                    let mut n = 0;
+                    for r in block_rows.by_ref() {
+                        if is_drawn(r) {
+                            chosen[n] = r;
+                            margin[n] = margins.get(r as usize);
+                            label[n] = labels[r as usize];
+                            n += 1;
+                            if n == GATHER {
+                                break;
+                            }
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                    gradients(
+                        objective,
+                        &margin[..n],
+                        &label[..n],
+                        config.scale_pos_weight,
+                        &scale,
+                        &mut pairs[..n],
+                    );
+                    for (&r, &pair) in chosen[..n].iter().zip(&pairs[..n]) {
+                        out[r as usize - lo] = pair;
                     }
                 }
             });

@@ -6,7 +6,8 @@
 //! buffer (left rows from the block's front, right rows from its back, with
 //! no branch on the row's side), then copied back: each block's left rows to
 //! their place among all left rows, its right rows likewise. The result is
-//! the stable partition, the same for any number of blocks or threads.
+//! the stable partition, the same for any number of blocks or threads. The
+//! split feature's bins are read from the column-major copy of the matrix.
 
 use rayon::prelude::*;
 
@@ -25,23 +26,22 @@ pub(crate) fn partition(
     rows: &mut [u32],
     scratch: &mut [u32],
 ) -> usize {
-    let width = matrix.num_features();
-    match matrix.bins() {
+    let n = matrix.rows();
+    let column = feature * n..(feature + 1) * n;
+    match matrix.columns() {
         Bins::U8(bins) => {
+            let bins = &bins[column];
             // A full table: every byte indexes it without a bounds check.
             let mut table = [0u8; 256];
             for (t, &l) in table.iter_mut().zip(left) {
                 *t = l;
             }
-            let side = move |r: u32| table[usize::from(bins[r as usize * width + feature])];
+            let side = move |r: u32| table[usize::from(bins[r as usize])];
             stable_partition(rows, scratch, side)
         }
         Bins::U16(bins) => {
-            let side = |r: u32| {
-                left.get(bins[r as usize * width + feature].index())
-                    .copied()
-                    .unwrap_or(0)
-            };
+            let bins = &bins[column];
+            let side = |r: u32| left.get(bins[r as usize].index()).copied().unwrap_or(0);
             stable_partition(rows, scratch, side)
         }
     }
