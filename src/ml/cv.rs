@@ -52,13 +52,28 @@ impl CvResult {
     }
 }
 
-/// Predictions of `model` for `data` (probabilities for classifiers).
+/// Rows scored per parallel task of [`predict`].
+const PREDICT_BLOCK: usize = 8_192;
+
+/// Predictions of `model` for `data` (probabilities for classifiers), blocks
+/// of rows scored in parallel (each row's prediction does not depend on the block).
 pub fn predict(forest: &CompactForest, objective: Objective, data: &Dataset) -> Vec<f64> {
-    let mut margins = forest.predict_margin(&data.column_slices());
-    for m in &mut margins {
-        *m = objective.transform(*m);
-    }
-    margins
+    let mut out = vec![0.0; data.rows()];
+    out.par_chunks_mut(PREDICT_BLOCK)
+        .enumerate()
+        .for_each(|(block, out)| {
+            let start = block * PREDICT_BLOCK;
+            let columns: Vec<&[f64]> = data
+                .columns
+                .iter()
+                .map(|c| &c[start..start + out.len()])
+                .collect();
+            forest.predict_margin_into(&columns, out);
+            for m in out.iter_mut() {
+                *m = objective.transform(*m);
+            }
+        });
+    out
 }
 
 /// Trains on all folds but one and scores the held-out fold, `folds` times
