@@ -55,9 +55,7 @@ fn training(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new(name, format!("{rows}x{features}")),
                 &data,
-                |b, data| {
-                    b.iter(|| trainer.fit(data, &params()).expect("synthetic data trains"))
-                },
+                |b, data| b.iter(|| trainer.fit(data, &params()).expect("synthetic data trains")),
             );
         }
     }

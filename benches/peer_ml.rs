@@ -693,7 +693,12 @@ fn lap(started: &mut Instant) -> f64 {
     seconds
 }
 
-fn create_model(dir: &Path, breakdown: bool, threads: usize, trainer: TrainerKind) -> Result<Value> {
+fn create_model(
+    dir: &Path,
+    breakdown: bool,
+    threads: usize,
+    trainer: TrainerKind,
+) -> Result<Value> {
     let problem = Problem::read(dir)?;
     let table = dir.join("table.parquet");
     if !table.exists() {
@@ -728,8 +733,11 @@ fn create_model(dir: &Path, breakdown: bool, threads: usize, trainer: TrainerKin
         let column = |name: &str| -> Option<f64> {
             let batch = output.first()?;
             let array = batch.column_by_name(name)?;
-            let cast =
-                datafusion::arrow::compute::cast(array, &datafusion::arrow::datatypes::DataType::Float64).ok()?;
+            let cast = datafusion::arrow::compute::cast(
+                array,
+                &datafusion::arrow::datatypes::DataType::Float64,
+            )
+            .ok()?;
             cast.as_any()
                 .downcast_ref::<datafusion::arrow::array::Float64Array>()
                 .map(|a| a.value(0))

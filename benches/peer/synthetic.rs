@@ -122,7 +122,13 @@ pub fn dataset_wide(rows: usize, seed: u64, features: usize) -> Dataset {
             let x = row[j];
             margin += match j % 4 {
                 0 => 0.15 * x,
-                1 => if x > 0.5 { 0.2 } else { -0.2 },
+                1 => {
+                    if x > 0.5 {
+                        0.2
+                    } else {
+                        -0.2
+                    }
+                }
                 2 => 0.02 * (x - 10.0),
                 _ => 0.3 * x.ln(),
             };

@@ -44,10 +44,13 @@ pub fn canonical_rows(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Rec
                 .zip(schema.fields())
                 .all(|(c, f)| c.data_type() == f.data_type())
     });
-    if rows >= 2 && !schema.fields().is_empty() && same_types && u32::try_from(rows).is_ok() {
-        if let Some(order) = prefix_order(&parts)? {
-            return gather(schema, &parts, &order);
-        }
+    if rows >= 2
+        && !schema.fields().is_empty()
+        && same_types
+        && u32::try_from(rows).is_ok()
+        && let Some(order) = prefix_order(&parts)?
+    {
+        return gather(schema, &parts, &order);
     }
     lexsorted(schema, batches)
 }
@@ -149,7 +152,11 @@ fn prefix_order(parts: &[&RecordBatch]) -> Result<Option<Vec<(usize, usize)>>> {
 }
 
 /// The rows at `order` ((batch, row) pairs), each column gathered in parallel.
-fn gather(schema: &SchemaRef, parts: &[&RecordBatch], order: &[(usize, usize)]) -> Result<RecordBatch> {
+fn gather(
+    schema: &SchemaRef,
+    parts: &[&RecordBatch],
+    order: &[(usize, usize)],
+) -> Result<RecordBatch> {
     let columns = (0..schema.fields().len())
         .into_par_iter()
         .map(|i| {

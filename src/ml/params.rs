@@ -169,7 +169,12 @@ impl GbdtParams {
             "seed" => self.seed = integer(name, value, |_| true)?,
             "threads" => self.threads = integer(name, value, |v| v <= 1024)? as usize,
             "trainer" => {
-                self.trainer = match value.trim().trim_matches('\'').to_ascii_lowercase().as_str() {
+                self.trainer = match value
+                    .trim()
+                    .trim_matches('\'')
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
                     "firn" => TrainerKind::Firn,
                     "forust" => TrainerKind::Forust,
                     _ => return bad(name, value),
@@ -242,8 +247,13 @@ mod tests {
         assert!(params.set("subsample", "NaN").is_err());
         params.set("trainer", "forust").expect("valid");
         assert_eq!(params.trainer, TrainerKind::Forust);
-        let err = params.set("trainer", "lightgbm").expect_err("unknown backend");
-        assert!(err.to_string().contains("expected 'firn' or 'forust'"), "{err}");
+        let err = params
+            .set("trainer", "lightgbm")
+            .expect_err("unknown backend");
+        assert!(
+            err.to_string().contains("expected 'firn' or 'forust'"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -57,7 +57,8 @@ impl FeatureBins {
         self.has_missing.then_some(self.edges.len() + 1)
     }
 
-    /// The bin of `v`.
+    /// The bin of `v` (the reference the batch binning is tested against).
+    #[cfg(test)]
     pub fn bin(&self, v: f64) -> usize {
         if v.is_nan() {
             // A feature without missing training values sends them to bin 0;
@@ -137,6 +138,7 @@ impl FeatureBins {
 }
 
 /// `#{e ∈ edges : e ≤ v}` for sorted `edges`.
+#[cfg(test)]
 fn count_at_or_below(edges: &[f64], v: f64) -> usize {
     edges.partition_point(|e| *e <= v)
 }
@@ -159,7 +161,8 @@ fn quantile_edges(distinct: &[(f64, usize)], bins: usize) -> Vec<f64> {
         // Close the bin when it is full, or when taking the next value would
         // overfill it by more than it now falls short.
         let next = distinct.get(i + 1);
-        let overfills = next.is_some_and(|(_, c)| (in_bin + c) as f64 - share > share - in_bin as f64);
+        let overfills =
+            next.is_some_and(|(_, c)| (in_bin + c) as f64 - share > share - in_bin as f64);
         if let Some((edge, _)) = next
             && (in_bin as f64 >= share || overfills)
         {
@@ -267,10 +270,16 @@ impl BinnedMatrix {
         let narrow = features.iter().all(|f| f.total_bins() <= 256);
         let (bins, columns) = if narrow {
             let columns = bin_columns(data, &features, |b| b as u8);
-            (Bins::U8(transpose(&columns, rows, features.len())), Bins::U8(columns))
+            (
+                Bins::U8(transpose(&columns, rows, features.len())),
+                Bins::U8(columns),
+            )
         } else {
             let columns = bin_columns(data, &features, |b| b as u16);
-            (Bins::U16(transpose(&columns, rows, features.len())), Bins::U16(columns))
+            (
+                Bins::U16(transpose(&columns, rows, features.len())),
+                Bins::U16(columns),
+            )
         };
         Ok(Self {
             rows,
@@ -471,7 +480,12 @@ mod tests {
 
     #[test]
     fn many_values_are_binned_like_one() {
-        for edges in [vec![], vec![1.0], vec![1.0, 2.0, 2.5], (0..255).map(f64::from).collect()] {
+        for edges in [
+            vec![],
+            vec![1.0],
+            vec![1.0, 2.0, 2.5],
+            (0..255).map(f64::from).collect(),
+        ] {
             for has_missing in [false, true] {
                 let bins = FeatureBins {
                     edges: edges.clone(),
@@ -489,7 +503,12 @@ mod tests {
                 let mut out = vec![0u16; values.len()];
                 bins.bin_many(&values, &mut out, &|b| b as u16);
                 for (v, o) in values.iter().zip(&out) {
-                    assert_eq!(usize::from(*o), bins.bin(*v), "{v} with {} edges", edges.len());
+                    assert_eq!(
+                        usize::from(*o),
+                        bins.bin(*v),
+                        "{v} with {} edges",
+                        edges.len()
+                    );
                 }
             }
         }

@@ -106,13 +106,15 @@ pub(crate) fn boost(
     let weight = |r: usize| config.row_weight(labels[r]);
     let base = base_score(
         objective,
-        rows.iter().map(|&r| (labels[r as usize], weight(r as usize))),
+        rows.iter()
+            .map(|&r| (labels[r as usize], weight(r as usize))),
     );
     let margins = Margins::new(n, base);
     let mut gh = vec![GradSum::default(); n];
     let mut tree_rows: Vec<u32> = Vec::with_capacity(rows.len());
     let mut nodes = NodeTable::default();
-    let sample_cut = (config.subsample < 1.0).then(|| (config.subsample * u64::MAX as f64) as u64);
+    let sample_cut =
+        (config.subsample < 1.0).then_some((config.subsample * u64::MAX as f64) as u64);
     let eta = config.eta;
     for tree in 0..config.trees {
         let is_drawn = |r: u32| sample_cut.is_none_or(|cut| drawn(config.seed, tree, r, cut));
@@ -130,7 +132,9 @@ pub(crate) fn boost(
                             .iter()
                             .filter(|&&r| is_drawn(r))
                             .map(|&r| grad_of(r))
-                            .fold((0.0f64, 0.0f64), |(g, h), (a, b)| (g.max(a.abs()), h.max(b)))
+                            .fold((0.0f64, 0.0f64), |(g, h), (a, b)| {
+                                (g.max(a.abs()), h.max(b))
+                            })
                     })
                     .reduce(|| (0.0, 0.0), |(g, h), (a, b)| (g.max(a), h.max(b)));
                 Scale::new(rows.len(), g, h)
@@ -195,15 +199,12 @@ pub(crate) fn boost(
             eta * config.split.weight(g, h)
         };
         // Drawn rows: each leaf's rows get its value.
-        grown
-            .leaves()
-            .par_iter()
-            .for_each(|&(sums, start, len)| {
-                let v = value(sums);
-                for &r in &tree_rows[start..start + len] {
-                    margins.add(r as usize, v);
-                }
-            });
+        grown.leaves().par_iter().for_each(|&(sums, start, len)| {
+            let v = value(sums);
+            for &r in &tree_rows[start..start + len] {
+                margins.add(r as usize, v);
+            }
+        });
         // Rows not drawn: walk the tree on their bins.
         if sample_cut.is_some() {
             rows.par_chunks(ROW_BLOCK).for_each(|chunk| {
@@ -252,7 +253,9 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(a, draw_features(10, &config, 4));
         assert_ne!(
-            (0..8).map(|t| draw_features(10, &config, t)).collect::<Vec<_>>(),
+            (0..8)
+                .map(|t| draw_features(10, &config, t))
+                .collect::<Vec<_>>(),
             vec![a.clone(); 8]
         );
         let tiny = Config {

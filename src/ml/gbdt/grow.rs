@@ -69,7 +69,9 @@ impl Grower<'_> {
             .features
             .features()
             .next()
-            .map_or(GradSum::default(), |f| histogram::total(self.matrix, &hist, f));
+            .map_or(GradSum::default(), |f| {
+                histogram::total(self.matrix, &hist, f)
+            });
         let hist = self.can_split(0, sums, rows.len()).then_some(hist);
         if self.config.max_leaves == 0 {
             self.node(rows, &mut scratch, 0, 0, sums, hist)

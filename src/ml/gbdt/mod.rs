@@ -44,6 +44,7 @@
 //! - the only floating-point reductions left — the first margin, and the
 //!   maxima a squared-error tree's unit is chosen from — are a serial sum in
 //!   row order and maxima (which do not depend on order).
+//!
 //! `exp` comes from the platform's libm, so two builds for different
 //! platforms may differ in the last bits; one build always agrees with itself.
 

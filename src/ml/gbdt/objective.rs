@@ -162,10 +162,7 @@ const MIN_HESSIAN: f64 = 1e-16;
 
 /// The margin every row starts from: the log-odds of the weighted positive
 /// share (logistic) or the weighted mean label (squared error), summed in row order.
-pub(crate) fn base_score(
-    objective: Objective,
-    labels: impl Iterator<Item = (f64, f64)>,
-) -> f64 {
+pub(crate) fn base_score(objective: Objective, labels: impl Iterator<Item = (f64, f64)>) -> f64 {
     let (mut weighted, mut total) = (0.0, 0.0);
     for (y, w) in labels {
         weighted += w * y;
@@ -261,7 +258,16 @@ mod tests {
 
     #[test]
     fn rounds_to_nearest_even() {
-        for x in [0.0, 0.49, 1.5, -1.49, -2.6, 1e15 + 0.25, 12345.678, -(2f64.powi(50))] {
+        for x in [
+            0.0,
+            0.49,
+            1.5,
+            -1.49,
+            -2.6,
+            1e15 + 0.25,
+            12345.678,
+            -(2f64.powi(50)),
+        ] {
             assert_eq!(round(x), x.round() as i64, "{x}");
         }
         for (x, even) in [(0.5, 0), (2.5, 2), (-0.5, 0), (-1.5, -2)] {
@@ -289,17 +295,30 @@ mod tests {
             [(1.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0)].into_iter(),
         );
         assert!((logit - (1.0f64 / 3.0).ln()).abs() < 1e-15);
-        let mean = base_score(Objective::SquaredError, [(1.0, 1.0), (4.0, 2.0)].into_iter());
+        let mean = base_score(
+            Objective::SquaredError,
+            [(1.0, 1.0), (4.0, 2.0)].into_iter(),
+        );
         assert_eq!(mean, 3.0);
         let (g, h) = gradient(Objective::BinaryLogistic, 0.0, 1.0, 2.0);
         assert_eq!((g, h), (-1.0, 0.5));
-        assert_eq!(gradient(Objective::SquaredError, 2.0, 5.0, 1.0), (-3.0, 1.0));
+        assert_eq!(
+            gradient(Objective::SquaredError, 2.0, 5.0, 1.0),
+            (-3.0, 1.0)
+        );
         assert!(known_bounds(Objective::SquaredError, 1.0).is_none());
         // The slice kernel gives what the row function gives.
         let scale = Scale::new(4, 2.0, 0.5);
         let (margins, labels) = ([0.3, -1.2, 2.0, 0.0], [1.0, 0.0, 0.0, 1.0]);
         let mut out = [GradSum::default(); 4];
-        gradients(Objective::BinaryLogistic, &margins, &labels, 2.0, &scale, &mut out);
+        gradients(
+            Objective::BinaryLogistic,
+            &margins,
+            &labels,
+            2.0,
+            &scale,
+            &mut out,
+        );
         for i in 0..4 {
             let w = if labels[i] == 1.0 { 2.0 } else { 1.0 };
             let (g, h) = gradient(Objective::BinaryLogistic, margins[i], labels[i], w);

@@ -48,7 +48,11 @@ pub(crate) fn partition(
 }
 
 /// The stable partition of `rows` by `side` (1 = left).
-fn stable_partition(rows: &mut [u32], scratch: &mut [u32], side: impl Fn(u32) -> u8 + Sync) -> usize {
+fn stable_partition(
+    rows: &mut [u32],
+    scratch: &mut [u32],
+    side: impl Fn(u32) -> u8 + Sync,
+) -> usize {
     let n = rows.len();
     let tasks = rayon::current_num_threads().min(n / PARALLEL_ROWS);
     if tasks < 2 {
@@ -118,7 +122,7 @@ mod tests {
     fn stable_in_any_pool() {
         let n = 300_001;
         let rows: Vec<u32> = (0..n).map(|i| i * 3).collect();
-        let side = |r: u32| u8::from((r / 3) % 7 < 3 || r % 11 == 0);
+        let side = |r: u32| u8::from((r / 3) % 7 < 3 || r.is_multiple_of(11));
         let expected: Vec<u32> = rows
             .iter()
             .copied()
@@ -138,7 +142,10 @@ mod tests {
         }
         let mut tiny = vec![5u32, 2, 9];
         let mut scratch = vec![0; 3];
-        assert_eq!(stable_partition(&mut tiny, &mut scratch, |r| u8::from(r > 4)), 2);
+        assert_eq!(
+            stable_partition(&mut tiny, &mut scratch, |r| u8::from(r > 4)),
+            2
+        );
         assert_eq!(tiny, vec![5, 9, 2]);
         assert_eq!(stable_partition(&mut [], &mut [], |_| 1), 0);
     }

@@ -13,8 +13,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use datafusion::common::{DataFusionError, Result};
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
+/// A pool and its thread count.
+type SizedPool = (usize, Arc<ThreadPool>);
+
 /// Pools by thread count.
-static POOLS: OnceLock<Mutex<Vec<(usize, Arc<ThreadPool>)>>> = OnceLock::new();
+static POOLS: OnceLock<Mutex<Vec<SizedPool>>> = OnceLock::new();
 
 fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
     let pools = POOLS.get_or_init(|| Mutex::new(Vec::new()));
@@ -28,7 +31,9 @@ fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
         .num_threads(threads)
         .thread_name(|i| format!("firn-train-{i}"))
         .build()
-        .map_err(|e| DataFusionError::Execution(format!("cannot start {threads} training threads: {e}")))?;
+        .map_err(|e| {
+            DataFusionError::Execution(format!("cannot start {threads} training threads: {e}"))
+        })?;
     let pool = Arc::new(pool);
     pools.push((threads, Arc::clone(&pool)));
     Ok(pool)
@@ -55,8 +60,15 @@ mod tests {
             run_with_threads(3, rayon::current_num_threads).expect("runs"),
             3
         );
-        let outer = ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
+        let outer = ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool");
         let nested = outer.install(|| run_with_threads(3, rayon::current_num_threads));
-        assert_eq!(nested.expect("runs"), 2, "a nested fit shares its caller's pool");
+        assert_eq!(
+            nested.expect("runs"),
+            2,
+            "a nested fit shares its caller's pool"
+        );
     }
 }

@@ -173,7 +173,6 @@ mod tests {
         assert_eq!((split.feature, split.bin, split.threshold), (0, 3, 4.0));
         // (-3)²/4 + 3²/4 - 0²/7
         assert!((split.gain - 4.5).abs() < 1e-9, "{}", split.gain);
-        assert!(!split.default_left || split.default_left, "no missing values: either side");
     }
 
     #[test]
@@ -221,6 +220,9 @@ mod tests {
             ..params()
         };
         assert!(find(x.clone(), g.clone(), gamma).is_none());
-        assert!(find(vec![1.0; 4], g, params()).is_none(), "one value: no split");
+        assert!(
+            find(vec![1.0; 4], g, params()).is_none(),
+            "one value: no split"
+        );
     }
 }

@@ -29,7 +29,9 @@ fn fit(data: &Dataset, params: &GbdtParams) -> TreeEnsemble {
 
 fn auc(model: &TreeEnsemble, data: &Dataset) -> f64 {
     let p = predict(&CompactForest::new(model), model.objective(), data);
-    roc_auc(&p, &data.labels).expect("auc").expect("two classes")
+    roc_auc(&p, &data.labels)
+        .expect("auc")
+        .expect("two classes")
 }
 
 /// A regression set: y = 3a - b² + noise, with missing values.
@@ -84,7 +86,15 @@ fn the_same_trees_on_any_number_of_threads() {
         };
         let models: Vec<TreeEnsemble> = [1, 2, 4]
             .iter()
-            .map(|&threads| fit(data, &GbdtParams { threads, ..p.clone() }))
+            .map(|&threads| {
+                fit(
+                    data,
+                    &GbdtParams {
+                        threads,
+                        ..p.clone()
+                    },
+                )
+            })
             .collect();
         assert_eq!(models[0], models[1], "1 vs 2 threads: {p:?}");
         assert_eq!(models[0], models[2], "1 vs 4 threads: {p:?}");
@@ -125,9 +135,12 @@ fn search_and_cv_scores_do_not_depend_on_threads() {
         .collect();
     assert_eq!(results[0], results[1], "1 vs 2 threads");
     assert_eq!(results[0], results[2], "1 vs 4 threads");
-    assert!(results[0].0.iter().flatten().all(|s| *s > 0.8), "{:?}", results[0]);
+    assert!(
+        results[0].0.iter().flatten().all(|s| *s > 0.8),
+        "{:?}",
+        results[0]
+    );
 }
-
 
 #[test]
 fn shared_data_fits_like_a_plain_fit_and_folds_need_no_copy() {
@@ -189,11 +202,8 @@ fn models_are_valid_with_gain_cover_and_both_missing_directions() {
 fn every_parameter_takes_effect() {
     let data = synthetic(4_000, 2);
     let base = fit(&data, &params());
-    let leaves = |m: &TreeEnsemble, t: usize| {
-        m.tree_range(t)
-            .filter(|&i| m.nodes().is_leaf(i))
-            .count()
-    };
+    let leaves =
+        |m: &TreeEnsemble, t: usize| m.tree_range(t).filter(|&i| m.nodes().is_leaf(i)).count();
     let depth_of = |m: &TreeEnsemble, t: usize| {
         let r = m.tree_range(t);
         let mut depth = vec![0usize; r.len()];
@@ -232,7 +242,13 @@ fn every_parameter_takes_effect() {
             ..params()
         },
     );
-    assert!(capped.nodes().leaf_value.iter().all(|v| v.abs() <= 0.2 * 0.1 + 1e-12));
+    assert!(
+        capped
+            .nodes()
+            .leaf_value
+            .iter()
+            .all(|v| v.abs() <= 0.2 * 0.1 + 1e-12)
+    );
     for (name, value) in [
         ("min_child_weight", "40"),
         ("reg_lambda", "30"),
@@ -266,7 +282,10 @@ fn every_parameter_takes_effect() {
             ..params()
         },
     );
-    assert!((0..20).all(|t| leaves(&heavy, t) == 1), "gamma stops every split");
+    assert!(
+        (0..20).all(|t| leaves(&heavy, t) == 1),
+        "gamma stops every split"
+    );
 }
 
 #[test]
@@ -305,7 +324,10 @@ fn quality_matches_forust() {
     };
     let firn = auc(&fit(&train, &p), &test);
     let forust = auc(&ForustTrainer.fit(&train, &p).expect("forust"), &test);
-    assert!((firn - forust).abs() < 0.005, "firn {firn}, forust {forust}");
+    assert!(
+        (firn - forust).abs() < 0.005,
+        "firn {firn}, forust {forust}"
+    );
 }
 
 #[test]
