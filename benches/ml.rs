@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench --profile bench-ml --bench ml
 //! cargo bench --profile bench-ml --bench ml -- predict     # one group
+//! cargo bench --profile bench-ml --bench ml -- train_100_trees_depth_6/firn   # Firn's trainer only
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
@@ -18,6 +19,7 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use firnml::ml::forust::ForustTrainer;
+use firnml::ml::gbdt::FirnTrainer;
 use firnml::ml::{GbdtParams, Trainer};
 use firnml_udfs::model::{CompactForest, ShapForest};
 
@@ -40,17 +42,23 @@ fn training(c: &mut Criterion) {
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1));
-    for (rows, seconds) in [(10_000, 3), (100_000, 10), (1_000_000, 60)] {
-        let data = synthetic::dataset(rows, 1);
+    let trainers: [(&str, &dyn Trainer); 2] = [("firn", &FirnTrainer), ("forust", &ForustTrainer)];
+    for (rows, features, seconds) in [
+        (10_000, 8, 3),
+        (100_000, 8, 10),
+        (100_000, 50, 20),
+        (1_000_000, 8, 60),
+    ] {
+        let data = synthetic::dataset_wide(rows, 1, features);
         group.measurement_time(Duration::from_secs(seconds));
         group.throughput(Throughput::Elements(rows as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(rows), &data, |b, data| {
-            b.iter(|| {
-                ForustTrainer
-                    .fit(data, &params())
-                    .expect("synthetic data trains")
-            })
-        });
+        for (name, trainer) in trainers {
+            group.bench_with_input(
+                BenchmarkId::new(name, format!("{rows}x{features}")),
+                &data,
+                |b, data| b.iter(|| trainer.fit(data, &params()).expect("synthetic data trains")),
+            );
+        }
     }
     group.finish();
 }

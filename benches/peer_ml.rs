@@ -14,15 +14,26 @@
 //!   3-fold CV scored by F1) over all 3,000 labelled customers, wall time; the
 //!   candidates and folds go to `search.json` and the rows to `dataset.csv` so
 //!   XGBoost fits exactly the same 15 models.
-//! - `synthetic --rows N --out DIR`: writes a deterministic N × 8 binary
-//!   problem (and a 20 % test set) as raw little-endian f64 for numpy, then
-//!   measures, in a fresh child process so peak memory is training and scoring
-//!   alone: fit seconds (100 trees, depth 6, lr 0.3), prediction throughput
-//!   over all training rows, TreeSHAP seconds on 20,000 rows, test AUC and
-//!   peak RSS (`VmHWM`).
+//! - `synthetic --rows N [--features K] --out DIR`: writes a deterministic
+//!   N × K binary problem (K = 8 by default, or the wide variant; and a 20 %
+//!   test set) as raw little-endian f64 for numpy (kept if `DIR` already holds
+//!   the same problem), then measures, in a fresh child process so peak memory
+//!   is training and scoring alone: fit seconds (100 trees, depth 6, lr 0.3),
+//!   prediction throughput over all training rows, TreeSHAP seconds on 20,000
+//!   rows, test AUC and peak RSS (`VmHWM`); `--fit-only` skips prediction
+//!   throughput and TreeSHAP.
+//! - `create-model --dir DIR`: `CREATE MODEL` end to end through SQL on a
+//!   Parquet table of all rows `synthetic` wrote to `DIR` (training and test
+//!   rows: the statement's own 80/20 split then trains on as many rows as
+//!   `synthetic` does), in a fresh on-disk database: statement seconds and
+//!   held-out AUC; then the same steps one by one through the library (scan,
+//!   canonical row order, dataset, fingerprint, split, fit, held-out metrics)
+//!   for a breakdown, the rest of the statement (planning, publishing, the
+//!   run log) being the difference.
 //!
 //! `--threads` (default: all cores) is the training, scoring and SHAP thread
-//! count; the peer gets the same number.
+//! count; the peer gets the same number. `--trainer firn|forust` (default
+//! `firn`) picks Firn's backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 /// The shell's script splitter and variables (part of the `firn` binary).
@@ -43,12 +54,14 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use firnml::Database;
+use firnml::ml::canonical::canonical_rows;
 use firnml::ml::cv::predict;
-use firnml::ml::forust::ForustTrainer;
+use firnml::ml::fingerprint::fingerprint;
 use firnml::ml::metric::{Metric, evaluate};
+use firnml::ml::params::TrainerKind;
 use firnml::ml::search::{SearchConfig, SearchSpace, Strategy, search};
 use firnml::ml::split::{k_folds, train_test_split};
-use firnml::ml::{Dataset, GbdtParams, Trainer};
+use firnml::ml::{Dataset, GbdtParams, trainer_for};
 use firnml_udfs::metrics::roc_auc;
 use firnml_udfs::model::{CompactForest, FeatureKind, Objective, shap_values};
 use serde_json::{Value, json};
@@ -97,6 +110,9 @@ struct Args {
     /// Training, scoring and SHAP threads (default: all cores).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Firn's training backend: firn or forust.
+    #[arg(long, global = true, default_value = "firn")]
+    trainer: String,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -121,11 +137,17 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// A synthetic rows × 8 problem: write it, then measure in a child process.
+    /// A synthetic rows × features problem: write it, then measure in a child process.
     Synthetic {
         /// Training rows (the test set has a quarter as many, i.e. 20 % of all rows).
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
+        /// Features: 8, or more for the wide variant.
+        #[arg(long, default_value_t = synthetic::FEATURES)]
+        features: usize,
+        /// Measure the fit and the test AUC only.
+        #[arg(long)]
+        fit_only: bool,
         /// Rows explained by TreeSHAP.
         #[arg(long, default_value_t = 20_000)]
         shap_rows: usize,
@@ -140,6 +162,17 @@ enum Cmd {
         dir: PathBuf,
         #[arg(long)]
         shap_rows: usize,
+        #[arg(long)]
+        fit_only: bool,
+    },
+    /// `CREATE MODEL` end to end through SQL on the rows `synthetic` wrote to `dir`.
+    CreateModel {
+        /// A directory `synthetic` wrote.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Skip the step-by-step breakdown.
+        #[arg(long)]
+        no_breakdown: bool,
     },
 }
 
@@ -150,6 +183,11 @@ fn main() -> Result<()> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
+    let trainer = match args.trainer.as_str() {
+        "firn" => TrainerKind::Firn,
+        "forust" => TrainerKind::Forust,
+        other => return Err(format!("unknown trainer '{other}': firn or forust").into()),
+    };
     let report = match args.command {
         None => {
             eprintln!(
@@ -157,15 +195,29 @@ fn main() -> Result<()> {
             );
             return Ok(());
         }
-        Some(Cmd::Seed { data, out }) => seed(&data, &out, threads)?,
-        Some(Cmd::Search { data, out }) => seed_search(&data, &out, threads)?,
+        Some(Cmd::Seed { data, out }) => seed(&data, &out, threads, trainer)?,
+        Some(Cmd::Search { data, out }) => seed_search(&data, &out, threads, trainer)?,
         Some(Cmd::Synthetic {
             rows,
+            features,
+            fit_only,
             shap_rows,
             out,
-        }) => synthetic(rows, shap_rows, &out, threads)?,
-        Some(Cmd::SyntheticMeasure { dir, shap_rows }) => {
-            synthetic_measure(&dir, shap_rows, threads)?
+        }) => synthetic(
+            &Problem { rows, features },
+            shap_rows,
+            fit_only,
+            &out,
+            threads,
+            trainer,
+        )?,
+        Some(Cmd::SyntheticMeasure {
+            dir,
+            shap_rows,
+            fit_only,
+        }) => synthetic_measure(&dir, shap_rows, fit_only, threads, trainer)?,
+        Some(Cmd::CreateModel { dir, no_breakdown }) => {
+            create_model(&dir, !no_breakdown, threads, trainer)?
         }
     };
     println!("{report}");
@@ -230,7 +282,7 @@ fn metric(metrics: &[(&str, f64)], name: &str) -> f64 {
         .map_or(f64::NAN, |(_, v)| *v)
 }
 
-fn seed(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
+fn seed(data_dir: &Path, out: &Path, threads: usize, trainer: TrainerKind) -> Result<Value> {
     let data = seed_training_set(data_dir)?;
     let (train_rows, test_rows) = train_test_split(&data.labels, 0.2, SEED, true)?;
     let (train, test) = (data.subset(&train_rows), data.subset(&test_rows));
@@ -246,10 +298,11 @@ fn seed(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
             scale_pos_weight,
             seed: SEED,
             threads,
+            trainer,
             ..GbdtParams::default()
         };
         let started = Instant::now();
-        let model = ForustTrainer.fit(&train, &params)?;
+        let model = trainer_for(&params).fit(&train, &params)?;
         let fit_seconds = started.elapsed().as_secs_f64();
         let probabilities = predict(&CompactForest::new(&model), params.objective, &test);
         let metrics = evaluate(params.objective, &probabilities, &test.labels, 0.5)?;
@@ -274,6 +327,7 @@ fn seed(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
     Ok(json!({
         "side": "firn",
         "command": "seed",
+        "trainer": trainer.name(),
         "threads": threads,
         "train_rows": train.rows(),
         "test_rows": test.rows(),
@@ -283,7 +337,7 @@ fn seed(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
     }))
 }
 
-fn seed_search(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
+fn seed_search(data_dir: &Path, out: &Path, threads: usize, trainer: TrainerKind) -> Result<Value> {
     let data = seed_training_set(data_dir)?;
     let mut space = SearchSpace::default();
     for (name, range) in SEARCH_SPACE {
@@ -299,10 +353,11 @@ fn seed_search(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
     let base = GbdtParams {
         seed: SEED,
         threads,
+        trainer,
         ..GbdtParams::default()
     };
     let started = Instant::now();
-    let result = search(&ForustTrainer, &data, &base, &space, &config)?;
+    let result = search(trainer_for(&base), &data, &base, &space, &config)?;
     let wall_seconds = started.elapsed().as_secs_f64();
 
     // What the peer needs to fit the same 15 models: the rows, the folds the search
@@ -331,6 +386,7 @@ fn seed_search(data_dir: &Path, out: &Path, threads: usize) -> Result<Value> {
     Ok(json!({
         "side": "firn",
         "command": "search",
+        "trainer": trainer.name(),
         "threads": threads,
         "rows": data.rows(),
         "candidates": result.candidates.len(),
@@ -375,11 +431,35 @@ fn read_f64s(path: &Path) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// The synthetic problem's size.
+#[derive(Debug, Clone, PartialEq)]
+struct Problem {
+    rows: usize,
+    features: usize,
+}
+
+impl Problem {
+    /// The problem `synthetic` wrote to `dir` (its `meta.json`).
+    fn read(dir: &Path) -> Result<Self> {
+        let meta: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json"))?)?;
+        let get = |key: &str| {
+            meta.get(key)
+                .and_then(Value::as_u64)
+                .map(|v| v as usize)
+                .ok_or_else(|| format!("meta.json has no {key}"))
+        };
+        Ok(Self {
+            rows: get("rows")?,
+            features: get("features")?,
+        })
+    }
+}
+
 /// Reads the files `write_matrix` wrote back into a dataset.
 fn read_dataset(dir: &Path, part: &str) -> Result<Dataset> {
     let matrix = read_f64s(&dir.join(format!("x_{part}.f64")))?;
     let labels = read_f64s(&dir.join(format!("y_{part}.f64")))?;
-    let k = synthetic::FEATURES;
+    let k = Problem::read(dir)?.features;
     if matrix.len() != labels.len() * k {
         return Err(format!(
             "x_{part}.f64 holds {} values; expected {} rows × {k}",
@@ -394,28 +474,46 @@ fn read_dataset(dir: &Path, part: &str) -> Result<Dataset> {
     Ok(synthetic::from_columns(columns, labels))
 }
 
-fn synthetic(rows: usize, shap_rows: usize, out: &Path, threads: usize) -> Result<Value> {
+fn synthetic(
+    problem: &Problem,
+    shap_rows: usize,
+    fit_only: bool,
+    out: &Path,
+    threads: usize,
+    trainer: TrainerKind,
+) -> Result<Value> {
     std::fs::create_dir_all(out)?;
-    for (part, n, stream) in [("train", rows, 1), ("test", rows / 4, 2)] {
-        let data = synthetic::dataset(n, stream);
-        write_matrix(&out.join(format!("x_{part}.f64")), &data.columns)?;
-        write_matrix(
-            &out.join(format!("y_{part}.f64")),
-            std::slice::from_ref(&data.labels),
-        )?;
+    if Problem::read(out).ok().as_ref() != Some(problem) {
+        let _ = std::fs::remove_file(out.join("meta.json"));
+        let _ = std::fs::remove_file(out.join("table.parquet"));
+        let rows = problem.rows;
+        for (part, n, stream) in [("train", rows, 1), ("test", rows / 4, 2)] {
+            let data = synthetic::dataset_wide(n, stream, problem.features);
+            write_matrix(&out.join(format!("x_{part}.f64")), &data.columns)?;
+            write_matrix(
+                &out.join(format!("y_{part}.f64")),
+                std::slice::from_ref(&data.labels),
+            )?;
+        }
+        let meta = json!({ "rows": rows, "test_rows": rows / 4, "features": problem.features });
+        std::fs::write(out.join("meta.json"), meta.to_string())?;
     }
-    let meta = json!({ "rows": rows, "test_rows": rows / 4, "features": synthetic::FEATURES });
-    std::fs::write(out.join("meta.json"), meta.to_string())?;
     let exe = std::env::current_exe()?;
-    let output = Command::new(exe)
-        .args([
-            "--threads",
-            &threads.to_string(),
-            "synthetic-measure",
-            "--shap-rows",
-            &shap_rows.to_string(),
-            "--dir",
-        ])
+    let mut command = Command::new(exe);
+    command.args([
+        "--threads",
+        &threads.to_string(),
+        "--trainer",
+        trainer.name(),
+        "synthetic-measure",
+        "--shap-rows",
+        &shap_rows.to_string(),
+    ]);
+    if fit_only {
+        command.arg("--fit-only");
+    }
+    let output = command
+        .arg("--dir")
         .arg(out)
         .env("RAYON_NUM_THREADS", threads.to_string())
         .output()?;
@@ -469,20 +567,52 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn synthetic_measure(dir: &Path, shap_rows: usize, threads: usize) -> Result<Value> {
-    let train = read_dataset(dir, "train")?;
-    let test = read_dataset(dir, "test")?;
-    let params = GbdtParams {
+/// The synthetic benchmark's model: 100 trees of depth 6, learning rate 0.3.
+fn synthetic_params(threads: usize, trainer: TrainerKind) -> GbdtParams {
+    GbdtParams {
         n_estimators: 100,
         max_depth: 6,
         learning_rate: 0.3,
         seed: SEED,
         threads,
+        trainer,
         ..GbdtParams::default()
-    };
+    }
+}
+
+fn synthetic_measure(
+    dir: &Path,
+    shap_rows: usize,
+    fit_only: bool,
+    threads: usize,
+    trainer: TrainerKind,
+) -> Result<Value> {
+    let train = read_dataset(dir, "train")?;
+    let test = read_dataset(dir, "test")?;
+    let params = synthetic_params(threads, trainer);
     let started = Instant::now();
-    let model = ForustTrainer.fit(&train, &params)?;
+    let model = trainer_for(&params).fit(&train, &params)?;
     let fit_seconds = started.elapsed().as_secs_f64();
+    let features = train.columns.len();
+    if fit_only {
+        let forest = CompactForest::new(&model);
+        let test_probabilities =
+            predict_parallel(&forest, params.objective, &test.column_slices(), threads);
+        return Ok(json!({
+            "side": "firn",
+            "command": "synthetic",
+            "trainer": trainer.name(),
+            "threads": threads,
+            "rows": train.rows(),
+            "test_rows": test.rows(),
+            "features": features,
+            "trees": model.num_trees(),
+            "nodes": model.nodes().len(),
+            "fit_seconds": fit_seconds,
+            "auc": roc_auc(&test_probabilities, &test.labels)?,
+            "peak_rss_mib": peak_rss_mib(),
+        }));
+    }
 
     let started = Instant::now();
     let forest = CompactForest::new(&model);
@@ -497,7 +627,7 @@ fn synthetic_measure(dir: &Path, shap_rows: usize, threads: usize) -> Result<Val
     let contributions = shap_values(&model, &explained);
     let shap_seconds = started.elapsed().as_secs_f64();
     // Sanity: the first row's contributions add up to its margin.
-    let margin: f64 = contributions[..=synthetic::FEATURES].iter().sum();
+    let margin: f64 = contributions[..=features].iter().sum();
     let expected = forest.predict_margin(&explained.iter().map(|c| &c[..1]).collect::<Vec<_>>())[0];
 
     let test_probabilities =
@@ -506,10 +636,11 @@ fn synthetic_measure(dir: &Path, shap_rows: usize, threads: usize) -> Result<Val
     Ok(json!({
         "side": "firn",
         "command": "synthetic",
+        "trainer": trainer.name(),
         "threads": threads,
         "rows": train.rows(),
         "test_rows": test.rows(),
-        "features": synthetic::FEATURES,
+        "features": features,
         "trees": model.num_trees(),
         "nodes": model.nodes().len(),
         "fit_seconds": fit_seconds,
@@ -522,4 +653,155 @@ fn synthetic_measure(dir: &Path, shap_rows: usize, threads: usize) -> Result<Val
         "train_auc": train_auc,
         "peak_rss_mib": peak_rss_mib(),
     }))
+}
+
+/// Writes the training and test rows of `dir` as one Parquet table: columns
+/// `x0` … (Float64, NULL where missing) and the label `y` (Int64).
+fn write_table(dir: &Path, path: &Path) -> Result<()> {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::parquet::arrow::ArrowWriter;
+
+    let parts = [read_dataset(dir, "train")?, read_dataset(dir, "test")?];
+    let k = parts[0].columns.len();
+    let mut fields: Vec<Field> = (0..k)
+        .map(|j| Field::new(format!("x{j}"), DataType::Float64, true))
+        .collect();
+    fields.push(Field::new("y", DataType::Int64, false));
+    let schema = Arc::new(Schema::new(fields));
+    let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), None)?;
+    for data in &parts {
+        for start in (0..data.rows()).step_by(65_536) {
+            let end = (start + 65_536).min(data.rows());
+            let mut columns: Vec<ArrayRef> = data
+                .columns
+                .iter()
+                .map(|c| {
+                    Arc::new(Float64Array::from_iter(
+                        c[start..end].iter().map(|v| (!v.is_nan()).then_some(*v)),
+                    )) as ArrayRef
+                })
+                .collect();
+            columns.push(Arc::new(Int64Array::from_iter_values(
+                data.labels[start..end].iter().map(|y| *y as i64),
+            )));
+            writer.write(&RecordBatch::try_new(Arc::clone(&schema), columns)?)?;
+        }
+    }
+    writer.close()?;
+    Ok(())
+}
+
+/// Seconds since `started`, restarting it.
+fn lap(started: &mut Instant) -> f64 {
+    let seconds = started.elapsed().as_secs_f64();
+    *started = Instant::now();
+    seconds
+}
+
+fn create_model(
+    dir: &Path,
+    breakdown: bool,
+    threads: usize,
+    trainer: TrainerKind,
+) -> Result<Value> {
+    let problem = Problem::read(dir)?;
+    let table = dir.join("table.parquet");
+    if !table.exists() {
+        write_table(dir, &table)?;
+    }
+    let table = std::fs::canonicalize(&table)?;
+    let home = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let db = Database::open(home.path().to_string_lossy()).await?;
+        db.sql(&format!(
+            "SET datafusion.execution.target_partitions = {threads}"
+        ))
+        .await?;
+        db.sql(&format!(
+            "CREATE EXTERNAL TABLE synth STORED AS PARQUET LOCATION '{}'",
+            table.display()
+        ))
+        .await?;
+        let sql = format!(
+            "CREATE MODEL synth_model OPTIONS (type 'gbdt_classifier', label 'y', \
+             n_estimators 100, max_depth 6, learning_rate 0.3, seed {SEED}, threads {threads}, \
+             trainer '{}') AS SELECT * FROM synth",
+            trainer.name()
+        );
+        let started = Instant::now();
+        let output = db.sql(&sql).await?;
+        let statement_seconds = started.elapsed().as_secs_f64();
+        let column = |name: &str| -> Option<f64> {
+            let batch = output.first()?;
+            let array = batch.column_by_name(name)?;
+            let cast = datafusion::arrow::compute::cast(
+                array,
+                &datafusion::arrow::datatypes::DataType::Float64,
+            )
+            .ok()?;
+            cast.as_any()
+                .downcast_ref::<datafusion::arrow::array::Float64Array>()
+                .map(|a| a.value(0))
+        };
+        let mut report = json!({
+            "side": "firn",
+            "command": "create_model",
+            "trainer": trainer.name(),
+            "threads": threads,
+            "rows": problem.rows + problem.rows / 4,
+            "features": problem.features,
+            "rows_train": column("rows_train"),
+            "statement_seconds": statement_seconds,
+            "auc": column("roc_auc"),
+        });
+        if breakdown {
+            // The statement's steps one by one (src/session/training.rs's order).
+            let mut clock = Instant::now();
+            let batches = db.sql("SELECT * FROM synth").await?;
+            let scan = lap(&mut clock);
+            let schema = batches.first().map(|b| b.schema()).ok_or("no rows")?;
+            let rows = canonical_rows(&schema, &batches)?;
+            let canonical = lap(&mut clock);
+            let data = Dataset::for_training(
+                std::slice::from_ref(&rows),
+                "y",
+                None,
+                Objective::BinaryLogistic,
+            )?;
+            let dataset = lap(&mut clock);
+            let print = fingerprint(&schema, &data);
+            let fingerprinting = lap(&mut clock);
+            let (train_rows, test_rows) = train_test_split(&data.labels, 0.2, SEED, true)?;
+            let (train, test) = (data.subset(&train_rows), data.subset(&test_rows));
+            let split = lap(&mut clock);
+            let params = synthetic_params(threads, trainer);
+            let model = trainer_for(&params).fit(&train, &params)?;
+            let fit = lap(&mut clock);
+            let probabilities = predict(&CompactForest::new(&model), params.objective, &test);
+            let metrics = evaluate(params.objective, &probabilities, &test.labels, 0.5)?;
+            let held_out = lap(&mut clock);
+            let steps = scan + canonical + dataset + fingerprinting + split + fit + held_out;
+            report["breakdown"] = json!({
+                "scan": scan,
+                "canonical_rows": canonical,
+                "dataset": dataset,
+                "fingerprint": fingerprinting,
+                "split": split,
+                "fit": fit,
+                "held_out_metrics": held_out,
+                "rest_of_statement": statement_seconds - steps,
+                "fingerprint_value": print,
+                "auc": metric(&metrics, "roc_auc"),
+            });
+        }
+        Ok::<_, Box<dyn Error>>(report)
+    })
 }

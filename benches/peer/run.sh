@@ -9,14 +9,22 @@
 # --quiet-wait seconds, default 300) for the CPUs to be >= 90 % idle, and says
 # how many measurements had to start on a busy machine.
 #
-# Usage: benches/peer/run.sh [--reps N] [--rows N] [--threads N] [--quiet-wait S] [--no-append]
+# With --training it measures training instead (issue 15, issue 17): on the synthetic
+# 1M × 8 and 1M × 50 problems, at 1 thread (the process pinned to one CPU with taskset)
+# and 2 threads, Firn's trainer, forust and XGBoost hist training alone (the same rows,
+# test AUC on the same test rows), and CREATE MODEL end to end through SQL on a Parquet
+# table of the same rows (plus its step-by-step breakdown); then the seed's search
+# (5 candidates × 3 folds) with each backend and XGBoost, and the seed's three runs'
+# quality with Firn's trainer. Every measurement of a repetition is interleaved.
+#
+# Usage: benches/peer/run.sh [--training] [--reps N] [--rows N] [--threads N] [--quiet-wait S] [--no-append]
 # Needs python3 (a venv with xgboost-cpu, numpy and scikit-learn is made under
 # $HOME/.cache/firn-peer-venv) and the seed CSVs in ../shared/seed-data.
 # The first build of the bench-ml profile takes 10-25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command_line="benches/peer/run.sh${*:+ $*}"
-reps=3 rows=1000000 threads=$(nproc) append=1 quiet_wait=300
+reps=3 rows=1000000 threads=$(nproc) append=1 quiet_wait=300 training=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) reps="$2"; shift 2 ;;
@@ -24,6 +32,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --quiet-wait) quiet_wait="$2"; shift 2 ;;
     --no-append) append=0; shift ;;
+    --training) training=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +86,52 @@ measure() {
 
 work="${PEER_WORK_DIR:-$HOME/.cache/firn-peer-work}"
 mkdir -p "$work"
+
+if [ "$training" = 1 ]; then
+  : >"$work/train-firn.jsonl"
+  : >"$work/train-xgboost.jsonl"
+  for rep in $(seq "$reps"); do
+    echo "repetition $rep of $reps" >&2
+    for features in 8 50; do
+      dir="$work/synthetic-$features"
+      for t in 1 2; do
+        pin=()
+        [ "$t" = 1 ] && pin=(taskset -c 0)
+        measure "$work/train-firn.jsonl" "${pin[@]}" "$firn" --threads "$t" --trainer firn synthetic --rows "$rows" --features "$features" --fit-only --out "$dir"
+        measure "$work/train-xgboost.jsonl" "${pin[@]}" "$py" benches/peer/xgboost_peer.py synthetic --dir "$dir" --threads "$t" --fit-only
+        measure "$work/train-firn.jsonl" "${pin[@]}" "$firn" --threads "$t" --trainer forust synthetic --rows "$rows" --features "$features" --fit-only --out "$dir"
+        measure "$work/train-firn.jsonl" "${pin[@]}" "$firn" --threads "$t" --trainer firn create-model --dir "$dir"
+      done
+    done
+    for trainer in firn forust; do
+      measure "$work/train-firn.jsonl" "$firn" --threads "$threads" --trainer "$trainer" search --data "$seed_data" --out "$work/search-$trainer"
+    done
+    measure "$work/train-xgboost.jsonl" "$py" benches/peer/xgboost_peer.py search --dir "$work/search-firn" --threads "$threads"
+    measure "$work/train-firn.jsonl" "$firn" --threads "$threads" --trainer firn seed --data "$seed_data" --out "$work/seed"
+    measure "$work/train-xgboost.jsonl" "$py" benches/peer/xgboost_peer.py seed --dir "$work/seed" --threads "$threads"
+  done
+  quiet="$((measurements - busy_starts)) of $measurements measurements started on a quiet machine (>= 90 % CPU idle)."
+  table=$("$py" benches/peer/train_report.py "$work/train-firn.jsonl" "$work/train-xgboost.jsonl")
+  echo "$table"
+  echo
+  echo "$quiet"
+  echo "raw JSON lines: $work/train-firn.jsonl, $work/train-xgboost.jsonl" >&2
+  if [ "$append" = 1 ]; then
+    {
+      echo
+      echo "## Training: Firn's trainer vs forust vs XGBoost hist (issues 15 and 17)"
+      echo
+      echo "\`$command_line\` — $(date -u +%Y-%m-%d), $(nproc) cores (shared), profile bench-ml:"
+      echo
+      echo "$table"
+      echo
+      echo "$quiet"
+    } >>benches/RESULTS.md
+    echo "appended to benches/RESULTS.md" >&2
+  fi
+  exit 0
+fi
+
 : >"$work/firn.jsonl"
 : >"$work/xgboost.jsonl"
 for rep in $(seq "$reps"); do

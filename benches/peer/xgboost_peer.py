@@ -5,7 +5,7 @@ Run by benches/peer/run.sh after the Rust side of each measurement:
 
     python xgboost_peer.py seed      --dir DIR --threads N   # DIR/train.csv, DIR/test.csv
     python xgboost_peer.py search    --dir DIR --threads N   # DIR/dataset.csv, DIR/search.json
-    python xgboost_peer.py synthetic --dir DIR --threads N   # DIR/{x,y}_{train,test}.f64
+    python xgboost_peer.py synthetic --dir DIR --threads N [--fit-only]   # DIR/{x,y}_{train,test}.f64, DIR/meta.json
 
 Settings: tree_method="hist", max_bin=256, min_child_weight=1, reg_lambda=1,
 base_score left to XGBoost's own estimate, nthread = the Rust side's threads.
@@ -22,7 +22,6 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 
 SEED = 42
 SEED_RUNS = [("baseline", 5, 0.1, 100, 2.0), ("deeper", 10, 0.1, 100, 2.0), ("balanced", 5, 0.1, 150, 3.0)]
-FEATURES = 8
 
 
 def base_params(threads):
@@ -126,12 +125,13 @@ def search(directory, threads):
 
 
 def read_matrix(directory, part):
-    x = np.fromfile(directory / f"x_{part}.f64", dtype="<f8").reshape(-1, FEATURES)
+    features = json.loads((directory / "meta.json").read_text())["features"]
+    x = np.fromfile(directory / f"x_{part}.f64", dtype="<f8").reshape(-1, features)
     y = np.fromfile(directory / f"y_{part}.f64", dtype="<f8")
     return x, y
 
 
-def synthetic(directory, threads, shap_rows):
+def synthetic(directory, threads, shap_rows, fit_only=False):
     x_train, y_train = read_matrix(directory, "train")
     x_test, y_test = read_matrix(directory, "test")
     params = dict(base_params(threads), max_depth=6, eta=0.3)
@@ -142,6 +142,21 @@ def synthetic(directory, threads, shap_rows):
     booster = xgb.train(params, train, num_boost_round=100)
     fit_seconds = time.perf_counter() - started
     del train
+    if fit_only:
+        return {
+            "side": "xgboost",
+            "command": "synthetic",
+            "threads": threads,
+            "xgboost_version": xgb.__version__,
+            "rows": len(y_train),
+            "test_rows": len(y_test),
+            "features": x_train.shape[1],
+            "trees": booster.num_boosted_rounds(),
+            "fit_seconds": fit_seconds,
+            "dmatrix_seconds": dmatrix_seconds,
+            "auc": roc_auc_score(y_test, booster.inplace_predict(x_test)),
+            "peak_rss_mib": peak_rss_mib(),
+        }
 
     # inplace_predict: XGBoost's fastest path for a numpy array (no DMatrix, no prediction cache).
     started = time.perf_counter()
@@ -164,7 +179,7 @@ def synthetic(directory, threads, shap_rows):
         "xgboost_version": xgb.__version__,
         "rows": len(y_train),
         "test_rows": len(y_test),
-        "features": FEATURES,
+        "features": x_train.shape[1],
         "trees": booster.num_boosted_rounds(),
         "nodes": sum(len(tree.strip().splitlines()) for tree in booster.get_dump()),
         "fit_seconds": fit_seconds,
@@ -186,13 +201,14 @@ def main():
     parser.add_argument("--dir", type=pathlib.Path, required=True)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--shap-rows", type=int, default=20_000)
+    parser.add_argument("--fit-only", action="store_true", help="synthetic: the fit and the test AUC only")
     args = parser.parse_args()
     if args.command == "seed":
         report = seed(args.dir, args.threads)
     elif args.command == "search":
         report = search(args.dir, args.threads)
     else:
-        report = synthetic(args.dir, args.threads, args.shap_rows)
+        report = synthetic(args.dir, args.threads, args.shap_rows, args.fit_only)
     print(json.dumps(report))
 
 

@@ -6,6 +6,7 @@ pub mod cv;
 pub mod dataset;
 pub mod fingerprint;
 pub mod forust;
+pub mod gbdt;
 pub mod metric;
 pub mod model_file;
 pub mod params;
@@ -20,4 +21,4 @@ pub mod xgboost_json;
 
 pub use dataset::Dataset;
 pub use params::GbdtParams;
-pub use trainer::{Trainer, default_trainer};
+pub use trainer::{SharedData, Trainer, default_trainer, trainer_for};

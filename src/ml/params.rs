@@ -4,6 +4,26 @@
 use datafusion::common::{Result, plan_err};
 use firnml_udfs::model::Objective;
 
+/// The training backend of a fit (parameter `trainer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrainerKind {
+    /// Firn's own histogram GBDT (`'firn'`, the default).
+    #[default]
+    Firn,
+    /// forust-ml 0.8 (`'forust'`), kept for comparison.
+    Forust,
+}
+
+impl TrainerKind {
+    /// The parameter value naming it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrainerKind::Firn => "firn",
+            TrainerKind::Forust => "forust",
+        }
+    }
+}
+
 /// Parameters of a gradient-boosted tree model (XGBoost's names and defaults
 /// where forust has the same knob).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +60,8 @@ pub struct GbdtParams {
     pub seed: u64,
     /// Training threads (0 = all cores).
     pub threads: usize,
+    /// The training backend.
+    pub trainer: TrainerKind,
 }
 
 impl Default for GbdtParams {
@@ -61,6 +83,7 @@ impl Default for GbdtParams {
             nbins: 256,
             seed: 0,
             threads: 0,
+            trainer: TrainerKind::Firn,
         }
     }
 }
@@ -83,6 +106,7 @@ pub const PARAMETERS: &[(&str, &str)] = &[
     ("nbins", "an integer in 2..=65535"),
     ("seed", "an integer >= 0"),
     ("threads", "an integer >= 0 (0 = all cores)"),
+    ("trainer", "'firn' or 'forust'"),
 ];
 
 fn range_of(name: &str) -> &'static str {
@@ -144,6 +168,18 @@ impl GbdtParams {
             "nbins" => self.nbins = integer(name, value, |v| (2..=65_535).contains(&v))? as u16,
             "seed" => self.seed = integer(name, value, |_| true)?,
             "threads" => self.threads = integer(name, value, |v| v <= 1024)? as usize,
+            "trainer" => {
+                self.trainer = match value
+                    .trim()
+                    .trim_matches('\'')
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "firn" => TrainerKind::Firn,
+                    "forust" => TrainerKind::Forust,
+                    _ => return bad(name, value),
+                }
+            }
             other => {
                 let names: Vec<&str> = PARAMETERS.iter().map(|(n, _)| *n).collect();
                 return plan_err!(
@@ -174,6 +210,7 @@ impl GbdtParams {
             ("nbins", self.nbins.to_string()),
             ("seed", self.seed.to_string()),
             ("threads", self.threads.to_string()),
+            ("trainer", self.trainer.name().to_string()),
         ]
     }
 }
@@ -208,6 +245,15 @@ mod tests {
             "{err}"
         );
         assert!(params.set("subsample", "NaN").is_err());
+        params.set("trainer", "forust").expect("valid");
+        assert_eq!(params.trainer, TrainerKind::Forust);
+        let err = params
+            .set("trainer", "lightgbm")
+            .expect_err("unknown backend");
+        assert!(
+            err.to_string().contains("expected 'firn' or 'forust'"),
+            "{err}"
+        );
     }
 
     #[test]

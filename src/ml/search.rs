@@ -5,10 +5,13 @@
 //! `int(3, 9)` (inclusive), `float(0.01, 0.3)`, `log(0.001, 0.3)` (log-uniform),
 //! `choice(a, b, c)`. For a grid, `int` enumerates every integer and `float`/`log`
 //! take a third argument, the number of evenly spaced points: `float(0.6, 1.0, 5)`.
+//!
+//! All candidates × folds fits are scheduled together across `threads` of
+//! the base parameters (see `cv`); the results are the same for any thread count.
 
 use datafusion::common::{Result, plan_err};
 
-use crate::ml::cv::{CvResult, cross_validate_with_progress};
+use crate::ml::cv::{CvResult, CvSettings, cross_validate_all};
 use crate::ml::dataset::Dataset;
 use crate::ml::metric::Metric;
 use crate::ml::params::GbdtParams;
@@ -339,8 +342,16 @@ pub fn search_with_progress(
             base.objective.name()
         );
     }
-    let mut candidates = Vec::new();
     let assignments = assignments(space, config)?;
+    // Every candidate's parameters are checked before anything is trained.
+    let mut params = Vec::with_capacity(assignments.len());
+    for assignment in &assignments {
+        let mut candidate = base.clone();
+        for (name, value) in assignment {
+            candidate.set(name, value)?;
+        }
+        params.push(candidate);
+    }
     progress.start(
         &format!(
             "search: {} candidates x {} folds",
@@ -349,27 +360,24 @@ pub fn search_with_progress(
         ),
         (assignments.len() * config.folds) as u64,
     );
-    for assignment in assignments {
-        let mut params = base.clone();
-        for (name, value) in &assignment {
-            params.set(name, value)?;
-        }
-        let cv = cross_validate_with_progress(
-            trainer,
-            data,
-            &params,
-            config.folds,
-            config.metric,
-            config.seed,
-            config.threshold,
-            progress,
-        )?;
-        candidates.push(Candidate {
-            assignments: assignment,
+    let settings = CvSettings {
+        folds: config.folds,
+        metric: config.metric,
+        seed: config.seed,
+        threshold: config.threshold,
+        threads: base.threads,
+    };
+    let results = cross_validate_all(trainer, data, &params, &settings, progress)?;
+    let candidates: Vec<Candidate> = assignments
+        .into_iter()
+        .zip(params)
+        .zip(results)
+        .map(|((assignments, params), cv)| Candidate {
+            assignments,
             params,
             cv,
-        });
-    }
+        })
+        .collect();
     let better = |a: f64, b: f64| {
         if config.metric.greater_is_better() {
             a > b

@@ -321,8 +321,15 @@ mod tests {
             );
             let state = reg.pointers("m").await.expect("pointers");
             assert_eq!(state.default, defaults[0], "{}", b.label);
-            let oldest = reg.list_versions("m").await.expect("versions")[0].version.clone();
-            assert_eq!(state.default.as_deref(), Some(oldest.as_str()), "{}", b.label);
+            let oldest = reg.list_versions("m").await.expect("versions")[0]
+                .version
+                .clone();
+            assert_eq!(
+                state.default.as_deref(),
+                Some(oldest.as_str()),
+                "{}",
+                b.label
+            );
         }
     }
 }
