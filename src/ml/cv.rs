@@ -20,7 +20,7 @@ use crate::ml::dataset::Dataset;
 use crate::ml::gbdt::pool::run_with_threads;
 use crate::ml::metric::Metric;
 use crate::ml::params::GbdtParams;
-use crate::ml::progress::{NoProgress, Progress};
+use crate::ml::progress::{NoProgress, Progress, cancelled_error};
 use crate::ml::split::{complement, k_folds};
 use crate::ml::trainer::{SharedData, Trainer};
 
@@ -184,6 +184,9 @@ pub fn cross_validate_all(
         let shared = trainer.share(data, candidates)?;
         jobs.par_iter()
             .map(|&(c, f)| {
+                if progress.cancelled() {
+                    return Err(cancelled_error());
+                }
                 let params = &candidates[c];
                 let stratified = params.objective == Objective::BinaryLogistic;
                 let Some(plan) = plans.iter().find(|p| p.stratified == stratified) else {

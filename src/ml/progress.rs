@@ -14,6 +14,18 @@ pub trait Progress: Debug + Send + Sync {
     fn advance(&self, steps: u64);
     /// The current stage is over.
     fn finish(&self);
+    /// Whether whoever started the work has gone (a statement timed out, a
+    /// client cancelled, Ctrl-C): training stops before its next fit.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// The error of training stopped because [`Progress::cancelled`] said so.
+pub fn cancelled_error() -> datafusion::error::DataFusionError {
+    datafusion::error::DataFusionError::Execution(
+        "training was cancelled; nothing was published".into(),
+    )
 }
 
 /// Watches nothing.

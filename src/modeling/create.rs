@@ -22,6 +22,7 @@ use datafusion::prelude::DataFrame;
 use firnml_udfs::model::Objective;
 
 use super::Modeling;
+use super::cancel::Cancellable;
 use super::options::{CLASSIFIER_COLUMNS, ModelOptions, REGRESSOR_COLUMNS};
 use super::run::{run_for, run_records};
 use super::training::{Trained, train};
@@ -226,8 +227,10 @@ async fn train_and_register(
         Some(handle) => Arc::clone(&handle.0),
         None => Arc::new(NoProgress),
     };
+    // Dropping this future (timeout, cancel, Ctrl-C) stops the training too.
+    let (progress, _cancel_on_drop) = Cancellable::new(progress);
     let trained =
-        tokio::task::spawn_blocking(move || train(&batches, &training_options, progress.as_ref()))
+        tokio::task::spawn_blocking(move || train(&batches, &training_options, &progress))
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))??;
 
@@ -383,6 +386,69 @@ mod concurrency_tests {
             .await
             .expect("runs");
         assert_eq!(runs.iter().map(|b| b.num_rows()).sum::<usize>(), 2);
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use crate::ml::progress::Progress;
+
+    /// Counts the fits training reports.
+    #[derive(Debug, Default)]
+    struct Fits(AtomicU64);
+
+    impl Progress for Fits {
+        fn start(&self, _stage: &str, _total: u64) {}
+        fn advance(&self, steps: u64) {
+            self.0.fetch_add(steps, Ordering::SeqCst);
+        }
+        fn finish(&self) {}
+    }
+
+    /// A CREATE MODEL stopped by its statement timeout stops training too
+    /// (between fits), and publishes nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stopped_statement_stops_its_training() {
+        let db = crate::Database::in_memory().await.expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 23 AS DOUBLE) AS x, \
+             CAST(value % 7 AS DOUBLE) AS z, CASE WHEN value % 23 >= 11 THEN 1 ELSE 0 END AS y \
+             FROM generate_series(1, 3000)",
+        )
+        .await
+        .expect("table");
+        let fits = Arc::new(Fits::default());
+        let session = db
+            .session_builder()
+            .with_progress(Arc::clone(&fits) as Arc<dyn Progress>)
+            .with_statement_timeout(Duration::from_secs(1))
+            .build();
+        let err = session
+            .sql(
+                "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', exclude 'id', \
+                 n_estimators 20, search 'random', n_iter 500, cv 3, max_depth 'int(2,6)') \
+                 AS SELECT * FROM t",
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, crate::Error::StatementTimeout { .. }),
+            "{err}"
+        );
+        // The fit in progress ends; then no more start.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let settled = fits.0.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(fits.0.load(Ordering::SeqCst), settled, "training went on");
+        assert!(
+            settled < 1500,
+            "all {settled} fits ran: nothing was stopped"
+        );
+        assert!(db.models().await.expect("models").is_empty());
     }
 }
 

@@ -8,6 +8,7 @@
 //! views its training data came from (for lineage).
 
 mod admin;
+mod cancel;
 mod create;
 mod options;
 mod recovery;

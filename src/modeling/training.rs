@@ -15,7 +15,7 @@ use crate::ml::canonical::canonical_rows;
 use crate::ml::cv::{CvResult, cross_validate_with_progress, predict};
 use crate::ml::fingerprint::fingerprint;
 use crate::ml::metric::{Metric, evaluate};
-use crate::ml::progress::Progress;
+use crate::ml::progress::{Progress, cancelled_error};
 use crate::ml::search::{SearchConfig, SearchResult, search_with_progress};
 use crate::ml::split::train_test_split;
 use crate::ml::{Dataset, GbdtParams, default_trainer};
@@ -122,6 +122,9 @@ pub(crate) fn train(
         ),
         1,
     );
+    if progress.cancelled() {
+        return Err(cancelled_error());
+    }
     let model = trainer.fit(&train, &params)?;
     progress.advance(1);
     progress.finish();

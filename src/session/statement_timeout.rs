@@ -3,9 +3,9 @@
 //! `--statement-timeout` sets the default of its sessions; `0` means no limit.
 //!
 //! Stopping a statement drops its future: a query stops reading, and a commit
-//! not yet published never becomes visible. (A `CREATE MODEL` stopped while
-//! training publishes nothing; its training thread runs to the end of the
-//! current fit work and is discarded.)
+//! not yet published never becomes visible. A `CREATE MODEL` stopped while
+//! training publishes nothing, and its training stops before its next fit
+//! (see `crate::modeling::cancel`).
 
 use std::time::Duration;
 
