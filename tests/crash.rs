@@ -23,6 +23,11 @@ use firnml::Database;
 use firnml::arrow::array::{Array, AsArray};
 use firnml::arrow::datatypes::Int64Type;
 
+#[path = "support/seeded.rs"]
+#[allow(dead_code)] // `below` is the fuzz harness's
+mod seeded;
+use seeded::{Xorshift, env_number, seed_from_env};
+
 const SETUP: &str = "
 CREATE TABLE train AS SELECT value AS id, CAST(value % 23 AS DOUBLE) AS x,
   CASE WHEN value % 23 >= 11 THEN 1 ELSE 0 END AS y FROM generate_series(1, 300);
@@ -140,18 +145,6 @@ async fn check_tracking(db: &Database) {
     }
 }
 
-/// A small random generator (xorshift), seeded for reproducible moments.
-struct Moments(u64);
-
-impl Moments {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read dir") {
@@ -213,21 +206,10 @@ fn interrupted_run(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kill_leaves_nothing_or_the_whole() {
-    let trials: usize = std::env::var("FIRN_CRASH_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let seed: u64 = std::env::var("FIRN_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
+    let trials: usize = env_number("FIRN_CRASH_TRIALS", 20);
+    let seed = seed_from_env("FIRN_CRASH_SEED");
     eprintln!("crash harness: {trials} trials per protocol, FIRN_CRASH_SEED={seed}");
-    let mut moments = Moments(seed);
+    let mut moments = Xorshift(seed);
     let work = tempfile::tempdir().expect("tempdir");
     let template = work.path().join("template");
     let status = firn()

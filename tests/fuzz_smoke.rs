@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 use firnml::Database;
 use firnml::registry::ModelRef;
 
+#[path = "support/seeded.rs"]
+mod seeded;
+use seeded::{Xorshift, env_number, seed_from_env};
+
 /// Seeds per target, made by Firn.
 async fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
     let mut seeds: BTreeMap<&'static str, Vec<Vec<u8>>> = BTreeMap::new();
@@ -97,24 +101,8 @@ async fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
     seeds
 }
 
-/// A small random generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// `seed` with a few random edits; `other` gives splices.
-fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
+fn mutate(rng: &mut Xorshift, seed: &[u8], other: &[u8]) -> Vec<u8> {
     let mut data = seed.to_vec();
     for _ in 0..=rng.below(8) {
         match rng.below(5) {
@@ -149,19 +137,8 @@ fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_input_makes_a_reader_panic() {
-    let seconds: u64 = std::env::var("FIRN_FUZZ_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
-    let seed: u64 = std::env::var("FIRN_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
+    let seconds: u64 = env_number("FIRN_FUZZ_SECONDS", 3);
+    let seed = seed_from_env("FIRN_FUZZ_SEED");
     let seeds = seeds().await;
     if let Ok(dir) = std::env::var("FIRN_FUZZ_WRITE_CORPUS") {
         for (target, inputs) in &seeds {
@@ -173,7 +150,7 @@ async fn no_input_makes_a_reader_panic() {
         }
     }
     eprintln!("fuzz smoke: {seconds} s per target, FIRN_FUZZ_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Xorshift(seed);
     for (name, target) in firnml::fuzz::TARGETS {
         let inputs = seeds.get(name).expect("seeds for every target");
         assert!(!inputs.is_empty(), "no seeds for {name}");
