@@ -5,7 +5,10 @@ mid-stream). Reports every error, p50/p99 per kind, and the server's resident
 memory at the start, middle and end. Run by benches/soak.sh, which builds
 `firn` and installs the ADBC driver.
 
-    python benches/soak.py FIRN_BINARY [CLIENTS] [SECONDS]
+    python benches/soak.py FIRN_BINARY [CLIENTS] [SECONDS] [MIX]
+
+MIX `all` (default) or `read` (no CREATE MODEL or tracking writes: the database
+does not grow, so the server's memory should stay flat after warming up).
 """
 
 import json
@@ -24,6 +27,8 @@ import adbc_driver_flightsql.dbapi as flight_sql
 firn = sys.argv[1]
 clients = int(sys.argv[2]) if len(sys.argv) > 2 else 32
 seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 300
+mix = sys.argv[4] if len(sys.argv) > 4 else "all"
+weights = [40, 20, 20, 3, 10, 7] if mix == "all" else [40, 20, 20, 0, 0, 7]
 
 
 def free_port():
@@ -82,7 +87,7 @@ def client(number):
     while time.monotonic() < stop_at:
         kind = rng.choices(
             ["query", "prepared", "predict", "create_model", "tracking", "cancel"],
-            weights=[40, 20, 20, 3, 10, 7])[0]
+            weights=weights)[0]
         started = time.monotonic()
         try:
             with conn.cursor() as cur:
@@ -130,6 +135,7 @@ server.terminate()
 server.wait(timeout=30)
 
 summary = {
+    "mix": mix,
     "clients": clients,
     "seconds": seconds,
     "errors": len(errors),

@@ -5,7 +5,7 @@
 # middle and end; exits non-zero on any error. Uses the release build unless
 # FIRN_PROFILE=debug.
 #
-#   benches/soak.sh [CLIENTS] [SECONDS]
+#   benches/soak.sh [CLIENTS] [SECONDS] [all|read]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${FIRN_PROFILE:-release}"
@@ -17,4 +17,4 @@ else
 fi
 target="${CARGO_TARGET_DIR:-target}"
 "${FIRN_TEST_VENV:-$HOME/.cache/firn-test-venv}/bin/python" benches/soak.py \
-  "$target/$profile/firn" "${1:-32}" "${2:-300}"
+  "$target/$profile/firn" "${1:-32}" "${2:-300}" "${3:-all}"
