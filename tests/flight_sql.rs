@@ -669,6 +669,29 @@ async fn remote_clients_cannot_touch_the_database_files_and_long_queries_time_ou
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(60));
+    // A function whose work runs when it is submitted (training) is stopped too,
+    // and publishes nothing.
+    let err = rust_query(
+        &server,
+        "SELECT * FROM train_model('slow', \
+         'SELECT value % 23 AS x, value % 7 AS z, CAST(value % 23 >= 11 AS INT) AS y \
+          FROM generate_series(1, 5000)', \
+         'type', 'gbdt_classifier', 'label', 'y', 'search', 'random', 'n_iter', 500, 'cv', 3, \
+         'max_depth', 'int(2,6)')",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err}");
+    let models = rust_query(&server, "SELECT count(*) AS n FROM firn.models")
+        .await
+        .expect("models");
+    assert_eq!(
+        models[0]
+            .column(0)
+            .as_primitive::<firnml::arrow::datatypes::Int64Type>()
+            .value(0),
+        0
+    );
     let rows = rust_query(&server, "SELECT count(*) AS n FROM orders")
         .await
         .expect("the table still reads");

@@ -52,7 +52,13 @@ impl Session {
                     // A query that writes (`WITH … INSERT`) or calls a function whose work
                     // happens when it runs (training, logging a run, changing the registry)
                     // runs now, exactly once, as in the shell — not only if its rows are fetched.
-                    return Ok(Submitted::Done(QueryOutput::collect(frame).await?));
+                    let limit = crate::session::statement_timeout::of(&self.ctx);
+                    let output = crate::session::statement_timeout::limit(
+                        limit,
+                        QueryOutput::collect(frame),
+                    )
+                    .await?;
+                    return Ok(Submitted::Done(output));
                 }
                 Ok(Submitted::Query(frame))
             }
