@@ -25,7 +25,7 @@ use tonic::Status;
 
 use crate::error::Error;
 use crate::server::status::{datafusion_status, status};
-use crate::session::statement_timeout::FirnSettings;
+use crate::session::statement_timeout;
 use crate::session::{QueryOutput, Submitted};
 
 /// Unread results a session keeps; the oldest is dropped beyond this.
@@ -199,14 +199,7 @@ pub(crate) async fn stream(
 
 /// The statement timeout of the session that planned `frame`.
 fn statement_timeout(frame: &DataFrame) -> Option<Duration> {
-    let seconds = frame
-        .task_ctx()
-        .session_config()
-        .options()
-        .extensions
-        .get::<FirnSettings>()
-        .map_or(0, |s| s.statement_timeout_seconds);
-    (seconds > 0).then(|| Duration::from_secs(seconds))
+    statement_timeout::in_options(frame.task_ctx().session_config().options())
 }
 
 /// A query's batches until its statement timeout: then one error, and the end

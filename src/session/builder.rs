@@ -18,7 +18,7 @@ use crate::ml::progress::{Progress, ProgressHandle};
 use crate::services::Services;
 use crate::session::Session;
 use crate::session::file_access::FileAccess;
-use crate::session::statement_timeout::FirnSettings;
+use crate::session::statement_timeout::{self, FirnSettings};
 
 /// Builds sessions over a database (see [`crate::Database::session_builder`]).
 pub struct SessionBuilder {
@@ -41,9 +41,9 @@ impl SessionBuilder {
     /// Replaces the DataFusion configuration (target partitions, batch size, …).
     /// Firn's catalog settings are applied on top of it.
     pub fn with_config(mut self, config: SessionConfig) -> Self {
-        let timeout = self.statement_timeout_seconds();
+        let timeout = statement_timeout::in_options(self.config.options());
         self.config = firn_config(config);
-        self.with_statement_timeout(Duration::from_secs(timeout))
+        self.with_statement_timeout(timeout.unwrap_or_default())
     }
 
     /// Stops any statement of the session that runs longer than `timeout`
@@ -58,14 +58,6 @@ impl SessionBuilder {
             settings.statement_timeout_seconds = timeout.as_secs();
         }
         self
-    }
-
-    fn statement_timeout_seconds(&self) -> u64 {
-        self.config
-            .options()
-            .extensions
-            .get::<FirnSettings>()
-            .map_or(0, |s| s.statement_timeout_seconds)
     }
 
     /// Reports the progress of training started in this session to `progress`

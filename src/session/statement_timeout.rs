@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use datafusion::common::config::ConfigExtension;
+use datafusion::common::config::{ConfigExtension, ConfigOptions};
 use datafusion::common::extensions_options;
 use datafusion::prelude::SessionContext;
 
@@ -27,16 +27,18 @@ impl ConfigExtension for FirnSettings {
     const PREFIX: &'static str = "firn";
 }
 
-/// The session's statement timeout, if any.
-pub(crate) fn of(ctx: &SessionContext) -> Option<Duration> {
-    let seconds = ctx
-        .state()
-        .config()
-        .options()
+/// The statement timeout a configuration sets, if any.
+pub(crate) fn in_options(options: &ConfigOptions) -> Option<Duration> {
+    let seconds = options
         .extensions
         .get::<FirnSettings>()
         .map_or(0, |s| s.statement_timeout_seconds);
     (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
+/// The session's statement timeout, if any.
+pub(crate) fn of(ctx: &SessionContext) -> Option<Duration> {
+    in_options(ctx.state().config().options())
 }
 
 /// Runs `work`, stopping it with [`Error::StatementTimeout`] after `limit`.
