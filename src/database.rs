@@ -9,6 +9,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::definitions;
+use crate::cluster::ClusterTarget;
 use crate::error::{Error, Result};
 use crate::registry::Registry;
 use crate::services::Services;
@@ -41,6 +42,8 @@ struct Marker {
 #[derive(Clone)]
 pub struct Database {
     services: Arc<Services>,
+    /// The Ballista cluster sessions run their queries on, if any.
+    cluster: Option<Arc<ClusterTarget>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -80,6 +83,10 @@ pub struct DatabaseOptions {
     /// Operators that can spill to disk (sorts, aggregations, joins) do so when
     /// their share runs out; others fail with "Resources exhausted". `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// Run queries on the Ballista cluster whose scheduler is here
+    /// (`firn cluster scheduler`); the database must be at a location every
+    /// node of the cluster sees the same way. `None`: in this process.
+    pub cluster: Option<ClusterTarget>,
 }
 
 impl DatabaseOptions {
@@ -108,6 +115,11 @@ impl Database {
     /// [`Database::open`] with options (a memory limit for a server, say).
     pub async fn open_with(location: impl AsRef<str>, options: DatabaseOptions) -> Result<Self> {
         match parse_location(location.as_ref())? {
+            Location::Memory if options.cluster.is_some() => Err(Error::Unsupported(
+                "a cluster's executors cannot see an in-memory database; give a database directory \
+                 every node sees at the same path, or an s3:// URL"
+                    .into(),
+            )),
             Location::Memory => Self::from_store(Arc::new(DatabaseStore::memory()), &options).await,
             Location::Local(dir) => {
                 check_local_directory(&dir)?;
@@ -143,10 +155,14 @@ impl Database {
         options: &DatabaseOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
+        if let Some(target) = &options.cluster {
+            target.check_reachable().await?;
+        }
         ensure_marker(&store).await?;
         let services = Services::open(store, options.runtime()?, clock).await?;
         let db = Self {
             services: Arc::new(services),
+            cluster: options.cluster.clone().map(Arc::new),
         };
         db.restore_definitions().await?;
         if let Err(e) = db.services.modeling.log_pending_runs().await {
@@ -192,7 +208,16 @@ impl Database {
     /// A builder for a session with settings of its own (a DataFusion
     /// configuration, restricted file access, a progress reporter).
     pub fn session_builder(&self) -> SessionBuilder {
-        SessionBuilder::new(Arc::clone(&self.services))
+        let builder = SessionBuilder::new(Arc::clone(&self.services));
+        match &self.cluster {
+            Some(target) => builder.with_cluster(Arc::clone(target)),
+            None => builder,
+        }
+    }
+
+    /// The cluster this database's sessions run their queries on, if any.
+    pub fn cluster(&self) -> Option<&ClusterTarget> {
+        self.cluster.as_deref()
     }
 
     /// Runs `sql` (one or more statements) in a fresh session; returns the last result.

@@ -141,6 +141,14 @@ pub enum Error {
         /// The timeout, in seconds.
         seconds: u64,
     },
+    /// A database in cluster mode cannot reach the cluster's scheduler.
+    #[error("cannot reach the cluster's scheduler at {target}: {reason}")]
+    ClusterUnavailable {
+        /// The scheduler's address (`df://HOST:PORT`).
+        target: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// A file path in SQL named a file of the database itself.
     #[error(
         "access to '{location}' is refused: it is inside the database directory, whose files \

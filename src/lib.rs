@@ -10,6 +10,7 @@
 //! ```
 
 pub(crate) mod catalog;
+pub mod cluster;
 mod database;
 pub mod error;
 pub(crate) mod feature_store;

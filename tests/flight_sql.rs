@@ -417,6 +417,7 @@ async fn tls_serves_clients_that_trust_the_certificate() {
 async fn a_memory_limit_bounds_queries_with_a_clear_status() {
     let options = DatabaseOptions {
         memory_limit: Some(8 * 1024 * 1024),
+        ..DatabaseOptions::default()
     };
     let db = Database::open_with(":memory:", options).await.expect("db");
     let server = serve(db, ServerConfig::default()).await;

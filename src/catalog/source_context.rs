@@ -24,6 +24,11 @@ impl SourceContextExec {
     pub fn new(input: Arc<dyn ExecutionPlan>, context: String) -> Self {
         Self { input, context }
     }
+
+    /// What errors are prefixed with.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
 }
 
 impl DisplayAs for SourceContextExec {

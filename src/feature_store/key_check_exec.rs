@@ -47,6 +47,16 @@ impl KeyCheckExec {
             properties: Arc::new(properties),
         }
     }
+
+    /// What errors start with.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The key columns checked.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
 }
 
 impl DisplayAs for KeyCheckExec {

@@ -111,6 +111,23 @@ pub(crate) fn lookup(name: &str) -> Option<&'static FunctionEntry> {
     manifest().find(|entry| entry.name.eq_ignore_ascii_case(name))
 }
 
+/// The scalar and aggregate functions of the manifest, scoring through
+/// `resolver`: what a cluster's scheduler and executors need to run the parts
+/// of a plan they receive (table functions are planned on the client only).
+pub(crate) fn row_functions(
+    resolver: &Arc<dyn ModelResolver>,
+) -> (Vec<Arc<ScalarUDF>>, Vec<Arc<AggregateUDF>>) {
+    let (mut scalars, mut aggregates) = (Vec::new(), Vec::new());
+    for entry in manifest() {
+        match entry.make {
+            Make::Table(_) => {}
+            Make::Scalar(make) => scalars.push(Arc::new(make(Arc::clone(resolver)))),
+            Make::Aggregate(make) => aggregates.push(Arc::new(make())),
+        }
+    }
+    (scalars, aggregates)
+}
+
 /// Registers every function of the manifest on `ctx`.
 pub(crate) fn register_all(ctx: &SessionContext, services: &Services) {
     let resolver: Arc<dyn ModelResolver> = Arc::clone(&services.resolver) as _;

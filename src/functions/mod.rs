@@ -10,4 +10,4 @@ mod manifest;
 mod models;
 mod tracking;
 
-pub(crate) use manifest::{Needs, lookup, register_all};
+pub(crate) use manifest::{Needs, lookup, register_all, row_functions};

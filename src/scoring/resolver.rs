@@ -78,10 +78,11 @@ impl RegistryResolver {
                 resolved
             }
         };
-        self.resolved
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(reference.to_string(), resolved.clone());
+        let mut references = self.resolved.write().unwrap_or_else(|e| e.into_inner());
+        // Planning pins the reference to the version it names (`predict` rewrites
+        // 'churn' to 'churn@v3'), and the pinned form must resolve too.
+        references.insert(resolved.model.reference.clone(), resolved.clone());
+        references.insert(reference.to_string(), resolved.clone());
         Ok(resolved)
     }
 

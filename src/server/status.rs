@@ -56,6 +56,7 @@ pub(crate) fn code(err: &Error) -> Code {
         Error::NotAFirnDatabase { .. } | Error::ReadOnly { .. } => Code::FailedPrecondition,
         Error::Corrupt { .. } => Code::DataLoss,
         Error::Unsupported(_) => Code::Unimplemented,
+        Error::ClusterUnavailable { .. } => Code::Unavailable,
         Error::AccessDenied { .. } | Error::ProtectedPath { .. } => Code::PermissionDenied,
         Error::NotFound { .. } => Code::NotFound,
         Error::AlreadyExists { .. } => Code::AlreadyExists,

@@ -13,6 +13,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::case_fold::CaseFoldingFactory;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
+use crate::cluster::{ClusterQueryPlanner, ClusterTarget, client_config};
 use crate::functions;
 use crate::ml::progress::{Progress, ProgressHandle};
 use crate::services::Services;
@@ -25,6 +26,7 @@ pub struct SessionBuilder {
     services: Arc<Services>,
     config: SessionConfig,
     file_access: FileAccess,
+    cluster: Option<Arc<ClusterTarget>>,
 }
 
 impl SessionBuilder {
@@ -35,6 +37,7 @@ impl SessionBuilder {
             services,
             config,
             file_access: FileAccess::Unrestricted,
+            cluster: None,
         }
     }
 
@@ -75,16 +78,29 @@ impl SessionBuilder {
         self
     }
 
+    /// Runs the session's queries on the Ballista cluster at `target`: planned
+    /// here, the parts that read shared files executed there (see [`crate::cluster`]).
+    pub fn with_cluster(mut self, target: Arc<ClusterTarget>) -> Self {
+        self.cluster = Some(target);
+        self
+    }
+
     /// The session.
     pub fn build(self) -> Session {
-        let (config, runtime) = self.file_access.apply(&self.services, self.config);
-        let state = SessionStateBuilder::new()
+        let (mut config, runtime) = self.file_access.apply(&self.services, self.config);
+        if self.cluster.is_some() {
+            config = client_config(config, self.services.store.base_url().as_str());
+        }
+        let mut state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
             .with_catalog_list(Arc::clone(&self.services.catalogs))
             .with_default_features()
-            .with_table_factories(case_folding_factories())
-            .build();
+            .with_table_factories(case_folding_factories());
+        if let Some(target) = self.cluster {
+            state = state.with_query_planner(Arc::new(ClusterQueryPlanner::new(target)));
+        }
+        let state = state.build();
         let ctx = SessionContext::new_with_state(state);
         functions::register_all(&ctx, &self.services);
         Session::new(ctx, self.services)

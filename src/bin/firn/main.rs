@@ -2,6 +2,7 @@
 //! generator and `firn serve`. Everything here is a front door over the
 //! `firnml` library's public API; `main` parses arguments and hands off.
 
+mod cluster;
 mod datagen;
 mod report;
 mod script;
@@ -18,6 +19,7 @@ use crate::datagen::GenConfig;
 use crate::report::ReportOptions;
 use crate::shell::{Action, Options, OutputFormat};
 use firnml::DatabaseOptions;
+use firnml::cluster::{ClusterTarget, ExecutorOptions, SchedulerOptions};
 use firnml::server::run::ServeOptions;
 use firnml::server::{self, Credentials, ServerConfig, TlsFiles};
 
@@ -47,6 +49,10 @@ struct Cli {
     /// No banner and no confirmations
     #[arg(short, long)]
     quiet: bool,
+    /// Run queries on the Ballista cluster whose scheduler is at df://HOST:PORT
+    /// (see `firn cluster`); the database must be a directory every node sees
+    #[arg(long, value_name = "df://HOST:PORT", global = true, value_parser = parse_cluster)]
+    cluster: Option<ClusterTarget>,
     #[command(subcommand)]
     subcommand: Option<Sub>,
 }
@@ -72,6 +78,11 @@ enum Sub {
     Export {
         #[command(subcommand)]
         what: Export,
+    },
+    /// Run a process of a Ballista cluster: firn cluster scheduler | executor --scheduler HOST:PORT
+    Cluster {
+        #[command(subcommand)]
+        role: ClusterRole,
     },
     /// Pictures of the database's contents: firn DB report model NAME[@VERSION|@ALIAS] --out DIR
     #[command(override_usage = "firn DB report <COMMAND>")]
@@ -113,6 +124,56 @@ enum Export {
         #[arg(long = "out", value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum ClusterRole {
+    /// The scheduler clients submit queries to and executors register with
+    Scheduler {
+        /// Address to listen on (loopback by default: the port is unauthenticated)
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Port (0: any free port; the bound address is printed)
+        #[arg(long, default_value_t = 50050)]
+        port: u16,
+        /// Executors registered before the scheduler reports ready (GET /readyz)
+        #[arg(long, default_value_t = 1)]
+        min_executors: usize,
+        /// Seconds without a heartbeat after which an executor is lost and its tasks rerun
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        executor_timeout: u64,
+    },
+    /// An executor: runs tasks, keeps shuffle files in its work directory
+    Executor {
+        /// The scheduler, HOST:PORT or df://HOST:PORT
+        #[arg(long, value_parser = parse_cluster)]
+        scheduler: ClusterTarget,
+        /// Address to listen on (loopback by default: the ports are unauthenticated)
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Port of the Flight service other executors fetch shuffle data from
+        #[arg(long, default_value_t = 50051)]
+        port: u16,
+        /// Port of the task service the scheduler pushes tasks to
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// Tasks run at once (0: one per core)
+        #[arg(long, default_value_t = 0)]
+        vcores: usize,
+        /// Directory for shuffle files (default: a new temporary directory)
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Memory all tasks together may use, e.g. 2G (operators spill beyond it)
+        #[arg(long, value_name = "SIZE", value_parser = server::parse_size)]
+        memory_pool: Option<usize>,
+        /// Seconds between heartbeats to the scheduler
+        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        heartbeat: u64,
+    },
+}
+
+fn parse_cluster(text: &str) -> Result<ClusterTarget, String> {
+    ClusterTarget::parse(text).map_err(|e| e.to_string())
 }
 
 /// `firn serve` arguments.
@@ -162,7 +223,11 @@ struct ServeArgs {
 
 impl ServeArgs {
     /// The options, with the database given before the subcommand (`firn DB serve`) as a fallback.
-    fn into_options(self, database: Option<String>) -> Result<ServeOptions, server::ServerError> {
+    fn into_options(
+        self,
+        database: Option<String>,
+        cluster: Option<ClusterTarget>,
+    ) -> Result<ServeOptions, server::ServerError> {
         let mut credentials = Credentials::new().with_env()?;
         for token in &self.tokens {
             credentials = credentials.with_token(token)?;
@@ -178,6 +243,7 @@ impl ServeArgs {
             database: self.database.or(database),
             database_options: DatabaseOptions {
                 memory_limit: self.memory_limit,
+                cluster,
             },
             config: ServerConfig {
                 host: self.host,
@@ -206,7 +272,7 @@ async fn main() -> ExitCode {
                 conflict("give the database once: firn serve DB")
             }
             let database = cli.database.clone();
-            return match args.into_options(database) {
+            return match args.into_options(database, cli.cluster) {
                 Ok(options) => server::run::run(options).await,
                 Err(e) => {
                     eprintln!("firn serve: {e}");
@@ -238,6 +304,51 @@ async fn main() -> ExitCode {
                 out,
             })
             .await;
+        }
+        Some(Sub::Cluster { .. })
+            if cli.database.is_some() || scripted || cli.cluster.is_some() =>
+        {
+            conflict("cluster takes no DB, -f, -c or --cluster")
+        }
+        Some(Sub::Cluster {
+            role:
+                ClusterRole::Scheduler {
+                    bind,
+                    port,
+                    min_executors,
+                    executor_timeout,
+                },
+        }) => {
+            return cluster::scheduler(SchedulerOptions {
+                bind,
+                port,
+                min_executors,
+                executor_timeout_seconds: executor_timeout,
+            })
+            .await;
+        }
+        Some(Sub::Cluster {
+            role:
+                ClusterRole::Executor {
+                    scheduler,
+                    bind,
+                    port,
+                    grpc_port,
+                    vcores,
+                    work_dir,
+                    memory_pool,
+                    heartbeat,
+                },
+        }) => {
+            let mut options = ExecutorOptions::new(scheduler);
+            options.bind = bind;
+            options.port = port;
+            options.grpc_port = grpc_port;
+            options.vcores = vcores;
+            options.work_dir = work_dir.map(|dir| dir.display().to_string());
+            options.memory_pool_bytes = memory_pool.map(|bytes| bytes as u64);
+            options.heartbeat_seconds = heartbeat;
+            return cluster::executor(options).await;
         }
         Some(Sub::Report { .. }) if scripted => conflict("report takes no -f or -c"),
         Some(Sub::Report {
@@ -271,6 +382,10 @@ async fn main() -> ExitCode {
         variables: cli.variables,
         format: cli.format,
         quiet: cli.quiet,
+        database_options: DatabaseOptions {
+            cluster: cli.cluster,
+            ..DatabaseOptions::default()
+        },
     })
     .await
 }

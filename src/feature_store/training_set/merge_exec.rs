@@ -152,6 +152,11 @@ impl FeatureJoinExec {
             properties: Arc::new(properties),
         })
     }
+
+    /// How the view joins the spine.
+    pub fn spec(&self) -> &JoinSpec {
+        &self.spec
+    }
 }
 
 impl DisplayAs for FeatureJoinExec {

@@ -7,6 +7,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use datafusion::common::Result;
+use datafusion::config::ConfigOptions;
 
 use crate::model::ensemble::TreeEnsemble;
 use crate::model::predict::CompactForest;
@@ -51,4 +52,11 @@ impl ScoringModel {
 pub trait ModelResolver: Debug + Send + Sync {
     /// The model `reference` names; an unknown model, version or alias is a planning error.
     fn resolve(&self, reference: &str) -> Result<Arc<ScoringModel>>;
+
+    /// The model `reference` names for a query running with `config`. A
+    /// cluster's executors find the database to read models from in the
+    /// query's settings; a session's resolver needs nothing more than `resolve`.
+    fn resolve_with(&self, reference: &str, _config: &ConfigOptions) -> Result<Arc<ScoringModel>> {
+        self.resolve(reference)
+    }
 }

@@ -63,6 +63,8 @@ pub struct Options {
     pub format: OutputFormat,
     /// No banner and no confirmations.
     pub quiet: bool,
+    /// How to open the database (a cluster to run queries on, …).
+    pub database_options: firnml::DatabaseOptions,
 }
 
 /// Runs the shell: opens the database, runs the actions in order (stopping at the first
@@ -70,8 +72,8 @@ pub struct Options {
 /// in the REPL when its input is piped rather than typed.
 pub async fn run(options: Options) -> ExitCode {
     let opened = match &options.database {
-        Some(location) => Database::open(location).await,
-        None => Database::in_memory().await,
+        Some(location) => Database::open_with(location, options.database_options.clone()).await,
+        None => Database::open_with(":memory:", options.database_options.clone()).await,
     };
     let db = match opened {
         Ok(db) => db,

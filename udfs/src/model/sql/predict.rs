@@ -7,6 +7,10 @@
 //! (checked when the logical plan is simplified)
 //! (so swapped columns are caught; wrap a column in an expression, e.g.
 //! `CAST(x AS DOUBLE)`, to pass a differently named one on purpose).
+//! A reference without a version (`'churn'`, `'churn@champion'`) is pinned to
+//! the version it names when the query is planned (`'churn@v3'`), so a default
+//! or alias moving while the query runs — on one machine or on a cluster's
+//! executors — cannot split it across versions.
 //! `predict` gives the probability for classifiers and the value for
 //! regressors; `predict_proba` the probability (classifiers only);
 //! `predict_label` 1 when the probability is at least the threshold, else 0.
@@ -16,9 +20,12 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::config::ConfigOptions;
+use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 
 use crate::model::ensemble::{FeatureKind, Objective};
@@ -47,7 +54,7 @@ impl PredictKind {
 }
 
 /// One of the scoring functions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PredictUdf {
     kind: PredictKind,
     resolver: Arc<dyn ModelResolver>,
@@ -119,11 +126,14 @@ impl PredictUdf {
     }
 
     /// Checks the call against the model's signature; returns the model.
+    /// `config`: the running query's settings (at execution), where a
+    /// cluster's resolver finds the database.
     fn check(
         &self,
         fields: &[FieldRef],
         model_arg: Option<&ScalarValue>,
         threshold: Option<&ScalarValue>,
+        config: Option<&ConfigOptions>,
     ) -> Result<Arc<ScoringModel>> {
         let name = self.kind.name();
         let Some(reference) = model_name(model_arg) else {
@@ -131,7 +141,10 @@ impl PredictUdf {
                 "the first argument of {name} must be the model's name as a string literal, e.g. {name}('churn', …)"
             );
         };
-        let model = self.resolver.resolve(reference)?;
+        let model = match config {
+            Some(config) => self.resolver.resolve_with(reference, config)?,
+            None => self.resolver.resolve(reference)?,
+        };
         if self.kind == PredictKind::Proba
             && model.ensemble.objective() != Objective::BinaryLogistic
         {
@@ -204,6 +217,7 @@ impl ScalarUDFImpl for PredictUdf {
             args.arg_fields,
             args.scalar_arguments.first().copied().flatten(),
             threshold,
+            None,
         )?;
         Ok(Arc::new(Field::new(
             self.name(),
@@ -214,7 +228,8 @@ impl ScalarUDFImpl for PredictUdf {
 
     /// Runs once per logical plan, where arguments are still expressions: a plain
     /// column passed as a feature must carry that feature's name (physical plans
-    /// rename columns, so this cannot be checked later).
+    /// rename columns, so this cannot be checked later), and a reference without
+    /// a version is pinned to the version it names now (see the module docs).
     fn simplify(&self, args: Vec<Expr>, _info: &SimplifyContext) -> Result<ExprSimplifyResult> {
         let reference = match args.first() {
             Some(Expr::Literal(value, _)) => model_name(Some(value)).map(str::to_string),
@@ -244,6 +259,14 @@ impl ScalarUDFImpl for PredictUdf {
                     );
                 }
             }
+            if model.reference != reference {
+                let mut pinned = args;
+                pinned[0] = Expr::Literal(ScalarValue::Utf8(Some(model.reference.clone())), None);
+                let udf = Arc::new(ScalarUDF::new_from_impl(self.clone()));
+                return Ok(ExprSimplifyResult::Simplified(Expr::ScalarFunction(
+                    ScalarFunction::new_udf(udf, pinned),
+                )));
+            }
         }
         Ok(ExprSimplifyResult::Original(args))
     }
@@ -260,7 +283,12 @@ impl ScalarUDFImpl for PredictUdf {
             ),
             _ => return exec_err!("{}: the model name must be a constant", self.name()),
         };
-        let model = self.check(&args.arg_fields, Some(&model_arg), threshold.as_ref())?;
+        let model = self.check(
+            &args.arg_fields,
+            Some(&model_arg),
+            threshold.as_ref(),
+            Some(&args.config_options),
+        )?;
         let extra = usize::from(self.kind == PredictKind::Label);
         let features = &args.args[1..args.args.len() - extra];
         let arrays: Vec<ArrayRef> = features
