@@ -27,7 +27,7 @@ use datafusion::physical_plan::displayable;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::explain::ExplainExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
-use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
+use datafusion::physical_plan::{Distribution, ExecutionPlan, ExecutionPlanProperties};
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion_proto::physical_plan::AsExecutionPlan;
 use datafusion_proto::protobuf::PhysicalPlanNode;
@@ -88,21 +88,49 @@ pub(crate) fn cut(
     plan: Arc<dyn ExecutionPlan>,
     target: &Arc<ClusterTarget>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    if can_travel(&plan) {
+    cut_below(plan, target, true)
+}
+
+/// [`cut`], where `one_partition_will_do` says whether the node above takes
+/// `plan`'s rows in any number of partitions. A [`RemoteExec`] returns one
+/// partition, so a subtree with several replaces only an input its consumer
+/// reads as one (a sink, a deferred function, the query's result, a merge);
+/// elsewhere the cut goes further down, to subtrees that have one already.
+fn cut_below(
+    plan: Arc<dyn ExecutionPlan>,
+    target: &Arc<ClusterTarget>,
+    one_partition_will_do: bool,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    if plan.is::<RemoteExec>() {
+        // Already cut: a table function planned its input with this planner.
+        return Ok(plan);
+    }
+    let single = plan.output_partitioning().partition_count() <= 1;
+    if (single || one_partition_will_do) && can_travel(&plan) {
         return Ok(remote(plan, target));
     }
     let children: Vec<Arc<dyn ExecutionPlan>> = plan.children().into_iter().cloned().collect();
     if children.is_empty() {
         return Ok(plan);
     }
+    let takes_any = plan.is::<DeferredExec>() || plan.is::<DataSinkExec>();
+    let requirements = plan.input_distribution_requirements();
     let children = children
         .into_iter()
-        .map(|child| cut(child, target))
+        .enumerate()
+        .map(|(i, child)| {
+            let one_will_do = takes_any
+                || matches!(
+                    requirements.child_distribution(i),
+                    Some(Distribution::SinglePartition)
+                );
+            cut_below(child, target, one_will_do)
+        })
         .collect::<Result<Vec<_>>>()?;
     replace_children_if_necessary(plan, children)
 }
 
-/// Whether the subtree `plan` may run on the cluster.
+/// Whether the subtree `plan` may run on the cluster, and is worth sending.
 fn can_travel(plan: &Arc<dyn ExecutionPlan>) -> bool {
     let mut reads_shared_files = false;
     if !all_nodes_may_travel(plan, &mut reads_shared_files) || !reads_shared_files {
@@ -125,7 +153,7 @@ fn all_nodes_may_travel(plan: &Arc<dyn ExecutionPlan>, reads_shared_files: &mut 
         if url.starts_with("file://") || url.starts_with("s3://") {
             *reads_shared_files = true;
         } else {
-            // An in-memory database's files exist in this process only.
+            // An in-memory store exists in this process only.
             return false;
         }
     }

@@ -12,9 +12,13 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::{LexOrdering, OrderingRequirements};
 use datafusion::physical_plan::execution_plan::CardinalityEffect;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, ExecutionPlanProperties,
+    InputDistributionRequirements, PlanProperties,
+};
 use datafusion_proto::protobuf::PhysicalPlanNode;
 use futures::TryStreamExt;
 
@@ -28,12 +32,19 @@ use crate::cluster::target::ClusterTarget;
 pub struct RemoteExec {
     plan: Arc<dyn ExecutionPlan>,
     target: Arc<ClusterTarget>,
+    /// The order the plan's rows come in, which the node above may rely on.
+    ordering: Option<LexOrdering>,
 }
 
 impl RemoteExec {
     /// Runs `plan` (which must have one output partition) on `target`.
     pub(crate) fn new(plan: Arc<dyn ExecutionPlan>, target: Arc<ClusterTarget>) -> Self {
-        Self { plan, target }
+        let ordering = plan.output_ordering().cloned();
+        Self {
+            plan,
+            target,
+            ordering,
+        }
     }
 }
 
@@ -63,6 +74,21 @@ impl ExecutionPlan for RemoteExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
+    // The plan is sent as one partition in its order; saying so keeps the
+    // physical optimizer of an enclosing query from taking out the merge that
+    // makes it one (a table function's input is planned before its caller).
+    fn input_distribution_requirements(&self) -> InputDistributionRequirements {
+        InputDistributionRequirements::new(vec![Distribution::SinglePartition])
+    }
+
+    fn required_input_ordering(&self) -> Vec<Option<OrderingRequirements>> {
+        vec![self.ordering.clone().map(OrderingRequirements::from)]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
     fn benefits_from_input_partitioning(&self) -> Vec<bool> {
         vec![false]
     }
@@ -76,7 +102,11 @@ impl ExecutionPlan for RemoteExec {
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         match <[_; 1]>::try_from(children) {
-            Ok([plan]) => Ok(Arc::new(Self::new(plan, Arc::clone(&self.target)))),
+            Ok([plan]) => Ok(Arc::new(Self {
+                plan,
+                target: Arc::clone(&self.target),
+                ordering: self.ordering.clone(),
+            })),
             Err(children) => internal_err!("RemoteExec takes one child, got {}", children.len()),
         }
     }
@@ -105,7 +135,13 @@ impl ExecutionPlan for RemoteExec {
             .await
             .map_err(|e| target.explain(e))
         };
-        let stream = futures::stream::once(submit).try_flatten();
+        let target = Arc::clone(&self.target);
+        let stream = futures::stream::once(submit)
+            .try_flatten()
+            .map_err(move |e| match e {
+                DataFusionError::Context(..) => e,
+                e => target.explain(e),
+            });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
     }
 }
