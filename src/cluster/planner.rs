@@ -17,11 +17,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::Result;
+use datafusion::common::format::ExplainFormat;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::sink::DataSinkExec;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::context::QueryPlanner;
-use datafusion::logical_expr::{LogicalPlan, PlanType, StringifiedPlan};
+use datafusion::logical_expr::{LogicalPlan, PlanType, StringifiedPlan, ToStringifiedPlan};
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::displayable;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
@@ -59,6 +61,8 @@ impl QueryPlanner for ClusterQueryPlanner {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         if let LogicalPlan::Explain(explain) = logical_plan
             && !explain.verbose
+            && explain.logical_optimization_succeeded
+            && matches!(explain.explain_format, ExplainFormat::Indent)
         {
             // DataFusion plans an EXPLAIN's query itself; plan it here so the
             // output shows the cut.
@@ -66,6 +70,7 @@ impl QueryPlanner for ClusterQueryPlanner {
                 .create_physical_plan(&explain.plan, session_state)
                 .await?;
             let mut plans = explain.stringified_plans.clone();
+            plans.push(explain.plan.to_stringified(PlanType::FinalLogicalPlan));
             plans.push(StringifiedPlan::new(
                 PlanType::FinalPhysicalPlan,
                 displayable(plan.as_ref()).indent(false).to_string(),
@@ -88,7 +93,17 @@ pub(crate) fn cut(
     plan: Arc<dyn ExecutionPlan>,
     target: &Arc<ClusterTarget>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    cut_below(plan, target, true)
+    // Table functions (feature views, training sets, `evaluate`) plan their
+    // inputs while the query is planned, and those plans were cut already.
+    // Joined again into one plan, the query may travel as a whole: undo the
+    // inner cuts (each keeps the one ordered partition it promised) and cut once.
+    let whole = plan
+        .transform_up(|node| match node.downcast_ref::<RemoteExec>() {
+            Some(remote) => Ok(Transformed::yes(Arc::clone(remote.plan()))),
+            None => Ok(Transformed::no(node)),
+        })?
+        .data;
+    cut_below(whole, target, true)
 }
 
 /// [`cut`], where `one_partition_will_do` says whether the node above takes
@@ -101,10 +116,6 @@ fn cut_below(
     target: &Arc<ClusterTarget>,
     one_partition_will_do: bool,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    if plan.is::<RemoteExec>() {
-        // Already cut: a table function planned its input with this planner.
-        return Ok(plan);
-    }
     let single = plan.output_partitioning().partition_count() <= 1;
     if (single || one_partition_will_do) && can_travel(&plan) {
         return Ok(remote(plan, target));

@@ -46,6 +46,11 @@ impl RemoteExec {
             ordering,
         }
     }
+
+    /// The plan it runs on the cluster.
+    pub(crate) fn plan(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.plan
+    }
 }
 
 impl DisplayAs for RemoteExec {
