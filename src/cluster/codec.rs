@@ -261,3 +261,114 @@ fn decode_spec(node: FeatureJoinNode) -> Result<JoinSpec> {
             .transpose()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
+    use datafusion::physical_plan::displayable;
+    use datafusion::physical_plan::empty::EmptyExec;
+    use datafusion::prelude::SessionContext;
+    use datafusion_proto::physical_plan::AsExecutionPlan;
+    use datafusion_proto::protobuf::PhysicalPlanNode;
+
+    use super::*;
+
+    fn round_trip(plan: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
+        let codec = FirnPhysicalCodec::default();
+        let proto =
+            PhysicalPlanNode::try_from_physical_plan(Arc::clone(&plan), &codec).expect("encodes");
+        let ctx = SessionContext::new().task_ctx();
+        proto.try_into_physical_plan(&ctx, &codec).expect("decodes")
+    }
+
+    fn shown(plan: &Arc<dyn ExecutionPlan>) -> String {
+        displayable(plan.as_ref()).indent(true).to_string()
+    }
+
+    #[test]
+    fn firn_nodes_survive_the_trip_to_an_executor() {
+        let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+        let spine = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("as_of", time.clone(), true),
+        ]));
+        let view = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("at", time.clone(), true),
+            Field::new("spend", DataType::Float64, true),
+        ]));
+        let spec = JoinSpec {
+            view: "spend:v2".into(),
+            left_keys: vec![0],
+            right_keys: vec![0],
+            left_time: Some(1),
+            right_time: Some(1),
+            lookback_micros: Some(86_400_000_000),
+            features: vec![FeatureColumn {
+                index: 2,
+                field: Field::new("spend", DataType::Float64, true),
+                fill: Some(ScalarValue::Float64(Some(0.0))),
+            }],
+            feature_time: Some(Field::new("spend_at", time, true)),
+        };
+        let join: Arc<dyn ExecutionPlan> = Arc::new(
+            FeatureJoinExec::try_new(
+                Arc::new(EmptyExec::new(spine)),
+                Arc::new(EmptyExec::new(Arc::clone(&view))),
+                spec,
+            )
+            .expect("join"),
+        );
+        let decoded = round_trip(Arc::clone(&join));
+        assert_eq!(shown(&decoded), shown(&join));
+        let spec = decoded
+            .downcast_ref::<FeatureJoinExec>()
+            .expect("a FeatureJoinExec")
+            .spec();
+        assert_eq!(spec.lookback_micros, Some(86_400_000_000));
+        assert_eq!(spec.features[0].fill, Some(ScalarValue::Float64(Some(0.0))));
+        assert_eq!(decoded.schema(), join.schema());
+
+        let check: Arc<dyn ExecutionPlan> = Arc::new(KeyCheckExec::new(
+            Arc::new(EmptyExec::new(Arc::clone(&view))),
+            "feature view 'spend:v2'".into(),
+            vec!["id".into()],
+        ));
+        let source: Arc<dyn ExecutionPlan> = Arc::new(SourceContextExec::new(
+            check,
+            "reading CSV 'orders.csv'".into(),
+        ));
+        let decoded = round_trip(Arc::clone(&source));
+        assert_eq!(shown(&decoded), shown(&source));
+        let check = &decoded.children()[0];
+        let check = check
+            .downcast_ref::<KeyCheckExec>()
+            .expect("a KeyCheckExec");
+        assert_eq!(check.what(), "feature view 'spend:v2'");
+    }
+
+    #[test]
+    fn damaged_firn_nodes_are_errors() {
+        let codec = FirnPhysicalCodec::default();
+        let ctx = SessionContext::new().task_ctx();
+        let converter = datafusion_proto::physical_plan::DefaultPhysicalProtoConverter {};
+        let mut damaged = MAGIC.to_vec();
+        damaged.extend_from_slice(&[0x0a, 0xff, 0x01]);
+        let error = codec
+            .try_decode(&damaged, &[], &ctx, &converter)
+            .expect_err("damaged bytes are refused");
+        assert!(
+            error.to_string().contains("a Firn plan node is damaged"),
+            "{error}"
+        );
+        let mut empty = MAGIC.to_vec();
+        empty.extend(FirnNode { node: None }.encode_to_vec());
+        let error = codec
+            .try_decode(&empty, &[], &ctx, &converter)
+            .expect_err("an empty node is refused");
+        assert!(
+            error.to_string().contains("arrived with 0 inputs"),
+            "{error}"
+        );
+    }
+}
