@@ -57,6 +57,10 @@ pub async fn run(options: ServeOptions) -> ExitCode {
         None => "unlimited".to_string(),
     };
     let database = db.location();
+    let execution = match db.cluster() {
+        Some(cluster) => format!("on the Ballista cluster at {cluster}"),
+        None => "in this process".to_string(),
+    };
     let server = match start(db, config).await {
         Ok(server) => server,
         Err(e) => {
@@ -70,7 +74,8 @@ pub async fn run(options: ServeOptions) -> ExitCode {
     let _ = writeln!(
         out,
         "Firn Flight SQL server on {scheme}://{}\n  database: {database}\n  \
-         authentication: {auth}\n  remote file access: {allowed}\n  query memory: {memory}\n\
+         authentication: {auth}\n  remote file access: {allowed}\n  query memory: {memory}\n  \
+         queries run: {execution}\n\
          Press Ctrl-C to stop.",
         server.local_addr()
     );
