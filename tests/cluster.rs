@@ -105,6 +105,9 @@ const READS: &[&str] = &[
     // A point-in-time join.
     "SELECT * FROM training_set('spine', 'spend:v1', 'profile:v1', 'spine_timestamp=as_of', 'fill=0')
      ORDER BY customer_id",
+    // NOT IN a subquery (rewritten so it does not become a single-task anti join).
+    "SELECT count(*) AS n, sum(churned) AS c FROM spine
+     WHERE customer_id NOT IN (SELECT customer_id FROM profiles WHERE tier = 1)",
     // A model table function whose input query runs on the cluster.
     "SELECT rows, round(roc_auc, 9) AS auc, round(log_loss, 9) AS ll, tp, fp FROM evaluate('m', 'SELECT * FROM facts WHERE segment < 3')",
 ];

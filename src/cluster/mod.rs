@@ -30,5 +30,5 @@ pub use remote_exec::RemoteExec;
 pub use scheduler::{SchedulerOptions, run_scheduler};
 pub use target::ClusterTarget;
 
-pub(crate) use planner::ClusterQueryPlanner;
+pub(crate) use planner::{ClusterQueryPlanner, logical_rules};
 pub(crate) use settings::client_config;

@@ -24,6 +24,7 @@ use datafusion::datasource::sink::DataSinkExec;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::context::QueryPlanner;
 use datafusion::logical_expr::{LogicalPlan, PlanType, StringifiedPlan, ToStringifiedPlan};
+use datafusion::optimizer::OptimizerRule;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::displayable;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
@@ -38,6 +39,13 @@ use crate::cluster::codec::FirnPhysicalCodec;
 use crate::cluster::remote_exec::RemoteExec;
 use crate::cluster::target::ClusterTarget;
 use crate::query::deferred::DeferredExec;
+
+/// DataFusion's logical optimizer rules with Ballista's in front: it rewrites
+/// `x NOT IN (subquery)` before DataFusion turns it into a null-aware anti
+/// join, which Ballista can only run as a single task.
+pub(crate) fn logical_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    ballista_core::optimizer::ballista_default_optimizer_rules()
+}
 
 /// Plans as DataFusion does, then cuts the plan for the cluster (see the module docs).
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::case_fold::CaseFoldingFactory;
 use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
-use crate::cluster::{ClusterQueryPlanner, ClusterTarget, client_config};
+use crate::cluster::{ClusterQueryPlanner, ClusterTarget, client_config, logical_rules};
 use crate::functions;
 use crate::ml::progress::{Progress, ProgressHandle};
 use crate::services::Services;
@@ -98,7 +98,9 @@ impl SessionBuilder {
             .with_default_features()
             .with_table_factories(case_folding_factories());
         if let Some(target) = self.cluster {
-            state = state.with_query_planner(Arc::new(ClusterQueryPlanner::new(target)));
+            state = state
+                .with_query_planner(Arc::new(ClusterQueryPlanner::new(target)))
+                .with_optimizer_rules(logical_rules());
         }
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);
