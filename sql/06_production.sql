@@ -6,16 +6,13 @@
 --
 -- Variables (with defaults): out_dir (out), threshold (0.5).
 
+-- predict(model, data) as a table scores every row of a query with the features found by
+-- name, passes the columns through and adds prediction (and model_version, the version used).
 CREATE OR REPLACE TABLE churn_risk_list AS
-SELECT customer_id, segment, region, churn_probability
-FROM (
-    SELECT f.customer_id, c.segment, c.region,
-           predict('customer_churn_predictor', f.days_since_last_order, f.total_order_count, f.order_count_2024,
-                   f.total_order_amount, f.avg_order_amount, f.total_amount_2024, f.return_rate, f.segment)
-             AS churn_probability
-    FROM feature_view('customer_features', 'v2') f JOIN customers c ON c.customer_id = f.customer_id
-)
-WHERE churn_probability >= ${threshold:-0.5}
+SELECT s.customer_id, c.segment, c.region, s.prediction AS churn_probability
+FROM predict('customer_churn_predictor', 'SELECT * FROM feature_view(''customer_features'', ''v2'')') s
+JOIN customers c ON c.customer_id = s.customer_id
+WHERE s.prediction >= ${threshold:-0.5}
 ORDER BY churn_probability DESC, customer_id;
 
 SELECT count(*) AS high_risk_customers, round(avg(churn_probability), 4) AS avg_probability

@@ -147,12 +147,26 @@ mod tests {
 
     use super::*;
 
+    /// A name is listed once per kind. `predict` is both a scalar and a table
+    /// function (DataFusion keeps the two apart); the preload looks rows up by
+    /// name, so the two must need the same.
     #[test]
-    fn names_are_unique_and_lower_case() {
+    fn names_are_unique_per_kind_and_lower_case() {
         let mut seen = HashSet::new();
         for entry in manifest() {
-            assert!(seen.insert(entry.name), "{} is listed twice", entry.name);
+            let table = matches!(entry.make, Make::Table(_));
+            assert!(
+                seen.insert((entry.name, table)),
+                "{} is listed twice",
+                entry.name
+            );
             assert_eq!(entry.name, entry.name.to_ascii_lowercase());
+            assert_eq!(
+                lookup(entry.name).map(|e| e.needs),
+                Some(entry.needs),
+                "{}",
+                entry.name
+            );
         }
     }
 

@@ -12,6 +12,7 @@ mod feature_importance;
 mod model_nodes;
 mod model_signature;
 mod model_version_at;
+mod predict_table;
 mod roc_curve;
 mod train_model;
 
@@ -52,6 +53,9 @@ const FUNCTIONS: &[FunctionEntry] = &[
         Arc::new(model_signature::ModelSignature::new(Arc::clone(
             &s.resolver,
         )))
+    }),
+    FunctionEntry::table("predict", Needs::Model, |s| {
+        Arc::new(predict_table::PredictTable::new(Arc::clone(&s.resolver)))
     }),
     FunctionEntry::table("model_version_at", Needs::Nothing, |s| {
         Arc::new(model_version_at::ModelVersionAt::new(s.registry.clone()))

@@ -32,6 +32,9 @@ use crate::model::ensemble::{FeatureKind, Objective};
 use crate::model::features::encode_columns;
 use crate::model::resolver::{ModelResolver, ScoringModel};
 
+/// `predict_label`'s threshold when the call gives none.
+const DEFAULT_THRESHOLD: f64 = 0.5;
+
 /// Which scoring function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PredictKind {
@@ -113,7 +116,7 @@ impl PredictUdf {
 
     fn usage(&self, model: &ScoringModel) -> String {
         let threshold = if self.kind == PredictKind::Label {
-            ", threshold DOUBLE"
+            " [, threshold DOUBLE (default 0.5)]"
         } else {
             ""
         };
@@ -125,7 +128,8 @@ impl PredictUdf {
         )
     }
 
-    /// Checks the call against the model's signature; returns the model.
+    /// Checks the call against the model's signature; returns the model and
+    /// whether the call ends with a threshold (`predict_label`'s is optional).
     /// `config`: the running query's settings (at execution), where a
     /// cluster's resolver finds the database.
     fn check(
@@ -134,7 +138,7 @@ impl PredictUdf {
         model_arg: Option<&ScalarValue>,
         threshold: Option<&ScalarValue>,
         config: Option<&ConfigOptions>,
-    ) -> Result<Arc<ScoringModel>> {
+    ) -> Result<(Arc<ScoringModel>, bool)> {
         let name = self.kind.name();
         let Some(reference) = model_name(model_arg) else {
             return plan_err!(
@@ -152,12 +156,15 @@ impl PredictUdf {
                 "predict_proba needs a classifier; '{reference}' is a regressor: use predict"
             );
         }
-        let extra = usize::from(self.kind == PredictKind::Label);
         let features = model.ensemble.features();
+        let has_threshold = self.kind == PredictKind::Label && fields.len() == features.len() + 2;
+        let extra = usize::from(has_threshold);
         let given = fields.len().saturating_sub(1 + extra);
-        if fields.len() < 1 + extra || given != features.len() {
+        if given != features.len() {
             return plan_err!(
-                "{name}: model '{reference}' takes {} features, got {given}; expected {}",
+                "{name}: model '{reference}' takes {} features, got {given}; expected {} \
+                 (or, to score a whole table with its columns found by name: \
+                 SELECT * FROM predict('{reference}', 'table or query'))",
                 features.len(),
                 self.usage(&model)
             );
@@ -177,7 +184,7 @@ impl PredictUdf {
                 );
             }
         }
-        if self.kind == PredictKind::Label {
+        if has_threshold {
             match threshold.and_then(|t| t.cast_to(&DataType::Float64).ok()) {
                 Some(ScalarValue::Float64(Some(t))) if (0.0..=1.0).contains(&t) => {}
                 _ => {
@@ -187,11 +194,13 @@ impl PredictUdf {
                     );
                 }
             }
-            if model.ensemble.objective() != Objective::BinaryLogistic {
-                return plan_err!("predict_label needs a classifier; '{reference}' is a regressor");
-            }
         }
-        Ok(model)
+        if self.kind == PredictKind::Label
+            && model.ensemble.objective() != Objective::BinaryLogistic
+        {
+            return plan_err!("predict_label needs a classifier; '{reference}' is a regressor");
+        }
+        Ok((model, has_threshold))
     }
 }
 
@@ -283,13 +292,13 @@ impl ScalarUDFImpl for PredictUdf {
             ),
             _ => return exec_err!("{}: the model name must be a constant", self.name()),
         };
-        let model = self.check(
+        let (model, has_threshold) = self.check(
             &args.arg_fields,
             Some(&model_arg),
             threshold.as_ref(),
             Some(&args.config_options),
         )?;
-        let extra = usize::from(self.kind == PredictKind::Label);
+        let extra = usize::from(has_threshold);
         let features = &args.args[1..args.args.len() - extra];
         let arrays: Vec<ArrayRef> = features
             .iter()
@@ -305,9 +314,12 @@ impl ScalarUDFImpl for PredictUdf {
         }
         let result: ArrayRef = match self.kind {
             PredictKind::Label => {
-                let t = match threshold.and_then(|t| t.cast_to(&DataType::Float64).ok()) {
-                    Some(ScalarValue::Float64(Some(t))) => t,
-                    _ => return exec_err!("predict_label: the threshold must be a constant"),
+                let t = match threshold.filter(|_| has_threshold) {
+                    None => DEFAULT_THRESHOLD,
+                    Some(t) => match t.cast_to(&DataType::Float64) {
+                        Ok(ScalarValue::Float64(Some(t))) => t,
+                        _ => return exec_err!("predict_label: the threshold must be a constant"),
+                    },
                 };
                 Arc::new(Int32Array::from_iter_values(
                     scores.iter().map(|&p| i32::from(p >= t)),
