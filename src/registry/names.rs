@@ -83,6 +83,17 @@ impl ModelRef {
     /// Parses `name`, `name@version` or `name@alias`.
     pub fn parse(reference: &str) -> Result<Self> {
         match reference.split_once('@') {
+            // Feature views are named `view:version` (as in Feast); models are
+            // `name@version`, and the error says so.
+            None if reference.contains(':') => {
+                let (name, target) = reference.split_once(':').unwrap_or((reference, ""));
+                Err(Error::DataFusion(datafusion::error::DataFusionError::Plan(
+                    format!(
+                        "invalid model reference '{reference}': a version or alias follows '@'; \
+                     did you mean '{name}@{target}'?"
+                    ),
+                )))
+            }
             None => Ok(Self {
                 name: model_name(reference)?,
                 target: None,
@@ -197,5 +208,7 @@ mod tests {
         assert!(message(ModelRef::parse("@v1")).contains("invalid model name ''"));
         assert!(message(ModelRef::parse("m@a@b")).contains("'a@b'"));
         assert!(message(ModelRef::parse("m@../v1")).contains("'../v1'"));
+        assert!(message(ModelRef::parse("churn:v2")).contains("did you mean 'churn@v2'?"));
+        assert!(message(ModelRef::parse("Churn:Prod")).contains("did you mean 'Churn@Prod'?"));
     }
 }
