@@ -49,8 +49,9 @@ impl std::fmt::Display for ObjectKind {
 /// Everything that can go wrong in Firn.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A planning or execution error from DataFusion (bad SQL, bad data, …).
-    #[error(transparent)]
+    /// A planning or execution error from DataFusion (bad SQL, bad data, …),
+    /// shown as [`plain_message`] writes it.
+    #[error("{}", plain_message(.0))]
     DataFusion(DataFusionError),
     /// A named object does not exist (a model, a version, a feature view, …).
     #[error("{message}")]
@@ -288,5 +289,94 @@ fn typed_inside(err: &DataFusionError) -> Option<Error> {
         }
         DataFusionError::Shared(inner) => typed_inside(inner),
         _ => None,
+    }
+}
+
+/// What a user reads of a DataFusion error: the message without the wrappers
+/// of DataFusion's own display (`Error during planning: `, `Execution error: `,
+/// `Optimizer rule '…' failed`, `ParserError("…")`), a syntax error as
+/// `syntax error: …`, context as `context: message`, and names without the
+/// default catalog and schema (`table 'orders'`, not `'firn.public.orders'`).
+pub fn plain_message(err: &DataFusionError) -> String {
+    let text = match err {
+        DataFusionError::SQL(parser, _) => {
+            let text = parser.to_string();
+            let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
+            format!("syntax error: {text}")
+        }
+        DataFusionError::Plan(message) | DataFusionError::Execution(message) => message.clone(),
+        DataFusionError::Configuration(message) => format!("invalid setting: {message}"),
+        DataFusionError::NotImplemented(message) => format!("not supported: {message}"),
+        DataFusionError::SchemaError(..) => err.message().into_owned(),
+        DataFusionError::Context(context, inner) if context.starts_with("Optimizer rule") => {
+            plain_message(inner)
+        }
+        DataFusionError::Context(context, inner) => format!("{context}: {}", plain_message(inner)),
+        DataFusionError::Diagnostic(_, inner) => plain_message(inner),
+        DataFusionError::Shared(inner) => plain_message(inner),
+        DataFusionError::External(inner) => match inner.downcast_ref::<DataFusionError>() {
+            Some(inner) => plain_message(inner),
+            None => inner.to_string(),
+        },
+        DataFusionError::ArrowError(arrow, _) => match arrow.as_ref() {
+            datafusion::arrow::error::ArrowError::ExternalError(inner) => {
+                match inner.downcast_ref::<DataFusionError>() {
+                    Some(inner) => plain_message(inner),
+                    None => inner.to_string(),
+                }
+            }
+            arrow => arrow.to_string(),
+        },
+        other => other.strip_backtrace(),
+    };
+    text.replace("firn.public.", "")
+}
+
+#[cfg(test)]
+mod plain_message_tests {
+    use super::*;
+
+    #[test]
+    fn users_read_the_message_not_the_wrappers() {
+        let plan = DataFusionError::Plan("table 'firn.public.orders' not found".into());
+        assert_eq!(plain_message(&plan), "table 'orders' not found");
+        let optimizer = DataFusionError::Context(
+            "Optimizer rule 'simplify_expressions' failed".into(),
+            Box::new(DataFusionError::Plan(
+                "predict: model 'm' takes 2 features".into(),
+            )),
+        );
+        assert_eq!(
+            plain_message(&optimizer),
+            "predict: model 'm' takes 2 features"
+        );
+        let shared = DataFusionError::Shared(std::sync::Arc::new(DataFusionError::Execution(
+            "log_loss: label must be 0 or 1".into(),
+        )));
+        let context = DataFusionError::Context("reading CSV 'orders.csv'".into(), Box::new(shared));
+        assert_eq!(
+            plain_message(&context),
+            "reading CSV 'orders.csv': log_loss: label must be 0 or 1"
+        );
+        let syntax = DataFusionError::SQL(
+            Box::new(
+                datafusion::sql::sqlparser::parser::ParserError::ParserError(
+                    "Expected: an SQL statement, found: SELEC at Line: 1, Column: 1".into(),
+                ),
+            ),
+            None,
+        );
+        assert_eq!(
+            plain_message(&syntax),
+            "syntax error: Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"
+        );
+        let external = DataFusionError::External(Box::new(DataFusionError::NotImplemented(
+            "UNNEST of maps".into(),
+        )));
+        assert_eq!(plain_message(&external), "not supported: UNNEST of maps");
+        assert_eq!(
+            Error::DataFusion(plan).to_string(),
+            "table 'orders' not found"
+        );
     }
 }

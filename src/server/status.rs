@@ -33,17 +33,9 @@ pub(crate) fn datafusion_status(err: &DataFusionError) -> Status {
     Status::new(datafusion_code(err), datafusion_message(err))
 }
 
-/// DataFusion's text for an error, except that a syntax error shows the
-/// parser's message (DataFusion prints it with `Debug`).
+/// The text users read for a DataFusion error (as the shell prints it).
 fn datafusion_message(err: &DataFusionError) -> String {
-    match err {
-        DataFusionError::SQL(parser, _) => {
-            let text = parser.to_string();
-            let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
-            format!("SQL error: {text}")
-        }
-        other => other.strip_backtrace(),
-    }
+    crate::error::plain_message(err)
 }
 
 /// The code of a Firn error.
@@ -199,7 +191,7 @@ mod tests {
         assert_eq!(s.code(), Code::InvalidArgument);
         assert_eq!(
             s.message(),
-            "SQL error: Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"
+            "syntax error: Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"
         );
     }
 
@@ -207,6 +199,6 @@ mod tests {
     fn messages_are_display_text() {
         let s = status(&plan("table 'nope' not found"));
         assert_eq!(s.code(), Code::InvalidArgument);
-        assert_eq!(s.message(), "Error during planning: table 'nope' not found");
+        assert_eq!(s.message(), "table 'nope' not found");
     }
 }

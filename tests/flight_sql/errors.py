@@ -11,7 +11,7 @@ OUTSIDE = os.environ["FIRN_OUTSIDE_FILE"]
 
 conn = connect()
 syntax = expect_error(lambda: query(conn, "SELEC 1"), INVALID_ARGUMENT,
-                      "SQL error: Expected: an SQL statement, found: SELEC")
+                      "syntax error: Expected: an SQL statement, found: SELEC")
 check("ParserError(" not in syntax["message"], "no Debug dump: " + syntax["message"])
 missing = expect_error(lambda: query(conn, "SELECT * FROM nope"), INVALID_ARGUMENT, "nope")
 two = expect_error(lambda: query(conn, "SELECT 1; SELECT 2"), INVALID_ARGUMENT, "exactly one statement")
