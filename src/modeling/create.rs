@@ -27,9 +27,9 @@ use super::options::{CLASSIFIER_COLUMNS, ModelOptions, REGRESSOR_COLUMNS};
 use super::run::{run_for, run_records};
 use super::training::{Trained, train};
 use crate::error::{Error, Result};
-use crate::ml::default_trainer;
 use crate::ml::metric::Metric;
 use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
+use crate::ml::trainer_for;
 use crate::registry::{NewVersion, Registry, SplitInfo, names};
 use crate::storage::crash_point;
 use crate::tracking::{NewRun, RunRecord, Tracking};
@@ -261,7 +261,8 @@ async fn train_and_register(
                 .collect(),
             metrics: metrics.clone(),
             training_data_fingerprint: trained.fingerprint.clone(),
-            trainer: default_trainer().name().to_string(),
+            // The backend that fitted this version, e.g. `firn-gbdt 1`.
+            trainer: trainer_for(&trained.params).name().to_string(),
             lineage: lineage.clone(),
             run_id: Some(run_id.clone()),
             label: Some(options.label.clone()),
@@ -305,7 +306,6 @@ async fn train_and_register(
 
 #[cfg(test)]
 mod tests {
-    use crate::ml::default_trainer;
 
     #[tokio::test]
     async fn publishes_params_metrics_fingerprint_and_lineage() {
@@ -344,7 +344,10 @@ mod tests {
         );
         assert!(metric("cv_f1_std").is_some());
         assert!(metric("f1").is_some() && metric("roc_auc").is_some());
-        assert_eq!(v1.trainer, default_trainer().name());
+        assert_eq!(
+            v1.trainer,
+            crate::ml::trainer_for(&Default::default()).name()
+        );
         assert_eq!(v1.lineage, vec!["SELECT * FROM t".to_string()]);
     }
 }

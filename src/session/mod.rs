@@ -186,6 +186,7 @@ impl Session {
             FirnStatement::DescribeFeatureView(statement) => {
                 feature_store::describe_feature_view(self, &statement).await
             }
+            FirnStatement::DescribeModel(statement) => self.query(&statement.query()).await,
             FirnStatement::CreateTrainingSet(statement) => self.query(&statement.table_sql()).await,
         }
     }

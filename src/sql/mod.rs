@@ -6,6 +6,7 @@ mod create_feature_view;
 mod create_model;
 mod create_training_set;
 mod describe_feature_view;
+mod describe_model;
 mod drop_entity;
 mod drop_feature_view;
 mod drop_model;

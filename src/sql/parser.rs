@@ -19,6 +19,7 @@ use crate::sql::create_training_set::{
 use crate::sql::describe_feature_view::{
     DescribeFeatureView, parse_describe_feature_view, starts_describe_feature_view,
 };
+use crate::sql::describe_model::{DescribeModel, parse_describe_model, starts_describe_model};
 use crate::sql::drop_entity::{DropEntity, parse_drop_entity, starts_drop_entity};
 use crate::sql::drop_feature_view::{
     DropFeatureView, parse_drop_feature_view, starts_drop_feature_view,
@@ -50,6 +51,8 @@ pub enum FirnStatement {
     DropFeatureView(DropFeatureView),
     /// `DESCRIBE FEATURE VIEW …`.
     DescribeFeatureView(DescribeFeatureView),
+    /// `DESCRIBE MODEL …`.
+    DescribeModel(DescribeModel),
     /// `CREATE TRAINING SET … FROM spine USING view:version …`.
     CreateTrainingSet(Box<CreateTrainingSet>),
 }
@@ -67,6 +70,7 @@ impl std::fmt::Display for FirnStatement {
             FirnStatement::CreateFeatureView(statement) => write!(f, "{statement}"),
             FirnStatement::DropFeatureView(statement) => write!(f, "{statement}"),
             FirnStatement::DescribeFeatureView(statement) => write!(f, "{statement}"),
+            FirnStatement::DescribeModel(statement) => write!(f, "{statement}"),
             FirnStatement::CreateTrainingSet(statement) => write!(f, "{statement}"),
         }
     }
@@ -108,6 +112,9 @@ const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
         Ok(FirnStatement::CreateTrainingSet(Box::new(
             parse_create_training_set(p)?,
         )))
+    }),
+    (starts_describe_model, |p| {
+        Ok(FirnStatement::DescribeModel(parse_describe_model(p)?))
     }),
     (starts_describe_feature_view, |p| {
         Ok(FirnStatement::DescribeFeatureView(

@@ -6,6 +6,7 @@ mod admin_calls;
 mod confusion_matrix;
 mod cross_validate;
 pub(super) mod data;
+mod describe_model;
 pub(super) mod evaluate;
 mod explain_predict;
 mod feature_importance;
@@ -48,6 +49,9 @@ const FUNCTIONS: &[FunctionEntry] = &[
     }),
     FunctionEntry::table("model_nodes", Needs::Model, |s| {
         Arc::new(model_nodes::ModelNodes::new(Arc::clone(&s.resolver)))
+    }),
+    FunctionEntry::table("describe_model", Needs::Model, |s| {
+        Arc::new(describe_model::DescribeModel::new(Arc::clone(&s.resolver)))
     }),
     FunctionEntry::table("model_signature", Needs::Model, |s| {
         Arc::new(model_signature::ModelSignature::new(Arc::clone(
