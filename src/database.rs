@@ -58,6 +58,7 @@ impl std::fmt::Debug for Database {
 enum Location {
     Local(PathBuf),
     Memory,
+    S3(url::Url),
 }
 
 fn parse_location(location: &str) -> Result<Location> {
@@ -67,10 +68,18 @@ fn parse_location(location: &str) -> Result<Location> {
     if let Some(rest) = location.strip_prefix("file://") {
         return Ok(Location::Local(PathBuf::from(rest)));
     }
+    if location.starts_with("s3://") {
+        let url = url::Url::parse(location).map_err(|e| {
+            Error::Unsupported(format!(
+                "'{location}' is not a valid URL ({e}); expected s3://bucket/prefix"
+            ))
+        })?;
+        return Ok(Location::S3(url));
+    }
     if let Some((scheme, _)) = location.split_once("://") {
         return Err(Error::Unsupported(format!(
             "object store scheme '{scheme}://' is not built into this Firn; \
-             use a local directory, a file:// URL, or :memory:"
+             use a local directory, a file:// URL, s3://bucket/prefix, or :memory:"
         )));
     }
     Ok(Location::Local(PathBuf::from(location)))
@@ -106,8 +115,11 @@ impl DatabaseOptions {
 const TOP_CONSUMERS: std::num::NonZeroUsize = std::num::NonZeroUsize::MIN.saturating_add(4);
 
 impl Database {
-    /// Opens the database at `location` (a directory, `file://` URL or `:memory:`),
-    /// creating it when the directory does not exist or is empty.
+    /// Opens the database at `location` (a directory, `file://` URL,
+    /// `s3://bucket/prefix` or `:memory:`), creating it when the directory or
+    /// prefix does not exist or is empty. An `s3://` database takes its
+    /// endpoint, region and credentials from the `AWS_*` environment variables
+    /// (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, …).
     pub async fn open(location: impl AsRef<str>) -> Result<Self> {
         Self::open_with(location, DatabaseOptions::default()).await
     }
@@ -125,6 +137,11 @@ impl Database {
                 check_local_directory(&dir)?;
                 let store = Arc::new(DatabaseStore::local(&dir)?);
                 check_writable(&store)?;
+                Self::from_store(store, &options).await
+            }
+            Location::S3(url) => {
+                let store = Arc::new(DatabaseStore::s3(&url)?);
+                check_prefix(&store).await?;
                 Self::from_store(store, &options).await
             }
         }
@@ -291,6 +308,19 @@ fn check_local_directory(dir: &FsPath) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The object-store analogue of [`check_local_directory`]: the bucket answers
+/// (a clear error naming bucket and endpoint otherwise, within seconds), and a
+/// non-empty prefix holds a Firn database rather than someone else's objects.
+async fn check_prefix(store: &DatabaseStore) -> Result<()> {
+    let top = store.list_top().await?;
+    if top.is_empty() || top.iter().any(|name| name == MARKER) {
+        return Ok(());
+    }
+    Err(Error::NotAFirnDatabase {
+        path: PathBuf::from(store.display_location()),
+    })
 }
 
 /// Fails early, with the reason, when the database directory cannot be written.

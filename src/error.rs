@@ -97,13 +97,25 @@ pub enum Error {
     },
     /// The location given to `Database::open` holds something that is not a Firn database.
     #[error(
-        "'{}' is not a Firn database: it is a non-empty directory without a firn.json marker; \
-         open an empty or new directory, or an existing Firn database",
+        "'{}' is not a Firn database: it is a non-empty directory (or object-store prefix) \
+         without a firn.json marker; open an empty or new location, or an existing Firn database",
         path.display()
     )]
     NotAFirnDatabase {
         /// The directory that was opened.
         path: PathBuf,
+    },
+    /// The object store that should hold the database cannot be used: no such
+    /// bucket, credentials refused, an endpoint that does not answer.
+    #[error("cannot open database '{location}': {reason}")]
+    Unavailable {
+        /// The database's location (`s3://bucket/prefix`), never with credentials.
+        location: String,
+        /// What is wrong and what to check.
+        reason: String,
+        /// The store's own error, when there is one.
+        #[source]
+        source: Option<Box<object_store::Error>>,
     },
     /// The database directory cannot be written.
     #[error("database '{}' is read-only: {reason}", path.display())]
@@ -152,9 +164,9 @@ pub enum Error {
     },
     /// A file path in SQL named a file of the database itself.
     #[error(
-        "access to '{location}' is refused: it is inside the database directory, whose files \
-         (tables, models, catalog, experiments) Firn alone reads and writes; use a location \
-         outside the database directory"
+        "access to '{location}' is refused: it is inside the database directory (or its \
+         object-store prefix), whose files (tables, models, catalog, experiments) Firn alone \
+         reads and writes; use a location outside the database"
     )]
     ProtectedPath {
         /// The refused location, as written.

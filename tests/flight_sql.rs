@@ -1,7 +1,7 @@
 //! The Flight SQL server driven by real clients: the Python ADBC driver (the
 //! scripts in `tests/flight_sql/*.py`, which fail — never skip — when the
-//! client is not installed; `scripts/test-env.sh` installs it) and arrow-flight's
-//! Rust client for requests ADBC would never send.
+//! client is not installed; `tests/support/test_env.rs` runs `scripts/test-env.sh`
+//! to install it) and arrow-flight's Rust client for requests ADBC would never send.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 /// The shell's script splitter and variables (part of the `firn` binary).
@@ -9,6 +9,9 @@
 #[allow(dead_code)]
 mod script;
 use script::{ScriptItem, Variables, split_script};
+
+#[path = "support/test_env.rs"]
+mod test_env;
 
 #[path = "flight_sql/harness.rs"]
 mod harness;

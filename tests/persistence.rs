@@ -185,11 +185,11 @@ async fn a_read_only_directory_is_refused_at_open() {
 
 #[tokio::test]
 async fn unknown_url_schemes_are_refused_clearly() {
-    let err = Database::open("s3://bucket/db")
+    let err = Database::open("gs://bucket/db")
         .await
-        .expect_err("no s3 support built in");
+        .expect_err("no gcs support built in");
     assert!(
-        err.to_string().contains("object store scheme 's3://'"),
+        err.to_string().contains("object store scheme 'gs://'"),
         "{err}"
     );
 }

@@ -47,6 +47,7 @@ pub(crate) fn code(err: &Error) -> Code {
         Error::Io { source, .. } => io_code(source),
         Error::NotAFirnDatabase { .. } | Error::ReadOnly { .. } => Code::FailedPrecondition,
         Error::Corrupt { .. } => Code::DataLoss,
+        Error::Unavailable { .. } => Code::Unavailable,
         Error::Unsupported(_) => Code::Unimplemented,
         Error::ClusterUnavailable { .. } => Code::Unavailable,
         Error::AccessDenied { .. } | Error::ProtectedPath { .. } => Code::PermissionDenied,

@@ -31,6 +31,7 @@ use datafusion::sql::parser::Statement as DFStatement;
 use crate::error::{Error, Result};
 use crate::services::Services;
 use crate::session::restricted_store::RestrictedRegistry;
+use crate::storage::store::DatabaseStore;
 
 /// The files a session may read and write.
 #[derive(Debug, Clone, Default)]
@@ -153,15 +154,21 @@ impl FileAccess {
 }
 
 /// Checks the file locations a statement names: none may lie in the database
-/// directory `database_dir` (any session), and each must pass the session's policy.
+/// (its directory, or its prefix in an object store; any session), and each must
+/// pass the session's policy.
 pub(crate) fn check_statement(
     ctx: &SessionContext,
     statement: &DFStatement,
-    database_dir: Option<&Path>,
+    database: &DatabaseStore,
 ) -> Result<()> {
     let access = FileAccess::of(ctx);
     let check = |location: &String| {
-        check_outside_database(location, database_dir)?;
+        if database.holds_url(location) {
+            return Err(Error::ProtectedPath {
+                location: location.clone(),
+            });
+        }
+        check_outside_database(location, database.local_dir())?;
         access.check_location(location)
     };
     match statement {

@@ -209,7 +209,7 @@ impl Session {
         statement: DFStatement,
         persist_definitions: bool,
     ) -> Result<QueryOutput> {
-        file_access::check_statement(&self.ctx, &statement, self.services.store.local_dir())?;
+        file_access::check_statement(&self.ctx, &statement, &self.services.store)?;
         self.preload(&statement).await?;
         let definition = ddl::definition_sql(&statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;

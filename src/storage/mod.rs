@@ -1,7 +1,7 @@
 //! Storage: the bottom of the house. Everything Firn keeps — tables, models,
 //! feature views, runs — is bytes in one object store, written by the rules here.
 //!
-//! A database is a directory (or object-store prefix):
+//! A database is a directory (or a prefix in an S3 bucket):
 //! ```text
 //! <db>/firn.json                          marker: format and version
 //! <db>/tables/<name>/_log/<version>.json  a persistent table's commits
@@ -12,6 +12,7 @@
 //! ```
 //!
 //! - [`store`]: the object store of one database, with put-if-absent publishing;
+//! - [`s3`]: databases in S3-compatible object storage, configured from `AWS_*`;
 //! - [`table_log`]: a table's numbered commit log (Delta-style);
 //! - [`data_writer`]: one writer of Parquet data files;
 //! - [`persistent_table`]: a table whose data is that log's files;
@@ -23,5 +24,6 @@ pub mod crash_point;
 pub mod data_writer;
 pub mod object_name;
 pub mod persistent_table;
+pub mod s3;
 pub mod store;
 pub mod table_log;

@@ -14,6 +14,7 @@ use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions,
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::storage::s3::{self, S3Location};
 
 /// The object store holding one database, and where the database sits in it.
 #[derive(Debug)]
@@ -25,6 +26,8 @@ pub struct DatabaseStore {
     base_url: Url,
     /// Local directory of the database, when it is on the local file system.
     local_dir: Option<PathBuf>,
+    /// Bucket, prefix and endpoint, when the database is in S3.
+    s3: Option<S3Location>,
 }
 
 /// The outcome of a put-if-absent write.
@@ -68,6 +71,21 @@ impl DatabaseStore {
             root,
             base_url,
             local_dir: Some(dir),
+            s3: None,
+        })
+    }
+
+    /// A database under `s3://bucket/prefix`; endpoint, region and credentials
+    /// come from the `AWS_*` environment variables (see [`crate::storage::s3`]).
+    /// Nothing is requested yet: [`DatabaseStore::list_top`] is the first call.
+    pub fn s3(url: &Url) -> Result<Self> {
+        let location = S3Location::parse(url)?;
+        Ok(Self {
+            store: s3::object_store_for(url)?,
+            root: location.prefix().clone(),
+            base_url: location.base_url()?,
+            local_dir: None,
+            s3: Some(location),
         })
     }
 
@@ -82,6 +100,7 @@ impl DatabaseStore {
             root: Path::default(),
             base_url,
             local_dir: None,
+            s3: None,
         }
     }
 
@@ -107,12 +126,48 @@ impl DatabaseStore {
         self.local_dir.as_deref()
     }
 
-    /// A human-readable location for messages.
+    /// A human-readable location for messages (never with credentials).
     pub fn display_location(&self) -> String {
-        match &self.local_dir {
-            Some(dir) => dir.display().to_string(),
-            None => self.base_url.to_string(),
+        match (&self.local_dir, &self.s3) {
+            (Some(dir), _) => dir.display().to_string(),
+            (None, Some(s3)) => s3.display(),
+            (None, None) => self.base_url.to_string(),
         }
+    }
+
+    /// Whether `location` (a URL written in SQL) lies inside this database in
+    /// its object store; local paths are for `session::file_access` to judge.
+    pub fn holds_url(&self, location: &str) -> bool {
+        if self.local_dir.is_some() {
+            return false;
+        }
+        let Ok(url) = Url::parse(location) else {
+            return false;
+        };
+        if url.scheme() != self.base_url.scheme() || url.host_str() != self.base_url.host_str() {
+            return false;
+        }
+        // Compared as object paths, so `db1` does not hold `db10` and `a/../b` is resolved away.
+        match Path::from_url_path(url.path()) {
+            Ok(path) => path.prefix_matches(&self.root),
+            Err(_) => true,
+        }
+    }
+
+    /// The names of the objects and "directories" at the top of the database,
+    /// for a database in S3. This is an open's first request: a missing bucket,
+    /// refused credentials or an endpoint that does not answer fail here, quickly,
+    /// with an error naming the bucket and endpoint.
+    pub async fn list_top(&self) -> Result<Vec<String>> {
+        let listing = match &self.s3 {
+            Some(location) => s3::list_top(self.store.as_ref(), location).await?,
+            None => self.store.list_with_delimiter(Some(&self.root)).await?,
+        };
+        let objects = listing.objects.iter().map(|o| &o.location);
+        Ok(objects
+            .chain(&listing.common_prefixes)
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect())
     }
 
     /// The store path of `relative` (a `/`-separated path inside the database).
@@ -168,10 +223,19 @@ impl DatabaseStore {
         let opts = PutOptions::from(PutMode::Create);
         match self
             .store
-            .put_opts(path, PutPayload::from(bytes), opts)
+            .put_opts(path, PutPayload::from(bytes.clone()), opts)
             .await
         {
             Ok(_) => Ok(PutOutcome::Written),
+            Err(object_store::Error::AlreadyExists { .. }) if self.s3.is_some() => {
+                // The S3 client retries a put that got a server error; when the first
+                // attempt had landed, the retry finds the object. Our own bytes there
+                // mean this writer won (commits hold unique file names and times).
+                match self.get(path).await? {
+                    Some(existing) if existing == bytes => Ok(PutOutcome::Written),
+                    _ => Ok(PutOutcome::AlreadyExists),
+                }
+            }
             Err(object_store::Error::AlreadyExists { .. }) => Ok(PutOutcome::AlreadyExists),
             Err(e) => Err(e.into()),
         }

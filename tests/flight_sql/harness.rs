@@ -8,13 +8,7 @@ use std::sync::OnceLock;
 use firnml::Database;
 use firnml::server::{RunningServer, ServerConfig, start};
 
-/// Where the test client's Python lives unless `FIRN_TEST_PYTHON` says otherwise.
-fn default_python() -> PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    home.join(".cache/firn-test-venv/bin/python")
-}
+use crate::test_env;
 
 /// Whether `python` imports the ADBC driver and pyarrow.
 fn probe(python: &Path) -> std::io::Result<Output> {
@@ -23,30 +17,23 @@ fn probe(python: &Path) -> std::io::Result<Output> {
         .output()
 }
 
-/// The Python interpreter with `adbc-driver-flightsql` and `pyarrow`. When the
-/// default one is missing, `scripts/test-env.sh` installs it first (so a bare
-/// `cargo test` works on a fresh machine); the tests fail — never skip — when
-/// it still cannot be had, saying why.
+/// The Python interpreter with `adbc-driver-flightsql` and `pyarrow`:
+/// `$FIRN_TEST_PYTHON`, or the test venv's (installed when missing; see
+/// `tests/support/test_env.rs`).
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let chosen = std::env::var_os("FIRN_TEST_PYTHON").map(PathBuf::from);
-        let python = chosen.clone().unwrap_or_else(default_python);
-        if chosen.is_none() && !probe(&python).is_ok_and(|out| out.status.success()) {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-env.sh");
-            let installed = Command::new("bash").arg(&script).status();
-            eprintln!("installed the test client with {}: {installed:?}", script.display());
-        }
-        match probe(&python) {
-            Ok(out) if out.status.success() => python,
-            other => panic!(
-                "the Flight SQL tests need Python with the ADBC Flight SQL driver and pyarrow at {}: \
-                 run scripts/test-env.sh (it creates $HOME/.cache/firn-test-venv with \
-                 `pip install adbc-driver-flightsql pyarrow`), or set FIRN_TEST_PYTHON to such an \
-                 interpreter. Probe result: {other:?}",
-                python.display()
-            ),
-        }
+        test_env::require(
+            chosen
+                .clone()
+                .unwrap_or_else(|| test_env::venv().join("bin/python")),
+            chosen.is_some(),
+            probe,
+            "the Flight SQL tests need Python with the ADBC Flight SQL driver and pyarrow \
+             (`pip install adbc-driver-flightsql pyarrow`; or set FIRN_TEST_PYTHON to such an \
+             interpreter)",
+        )
     })
 }
 
