@@ -28,8 +28,26 @@ pub(crate) fn open_shared_store(url: &str) -> Result<Arc<DatabaseStore>> {
             }
             Ok(Arc::new(DatabaseStore::local(&dir)?))
         }
+        "s3" => Ok(Arc::new(DatabaseStore::s3(&parsed)?)),
         scheme => Err(Error::Unsupported(format!(
             "a cluster cannot read a database at '{scheme}://' (from {url}); use a shared directory or s3://"
         ))),
     }
+}
+
+/// The object store an executor's tasks read `url`'s files through, when it is
+/// not the local file system (which every runtime knows): the bucket of an
+/// `s3://` database, built from the executor's `AWS_*` environment.
+pub(crate) fn remote_store(url: &str) -> Result<Option<(Url, Arc<dyn object_store::ObjectStore>)>> {
+    let parsed = Url::parse(url)
+        .map_err(|e| Error::Unsupported(format!("'{url}' is not a database URL: {e}")))?;
+    if parsed.scheme() != "s3" {
+        return Ok(None);
+    }
+    let mut bucket = parsed.clone();
+    bucket.set_path("/");
+    Ok(Some((
+        bucket,
+        crate::storage::s3::object_store_for(&parsed)?,
+    )))
 }
