@@ -6,6 +6,7 @@ mod admin_calls;
 mod confusion_matrix;
 mod cross_validate;
 pub(super) mod data;
+mod drift_report;
 pub(super) mod evaluate;
 mod explain_predict;
 mod feature_importance;
@@ -52,6 +53,9 @@ const FUNCTIONS: &[FunctionEntry] = &[
         Arc::new(model_signature::ModelSignature::new(Arc::clone(
             &s.resolver,
         )))
+    }),
+    FunctionEntry::table("drift_report", Needs::Model, |s| {
+        Arc::new(drift_report::DriftReport::new(Arc::clone(&s.resolver)))
     }),
     FunctionEntry::table("model_version_at", Needs::Nothing, |s| {
         Arc::new(model_version_at::ModelVersionAt::new(s.registry.clone()))
