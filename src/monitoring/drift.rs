@@ -249,8 +249,13 @@ pub(crate) fn categorical_row(
     if !unseen.is_empty() {
         let shown: Vec<String> = unseen.iter().take(3).map(|c| format!("'{c}'")).collect();
         let more = if unseen.len() > 3 { ", …" } else { "" };
+        let noun = if unseen.len() == 1 {
+            "category"
+        } else {
+            "categories"
+        };
         notes.push(format!(
-            "{} categories not seen in training ({}{more}), {:.1} % of values",
+            "{} {noun} not seen in training ({}{more}), {:.1} % of values",
             unseen.len(),
             shown.join(", "),
             out_of_range_share * 100.0

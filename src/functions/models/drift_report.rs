@@ -11,7 +11,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{DataFusionError, Result, exec_err, plan_datafusion_err, plan_err};
 use datafusion::datasource::TableProvider;
 
 use crate::functions::args::string_arg;
@@ -74,7 +74,13 @@ impl TableFunctionImpl for DriftReport {
                 data.clone(),
             );
             Box::pin(async move {
-                let scored = score(&batches, &input_schema, &model)?;
+                let scored = score(&batches, &input_schema, &model).map_err(|e| match e {
+                    // Name the function in a wrongly typed feature's message.
+                    DataFusionError::Plan(message) => {
+                        plan_datafusion_err!("drift_report: {message}")
+                    }
+                    other => other,
+                })?;
                 if scored.batch.num_rows() == 0 {
                     return exec_err!(
                         "drift_report: the data '{data}' has no rows; there is nothing to compare"
@@ -135,5 +141,53 @@ impl TableFunctionImpl for DriftReport {
             Some(plan),
             work,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A version published before profiles existed (manifest format 1) still
+    /// reads and scores; its drift report is refused, naming re-training.
+    #[tokio::test]
+    async fn a_version_without_a_profile_is_refused_clearly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let db = crate::Database::open(path.to_string_lossy())
+            .await
+            .expect("db");
+        db.sql(
+            "CREATE TABLE t AS SELECT CAST(value % 20 AS DOUBLE) AS x, \
+             CASE WHEN value % 20 >= 10 THEN 1 ELSE 0 END AS y FROM generate_series(1, 200)",
+        )
+        .await
+        .expect("table");
+        db.sql("CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', n_estimators 3) AS SELECT * FROM t")
+            .await
+            .expect("model");
+        let report = "SELECT count(*) FROM drift_report('m', 't')";
+        db.sql(report).await.expect("a new version has a profile");
+        drop(db);
+
+        let manifest = path.join("models/m/v1/manifest.json");
+        let text = std::fs::read_to_string(&manifest).expect("manifest");
+        let mut old: serde_json::Value = serde_json::from_str(&text).expect("json");
+        old["format_version"] = 1.into();
+        let removed = old.as_object_mut().and_then(|o| o.remove("profile"));
+        assert!(removed.is_some(), "format 2 stores the profile: {text}");
+        std::fs::write(&manifest, serde_json::to_vec(&old).expect("json")).expect("write");
+
+        let db = crate::Database::open(path.to_string_lossy())
+            .await
+            .expect("db");
+        db.sql("SELECT predict('m', x) FROM t")
+            .await
+            .expect("still scores");
+        let err = db.sql(report).await.expect_err("no profile");
+        assert!(
+            err.to_string().contains(
+                "drift_report: model 'm@v1' has no training profile: it was made before Firn recorded one"
+            ) && err.to_string().contains("train it again with CREATE MODEL"),
+            "{err}"
+        );
     }
 }
