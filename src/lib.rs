@@ -19,6 +19,7 @@ pub(crate) mod functions;
 pub mod fuzz;
 pub mod ml;
 pub(crate) mod modeling;
+pub(crate) mod monitoring;
 pub(crate) mod query;
 pub mod registry;
 pub mod scoring;

@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::ml::metric::Metric;
 use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
 use crate::ml::trainer_for;
+use crate::monitoring::profile::training_profile;
 use crate::registry::{NewVersion, Registry, SplitInfo, names};
 use crate::storage::crash_point;
 use crate::tracking::{NewRun, RunRecord, Tracking};
@@ -229,10 +230,14 @@ async fn train_and_register(
     };
     // Dropping this future (timeout, cancel, Ctrl-C) stops the training too.
     let (progress, _cancel_on_drop) = Cancellable::new(progress);
-    let trained =
-        tokio::task::spawn_blocking(move || train(&batches, &training_options, &progress))
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    // The profile describes every row the query returned, held-out rows included.
+    let (trained, profile) = tokio::task::spawn_blocking(move || {
+        let trained = train(&batches, &training_options, &progress)?;
+        let profile = training_profile(&batches, &trained.model)?;
+        Ok::<_, DataFusionError>((trained, profile))
+    })
+    .await
+    .map_err(|e| DataFusionError::External(Box::new(e)))??;
 
     let mut metrics: Vec<(String, f64)> = trained
         .held_out
@@ -267,6 +272,7 @@ async fn train_and_register(
             run_id: Some(run_id.clone()),
             label: Some(options.label.clone()),
             split: Some(split),
+            profile: profile.clone(),
             pending_run: None,
         };
         let mut records = run_records(run, &run_id, &new, &options, &trained);

@@ -4,16 +4,18 @@
 //!
 //! This is a storage format with its own version ([`MANIFEST_FORMAT_VERSION`]);
 //! a file from a newer Firn is refused with a clear error rather than misread.
+//! Format 2 added the training profile; format 1 files read with none.
 
 use chrono::DateTime;
 use firnml_udfs::model::{FeatureKind, FeatureSpec, TreeEnsemble};
 use serde::{Deserialize, Serialize};
 
 use super::corrupt;
+use super::profile::TrainingProfile;
 use crate::error::Result;
 
 /// Version of the manifest format this build writes and reads.
-pub const MANIFEST_FORMAT_VERSION: u32 = 1;
+pub const MANIFEST_FORMAT_VERSION: u32 = 2;
 
 /// How a feature's values are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +107,10 @@ pub struct Manifest {
     /// (checked against `training_data_fingerprint`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<SplitInfo>,
+    /// The training data's distribution (format 2 on; `None` in older versions
+    /// and in models not made by `CREATE MODEL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<TrainingProfile>,
     /// File name of the model's node table, in the version directory.
     pub model_file: String,
 }
@@ -149,6 +155,8 @@ pub struct NewVersion {
     pub label: Option<String>,
     /// How the training rows were split, if the model came from `CREATE MODEL`.
     pub split: Option<SplitInfo>,
+    /// The training data's distribution, if the model came from `CREATE MODEL`.
+    pub profile: Option<TrainingProfile>,
     /// What the experiment log must hold for `run_id` (JSON), kept beside the
     /// version from before it becomes visible (see [`crate::registry::Registry::pending_run`]).
     pub pending_run: Option<String>,
@@ -196,6 +204,9 @@ pub(crate) fn decode(bytes: &[u8], path: &str, name: &str, version: &str) -> Res
                 manifest.name, manifest.version
             ),
         ));
+    }
+    if let Some(problem) = manifest.profile.as_ref().and_then(TrainingProfile::problem) {
+        return Err(corrupt(path, format!("its training profile: {problem}")));
     }
     if DateTime::parse_from_rfc3339(&manifest.created_at).is_err() {
         return Err(corrupt(
@@ -332,6 +343,7 @@ mod tests {
                 stratified: true,
                 threshold: 0.5,
             }),
+            profile: None,
             model_file: "model-1.parquet".into(),
         }
     }
@@ -370,10 +382,10 @@ mod tests {
     fn damage_and_newer_formats_are_clear_errors() {
         assert!(reason(decode(b"{not json", PATH, "churn", "v1")).contains("not valid JSON"));
         assert!(reason(decode(b"{}", PATH, "churn", "v1")).contains("no format_version"));
-        let newer = br#"{"format_version": 2, "whatever": true}"#;
+        let newer = br#"{"format_version": 3, "whatever": true}"#;
         assert_eq!(
             reason(decode(newer, PATH, "churn", "v1")),
-            "written by a newer Firn (manifest format 2, this build reads up to 1)"
+            "written by a newer Firn (manifest format 3, this build reads up to 2)"
         );
         let missing = br#"{"format_version": 1, "name": "churn"}"#;
         assert!(
@@ -387,5 +399,83 @@ mod tests {
         };
         let bytes = encode(&escape, PATH).expect("encodes");
         assert!(reason(decode(&bytes, PATH, "churn", "v1")).contains("not a plain file name"));
+    }
+
+    fn numeric(values: &[f64]) -> super::super::profile::NumericProfile {
+        super::super::profile::NumericProfile {
+            count: values.len() as u64,
+            nulls: 1,
+            min: values[0],
+            max: values[values.len() - 1],
+            mean: 0.1 + 0.2,
+            std: 1.0 / 3.0,
+            percentiles: (0..101).map(|i| f64::from(i) / 7.0).collect(),
+            decile_counts: {
+                let mut counts = vec![0; 10];
+                counts[0] = values.len() as u64;
+                counts
+            },
+        }
+    }
+
+    #[test]
+    fn a_profile_round_trips_bit_for_bit_and_format_1_reads_without_one() {
+        use super::super::profile::{
+            CategoricalProfile, CategoryCount, Distribution, FeatureProfile,
+        };
+        let profile = TrainingProfile {
+            rows: 4,
+            features: vec![
+                FeatureProfile {
+                    name: "x".into(),
+                    distribution: Distribution::Numeric(numeric(&[0.1, 0.7, 2.0 / 3.0])),
+                },
+                FeatureProfile {
+                    name: "plan".into(),
+                    distribution: Distribution::Categorical(CategoricalProfile {
+                        nulls: 0,
+                        categories: vec![CategoryCount {
+                            value: "basic".into(),
+                            count: 4,
+                            share: 1.0,
+                        }],
+                    }),
+                },
+            ],
+            prediction: numeric(&[0.25, 0.5, 0.75]),
+        };
+        let manifest = Manifest {
+            profile: Some(profile),
+            metrics: vec![("auc".into(), 0.91)],
+            ..sample()
+        };
+        let bytes = encode(&manifest, PATH).expect("encodes");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(text.contains(r#""kind": "categorical""#), "{text}");
+        assert_eq!(
+            decode(&bytes, PATH, "churn", "v1").expect("decodes"),
+            manifest
+        );
+
+        // A format-1 manifest (no profile) still reads, with no profile.
+        let mut old: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        old["format_version"] = 1.into();
+        if let Some(object) = old.as_object_mut() {
+            object.remove("profile");
+        }
+        let old = serde_json::to_vec(&old).expect("json");
+        assert_eq!(
+            decode(&old, PATH, "churn", "v1").expect("decodes").profile,
+            None
+        );
+
+        // A damaged profile is a corrupt file, naming what is wrong.
+        let mut damaged: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        damaged["profile"]["features"][0]["percentiles"] = serde_json::json!([1.0, 0.0]);
+        let damaged = serde_json::to_vec(&damaged).expect("json");
+        assert_eq!(
+            reason(decode(&damaged, PATH, "churn", "v1")),
+            "its training profile: feature 'x' has 2 percentiles, expected 101"
+        );
     }
 }

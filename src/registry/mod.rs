@@ -31,6 +31,7 @@ mod layout;
 pub mod manifest;
 pub mod names;
 pub mod pointers;
+pub mod profile;
 pub mod publish;
 mod read;
 pub mod ref_history;
@@ -51,6 +52,7 @@ pub use manifest::{
 };
 pub use names::ModelRef;
 pub use pointers::{Change, POINTER_FORMAT_VERSION, PointerEntry, PointerState};
+pub use profile::TrainingProfile;
 pub use read::{ModelSummary, VersionInfo};
 pub use ref_history::RefInterval;
 

@@ -88,6 +88,7 @@ impl Registry {
             run_id: new.run_id,
             label: new.label,
             split: new.split,
+            profile: new.profile,
             model_file: file,
         };
         if let Some(pending) = &new.pending_run {

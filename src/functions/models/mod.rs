@@ -7,6 +7,7 @@ mod confusion_matrix;
 mod cross_validate;
 pub(super) mod data;
 mod describe_model;
+mod drift_report;
 pub(super) mod evaluate;
 mod explain_predict;
 mod feature_importance;
@@ -60,6 +61,9 @@ const FUNCTIONS: &[FunctionEntry] = &[
     }),
     FunctionEntry::table("predict", Needs::Model, |s| {
         Arc::new(predict_table::PredictTable::new(Arc::clone(&s.resolver)))
+    }),
+    FunctionEntry::table("drift_report", Needs::Model, |s| {
+        Arc::new(drift_report::DriftReport::new(Arc::clone(&s.resolver)))
     }),
     FunctionEntry::table("model_version_at", Needs::Nothing, |s| {
         Arc::new(model_version_at::ModelVersionAt::new(s.registry.clone()))
