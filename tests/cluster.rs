@@ -10,6 +10,14 @@
 #[path = "support/cluster.rs"]
 mod cluster;
 
+#[path = "support/test_env.rs"]
+#[allow(dead_code)]
+mod test_env;
+
+#[path = "support/s3_server.rs"]
+#[allow(dead_code)]
+mod s3_server;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -18,6 +26,7 @@ use cluster::TestCluster;
 use firnml::arrow::util::pretty::pretty_format_batches;
 use firnml::cluster::ClusterTarget;
 use firnml::{Database, DatabaseOptions};
+use s3_server::S3Server;
 
 /// Both sessions split the work four ways, so stages have several tasks.
 const PARTITIONS: &str = "SET datafusion.execution.target_partitions = 4";
@@ -208,39 +217,114 @@ async fn writes_run_their_input_on_the_cluster_and_commit_here() {
     );
 }
 
+/// Runs `sql/pipeline.sql` with the `firn` binary into database `db` (a
+/// directory or an `s3://` URL), with `env` added, on `cluster` when given;
+/// returns the risk list it exported to `out`.
+fn run_pipeline(
+    db: &str,
+    out: &Path,
+    cluster: Option<&TestCluster>,
+    env: &[(&str, String)],
+) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_firn"));
+    command
+        .arg(db)
+        .args(["-q", "-f"])
+        .arg(root.join("sql/pipeline.sql"))
+        .arg("--set")
+        .arg(format!("data_dir={}", root.join("data").display()))
+        .arg("--set")
+        .arg(format!("out_dir={}", out.display()))
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    if let Some(cluster) = cluster {
+        command.args(["--cluster", &cluster.address()]);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{db}: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        cluster.map(TestCluster::log_tails).unwrap_or_default()
+    );
+    std::fs::read_to_string(out.join("churn_risk_list.csv")).unwrap()
+}
+
 #[test]
 fn the_seed_pipeline_on_a_cluster_gives_the_local_risk_list() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = TestCluster::start(dir.path(), 2);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = |db: &str, out: &str, cluster_address: Option<String>| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_firn"));
-        command
-            .arg(dir.path().join(db))
-            .args(["-q", "-f"])
-            .arg(root.join("sql/pipeline.sql"))
-            .arg("--set")
-            .arg(format!("data_dir={}", root.join("data").display()))
-            .arg("--set")
-            .arg(format!("out_dir={}", dir.path().join(out).display()));
-        if let Some(address) = cluster_address {
-            command.args(["--cluster", &address]);
-        }
-        let output = command.output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            cluster.log_tails()
-        );
-        std::fs::read_to_string(dir.path().join(out).join("churn_risk_list.csv")).unwrap()
-    };
+    let db = |name: &str| dir.path().join(name).display().to_string();
     let before = cluster.finished_tasks(0) + cluster.finished_tasks(1);
-    let on_cluster = run("db_cluster", "out_cluster", Some(cluster.address()));
-    let local = run("db_local", "out_local", None);
+    let on_cluster = run_pipeline(
+        &db("db_cluster"),
+        &dir.path().join("out_cluster"),
+        Some(&cluster),
+        &[],
+    );
+    let local = run_pipeline(&db("db_local"), &dir.path().join("out_local"), None, &[]);
     assert!(on_cluster.lines().count() > 100, "{on_cluster}");
     assert_eq!(on_cluster, local);
     assert!(cluster.finished_tasks(0) + cluster.finished_tasks(1) > before + 20);
+}
+
+/// The database in S3-compatible storage (a real SeaweedFS): executors read its
+/// tables from the bucket with their own `AWS_*` environment, the client
+/// commits to it, and the seed pipeline gives the risk list a local directory
+/// database gives.
+#[test]
+fn the_seed_pipeline_on_a_cluster_over_s3_gives_the_local_risk_list() {
+    let server = S3Server::start();
+    server.create_bucket("firn-cluster");
+    let env = server.env();
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = TestCluster::start_with_env(dir.path(), 2, &env);
+    let location = "s3://firn-cluster/seed";
+    let before = cluster.finished_tasks(0) + cluster.finished_tasks(1);
+    let on_cluster = run_pipeline(
+        location,
+        &dir.path().join("out_cluster"),
+        Some(&cluster),
+        &env,
+    );
+    let local_dir = dir.path().join("db_local").display().to_string();
+    let local = run_pipeline(&local_dir, &dir.path().join("out_local"), None, &[]);
+    assert!(on_cluster.lines().count() > 100, "{on_cluster}");
+    assert_eq!(on_cluster, local);
+    for executor in 0..2 {
+        assert!(
+            cluster.finished_tasks(executor) > 0,
+            "executor {executor} ran no task\n{}",
+            cluster.log_tails()
+        );
+    }
+    assert!(cluster.finished_tasks(0) + cluster.finished_tasks(1) > before + 20);
+    // A table of the bucket is read by the cluster's tasks: the scan of its
+    // files is below the cut.
+    let explain = Command::new(env!("CARGO_BIN_EXE_firn"))
+        .args([
+            location,
+            "--cluster",
+            &cluster.address(),
+            "--format",
+            "csv",
+            "-c",
+        ])
+        .arg("EXPLAIN SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        explain.status.success(),
+        "{plan}\n{}",
+        String::from_utf8_lossy(&explain.stderr)
+    );
+    let (_, remote) = plan.split_once("RemoteExec").unwrap_or_default();
+    assert!(
+        remote.contains("DataSourceExec") && remote.contains("seed/tables/orders"),
+        "{plan}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -8,6 +8,10 @@
 //! present (ks from the training rows) and dropped (ks from the percentiles).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
+#[path = "support/test_env.rs"]
+#[allow(dead_code)]
+mod test_env;
+
 #[path = "flight_sql/harness.rs"]
 #[allow(dead_code)] // the Flight SQL tests use the rest
 mod harness;

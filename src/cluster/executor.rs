@@ -5,16 +5,14 @@
 use std::sync::Arc;
 
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
-use datafusion::error::DataFusionError;
-use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionConfig;
 
 use crate::cluster::codec::FirnPhysicalCodec;
 use crate::cluster::functions::executor_registry;
 use crate::cluster::scheduler::cluster_error;
-use crate::cluster::settings::{cluster_config, database_url};
+use crate::cluster::settings::cluster_config;
 use crate::cluster::shared_models::SharedRegistryModels;
-use crate::cluster::shared_store::remote_store;
+use crate::cluster::shared_store::runtime_for;
 use crate::cluster::target::ClusterTarget;
 use crate::error::Result;
 
@@ -77,7 +75,7 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
         executor_heartbeat_interval_seconds: options.heartbeat_seconds,
         override_function_registry: Some(Arc::new(executor_registry(&models))),
         override_runtime_producer: Some(Arc::new(move |config: &SessionConfig| {
-            runtime_for(config, &work_dir)
+            runtime_for(config, work_dir.as_deref())
         })),
         override_config_producer: Some(Arc::new(cluster_config)),
         override_physical_codec: Some(Arc::new(FirnPhysicalCodec::default())),
@@ -86,24 +84,4 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
     start_executor_process(Arc::new(config))
         .await
         .map_err(cluster_error)
-}
-
-/// A task's runtime: spill files in the work directory, and the object store
-/// of the database the query names when it is not on the local file system.
-fn runtime_for(
-    config: &SessionConfig,
-    work_dir: &Option<String>,
-) -> datafusion::error::Result<Arc<RuntimeEnv>> {
-    let mut builder = RuntimeEnvBuilder::new();
-    if let Some(dir) = work_dir {
-        builder = builder.with_temp_file_path(dir.clone());
-    }
-    let runtime = builder.build_arc()?;
-    if let Some(url) = database_url(config.options()) {
-        let store = remote_store(url).map_err(|e| DataFusionError::External(Box::new(e)))?;
-        if let Some((bucket, store)) = store {
-            runtime.register_object_store(&bucket, store);
-        }
-    }
-    Ok(runtime)
 }

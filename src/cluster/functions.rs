@@ -9,12 +9,12 @@ use std::sync::Arc;
 use ballista_core::registry::BallistaFunctionRegistry;
 use datafusion::common::Result;
 use datafusion::execution::FunctionRegistry;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionConfig;
 use firnml_udfs::model::ModelResolver;
 
 use crate::cluster::shared_models::SharedRegistryModels;
+use crate::cluster::shared_store::runtime_for;
 use crate::functions::row_functions;
 
 /// The default functions plus Firn's, for an executor.
@@ -42,10 +42,11 @@ pub(crate) fn scheduler_state(
 ) -> Result<SessionState> {
     let resolver: Arc<dyn ModelResolver> = Arc::clone(models) as _;
     let (scalars, aggregates) = row_functions(&resolver);
+    let runtime = runtime_for(&config, None)?;
     let mut state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(config)
-        .with_runtime_env(Arc::new(RuntimeEnvBuilder::new().build()?))
+        .with_runtime_env(runtime)
         .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules())
         .build();
     for udf in scalars {

@@ -5,8 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use datafusion::error::DataFusionError;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::SessionConfig;
 use url::Url;
 
+use crate::cluster::settings::database_url;
 use crate::error::{Error, Result};
 use crate::storage::store::DatabaseStore;
 
@@ -50,4 +54,26 @@ pub(crate) fn remote_store(url: &str) -> Result<Option<(Url, Arc<dyn object_stor
         bucket,
         crate::storage::s3::object_store_for(&parsed)?,
     )))
+}
+
+/// The runtime a scheduler plans or an executor runs a task with: spill files
+/// in `temp_dir` (when given), and the object store of the database the query
+/// names (`firn_cluster.database_url`) when it is not the local file system —
+/// the scheduler decodes file scans of that bucket, executors read them.
+pub(crate) fn runtime_for(
+    config: &SessionConfig,
+    temp_dir: Option<&str>,
+) -> datafusion::error::Result<Arc<RuntimeEnv>> {
+    let mut builder = RuntimeEnvBuilder::new();
+    if let Some(dir) = temp_dir {
+        builder = builder.with_temp_file_path(dir);
+    }
+    let runtime = builder.build_arc()?;
+    if let Some(url) = database_url(config.options()) {
+        let store = remote_store(url).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        if let Some((bucket, store)) = store {
+            runtime.register_object_store(&bucket, store);
+        }
+    }
+    Ok(runtime)
 }

@@ -31,11 +31,12 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn spawn(args: &[String], log: &Path) -> Child {
+fn spawn(args: &[String], env: &[(&str, String)], log: &Path) -> Child {
     let out = File::create(log).expect("log file");
     let err = out.try_clone().expect("log file");
     Command::new(env!("CARGO_BIN_EXE_firn"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -53,6 +54,12 @@ impl TestCluster {
     /// Starts a scheduler and `executors` executors (2 task slots each) with
     /// logs in `dir`, and waits until all executors have registered.
     pub fn start(dir: &Path, executors: usize) -> Self {
+        Self::start_with_env(dir, executors, &[])
+    }
+
+    /// [`Self::start`], with `env` added to every process's environment (the
+    /// `AWS_*` variables of an S3-compatible server, say).
+    pub fn start_with_env(dir: &Path, executors: usize, env: &[(&str, String)]) -> Self {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let logs = dir.join("cluster-logs");
         std::fs::create_dir_all(&logs).expect("log dir");
@@ -68,6 +75,7 @@ impl TestCluster {
                 "--executor-timeout".into(),
                 "6".into(),
             ],
+            env,
             &scheduler_log,
         );
         let mut cluster = Self {
@@ -106,6 +114,7 @@ impl TestCluster {
                     "--work-dir".into(),
                     work.display().to_string(),
                 ],
+                env,
                 &cluster.executor_log(i),
             );
             cluster.executors.push(Some(child));
