@@ -180,6 +180,7 @@ pub fn cross_validate_all(
     let jobs: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..settings.folds).map(move |f| (c, f)))
         .collect();
+    let best = BestSoFar::new(candidates.len(), settings);
     let scored = run_with_threads(settings.threads, || -> Result<Vec<(f64, f64)>> {
         let shared = trainer.share(data, candidates)?;
         jobs.par_iter()
@@ -201,6 +202,9 @@ pub fn cross_validate_all(
                     settings,
                 );
                 progress.advance(1);
+                if let Ok((score, _)) = &scored {
+                    best.fold_scored(c, *score, progress);
+                }
                 scored
             })
             .collect()
@@ -234,4 +238,46 @@ fn fit_and_score(
         .metric
         .score(&predictions, &test.labels, settings.threshold)?;
     Ok((score, seconds))
+}
+
+/// The best mean score among candidates whose folds are all scored, told to
+/// `progress` as it improves (folds finish in any order across threads).
+struct BestSoFar {
+    /// Per candidate: folds scored and their sum; the best mean so far.
+    state: std::sync::Mutex<(Vec<(usize, f64)>, Option<f64>)>,
+    folds: usize,
+    metric: Metric,
+}
+
+impl BestSoFar {
+    fn new(candidates: usize, settings: &CvSettings) -> Self {
+        Self {
+            state: std::sync::Mutex::new((vec![(0, 0.0); candidates], None)),
+            folds: settings.folds,
+            metric: settings.metric,
+        }
+    }
+
+    fn fold_scored(&self, candidate: usize, score: f64, progress: &dyn Progress) {
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (per_candidate, best) = &mut *guard;
+        let Some(entry) = per_candidate.get_mut(candidate) else {
+            return;
+        };
+        entry.0 += 1;
+        entry.1 += score;
+        if entry.0 < self.folds {
+            return;
+        }
+        let mean = entry.1 / self.folds as f64;
+        let improves = match *best {
+            None => true,
+            Some(b) if self.metric.greater_is_better() => mean > b,
+            Some(b) => mean < b,
+        };
+        if improves {
+            *best = Some(mean);
+            progress.best(self.metric.name(), mean);
+        }
+    }
 }

@@ -14,6 +14,9 @@ pub trait Progress: Debug + Send + Sync {
     fn advance(&self, steps: u64);
     /// The current stage is over.
     fn finish(&self);
+    /// The best mean cross-validated score so far, each time a candidate's
+    /// last fold is scored (a search, or one cross-validation).
+    fn best(&self, _metric: &str, _score: f64) {}
     /// Whether whoever started the work has gone (a statement timed out, a
     /// client cancelled, Ctrl-C): training stops before its next fit.
     fn cancelled(&self) -> bool {

@@ -53,6 +53,10 @@ impl Progress for Cancellable {
         self.inner.finish();
     }
 
+    fn best(&self, metric: &str, score: f64) {
+        self.inner.best(metric, score);
+    }
+
     fn cancelled(&self) -> bool {
         self.flag.load(Ordering::SeqCst) || self.inner.cancelled()
     }

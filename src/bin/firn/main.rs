@@ -49,6 +49,12 @@ struct Cli {
     /// No banner and no confirmations
     #[arg(short, long)]
     quiet: bool,
+    /// Rows shown of a table result (0: all); default: 40 in the interactive shell, all in scripts
+    #[arg(long, value_name = "N")]
+    max_rows: Option<usize>,
+    /// Print each statement and command of a script before running it
+    #[arg(long)]
+    echo: bool,
     /// Run queries on the Ballista cluster whose scheduler is at df://HOST:PORT
     /// (see `firn cluster`); the database must be a directory every node sees
     #[arg(long, value_name = "df://HOST:PORT", global = true, value_parser = parse_cluster)]
@@ -382,6 +388,8 @@ async fn main() -> ExitCode {
         variables: cli.variables,
         format: cli.format,
         quiet: cli.quiet,
+        max_rows: cli.max_rows,
+        echo: cli.echo,
         database_options: DatabaseOptions {
             cluster: cli.cluster,
             ..DatabaseOptions::default()

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::display::Expanded;
 use super::format::OutputFormat;
 use crate::script::is_valid_name;
 use firnml::{Error, Result};
@@ -10,12 +11,15 @@ use firnml::{Error, Result};
 pub const HELP: &str = "\
 Statements end with ';' and may span lines. Backslash commands take one line:
   \\q                      quit
-  \\d [NAME]               list tables, or describe table NAME
-  \\dt                     list tables
+  \\d [NAME]               list tables, views, feature views and models, or describe NAME
+  \\dS                     the same list with the firn.* system tables
+  \\dt                     list tables and views
   \\models [NAME]          list models (SHOW MODELS), or the versions of model NAME
   \\runs [EXPERIMENT]      list experiment runs (SHOW RUNS), or those of EXPERIMENT
   \\timing [on|off]        show row count and time after each statement (no argument: toggle)
   \\format [table|csv|json] set the output format (no argument: show it)
+  \\x [on|off|auto]        one block per row (auto: when the table is wider than the screen)
+  \\maxrows [N|all]        rows shown of a table result (no argument: show the limit)
   \\set [NAME [VALUE]]     set variable NAME, used as ${NAME} or ${NAME:-default} (no argument: list)
   \\unset NAME             remove variable NAME
   \\i FILE                 run the script FILE (relative to the working directory)
@@ -23,12 +27,12 @@ Statements end with ';' and may span lines. Backslash commands take one line:
   \\?                      this help";
 
 /// The commands, for the error about an unknown one.
-const VALID: &str = "\\q, \\d [NAME], \\dt, \\models [NAME], \\runs [EXPERIMENT], \\timing [on|off], \\format [table|csv|json], \
+const VALID: &str = "\\q, \\d [NAME], \\dS, \\dt, \\x [on|off|auto], \\maxrows [N|all], \\models [NAME], \\runs [EXPERIMENT], \\timing [on|off], \\format [table|csv|json], \
      \\set [NAME [VALUE]], \\unset NAME, \\i FILE, \\ir FILE, \\?";
 
-/// `\d`: the user's tables (and views), like `SHOW TABLES` without `information_schema`.
+/// `\dt`: the user's tables and views, like `SHOW TABLES` without the system schemas.
 pub const LIST_TABLES: &str = "SELECT table_schema, table_name, table_type \
-     FROM information_schema.tables WHERE table_schema <> 'information_schema' \
+     FROM information_schema.tables WHERE table_schema NOT IN ('information_schema', 'firn') \
      ORDER BY table_schema, table_name";
 
 /// A parsed backslash command.
@@ -36,10 +40,19 @@ pub const LIST_TABLES: &str = "SELECT table_schema, table_name, table_type \
 pub enum Command {
     /// `\q`: stop the shell (a script stops too).
     Quit,
-    /// `\d`, `\dt`: list tables ([`LIST_TABLES`]).
+    /// `\dt`: list tables and views ([`LIST_TABLES`]).
     ListTables,
-    /// `\d NAME`: describe a table.
+    /// `\d` (`system: false`) and `\dS`: list what the database holds.
+    List {
+        /// Whether the `firn.*` system tables are listed too.
+        system: bool,
+    },
+    /// `\d NAME`: describe a table, view, feature view or model.
     Describe(String),
+    /// `\x [on|off|auto]`; `None` toggles between on and off.
+    Expanded(Option<Expanded>),
+    /// `\maxrows N|all` (`Some(None)`: all); `None` shows the limit.
+    MaxRows(Option<Option<usize>>),
     /// `\models [NAME]`: `SHOW MODELS`, or `SHOW VERSIONS IN MODEL NAME`.
     Models(Option<String>),
     /// `\runs [EXPERIMENT]`: `SHOW RUNS [IN EXPERIMENT …]`.
@@ -76,7 +89,6 @@ impl Command {
         match self {
             // SHOW TABLES without the information_schema views, which would bury the user's tables.
             Command::ListTables => Some(LIST_TABLES.to_string()),
-            Command::Describe(name) => Some(format!("DESCRIBE {name}")),
             Command::Models(None) => Some("SHOW MODELS".to_string()),
             Command::Models(Some(name)) => Some(format!("SHOW VERSIONS IN MODEL {name}")),
             Command::Runs(None) => Some("SHOW RUNS".to_string()),
@@ -108,8 +120,32 @@ pub fn parse_command(line: &str) -> Result<Command> {
         "?" | "help" => no_args(Command::Help, name, &args)?,
         "dt" => no_args(Command::ListTables, name, &args)?,
         "d" => match args.as_slice() {
-            [] => Command::ListTables,
+            [] => Command::List { system: false },
             _ => Command::Describe(rest.to_string()),
+        },
+        "dS" => no_args(Command::List { system: true }, name, &args)?,
+        "x" => match args.as_slice() {
+            [] => Command::Expanded(None),
+            ["auto"] => Command::Expanded(Some(Expanded::Auto)),
+            [arg] => Command::Expanded(Some(if parse_switch(arg, "\\x [on|off|auto]")? {
+                Expanded::On
+            } else {
+                Expanded::Off
+            })),
+            _ => return Err(usage("\\x [on|off|auto]")),
+        },
+        "maxrows" => match args.as_slice() {
+            [] => Command::MaxRows(None),
+            ["all"] => Command::MaxRows(Some(None)),
+            [n] => match n.parse::<usize>() {
+                Ok(n) if n > 0 => Command::MaxRows(Some(Some(n))),
+                _ => {
+                    return Err(Error::Unsupported(format!(
+                        "\\maxrows takes a positive number of rows or 'all', got '{n}'"
+                    )));
+                }
+            },
+            _ => return Err(usage("\\maxrows [N|all]")),
         },
         "models" => match args.as_slice() {
             [] => Command::Models(None),
@@ -123,7 +159,7 @@ pub fn parse_command(line: &str) -> Result<Command> {
         },
         "timing" => match args.as_slice() {
             [] => Command::Timing(None),
-            [arg] => Command::Timing(Some(parse_switch(arg)?)),
+            [arg] => Command::Timing(Some(parse_switch(arg, "\\timing [on|off]")?)),
             _ => return Err(usage("\\timing [on|off]")),
         },
         "format" => match args.as_slice() {
@@ -198,11 +234,11 @@ fn unquote(text: &str) -> &str {
     text
 }
 
-fn parse_switch(arg: &str) -> Result<bool> {
+fn parse_switch(arg: &str, form: &str) -> Result<bool> {
     match arg.to_ascii_lowercase().as_str() {
         "on" | "true" | "1" => Ok(true),
         "off" | "false" | "0" => Ok(false),
-        _ => Err(usage("\\timing [on|off]")),
+        _ => Err(usage(form)),
     }
 }
 
@@ -238,7 +274,20 @@ mod tests {
         assert_eq!(parse("\\q"), Command::Quit);
         assert_eq!(parse("  \\quit  "), Command::Quit);
         assert_eq!(parse("\\?"), Command::Help);
-        assert_eq!(parse("\\d"), Command::ListTables);
+        assert_eq!(parse("\\d"), Command::List { system: false });
+        assert_eq!(parse("\\dS"), Command::List { system: true });
+        assert_eq!(parse("\\x"), Command::Expanded(None));
+        assert_eq!(parse("\\x auto"), Command::Expanded(Some(Expanded::Auto)));
+        assert_eq!(parse("\\x off"), Command::Expanded(Some(Expanded::Off)));
+        assert_eq!(parse("\\maxrows all"), Command::MaxRows(Some(None)));
+        assert_eq!(parse("\\maxrows 5"), Command::MaxRows(Some(Some(5))));
+        assert!(parse_command("\\maxrows 0").is_err());
+        assert!(
+            parse_command("\\x sideways")
+                .unwrap_err()
+                .to_string()
+                .contains("\\x [on|off|auto]")
+        );
         assert_eq!(parse("\\dt"), Command::ListTables);
         assert_eq!(parse("\\dt;"), Command::ListTables);
         assert_eq!(parse("\\d orders"), Command::Describe("orders".into()));
@@ -250,8 +299,10 @@ mod tests {
 
     #[test]
     fn commands_as_sql() {
-        assert_eq!(parse("\\d").sql().as_deref(), Some(LIST_TABLES));
-        assert_eq!(parse("\\d t").sql().as_deref(), Some("DESCRIBE t"));
+        assert_eq!(parse("\\dt").sql().as_deref(), Some(LIST_TABLES));
+        // \d runs the shell's own listing and lookup, not one statement.
+        assert_eq!(parse("\\d").sql(), None);
+        assert_eq!(parse("\\d t").sql(), None);
         assert_eq!(parse("\\q").sql(), None);
     }
 

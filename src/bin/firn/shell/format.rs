@@ -10,10 +10,10 @@ use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::arrow::util::pretty::pretty_format_batches_with_schema;
 use datafusion::arrow::{csv, json};
 use datafusion::error::DataFusionError;
 
+use super::display::{Screen, Shown, render_table};
 use firnml::{Error, QueryOutput, Result};
 
 /// How the shell prints query results.
@@ -60,20 +60,27 @@ impl FromStr for OutputFormat {
     }
 }
 
-/// Writes a statement's result in `format`. A result without columns (DDL, `SET`, …)
-/// prints nothing.
+/// Writes a statement's result in `format` (a table as `screen` allows; CSV and
+/// JSON whole) and says how many rows it printed. A result without columns (DDL,
+/// `SET`, …) prints nothing.
 pub fn write_output(
     out: &mut impl Write,
     format: OutputFormat,
     output: &QueryOutput,
-) -> Result<()> {
+    screen: &Screen,
+) -> Result<Shown> {
+    let total = row_count(output);
+    let mut shown = Shown {
+        total,
+        shown: total,
+    };
     if output.schema.fields().is_empty() {
-        return Ok(());
+        return Ok(shown);
     }
     match format {
         OutputFormat::Table => {
-            let table = pretty_format_batches_with_schema(output.schema.clone(), &output.batches)
-                .map_err(DataFusionError::from)?;
+            let (table, table_shown) = render_table(output, screen)?;
+            shown = table_shown;
             writeln!(out, "{table}").map_err(write_error)?;
         }
         OutputFormat::Csv => {
@@ -106,7 +113,7 @@ pub fn write_output(
             writeln!(out).map_err(write_error)?;
         }
     }
-    Ok(())
+    Ok(shown)
 }
 
 /// The number of rows in a result.
@@ -114,16 +121,14 @@ pub fn row_count(output: &QueryOutput) -> usize {
     output.batches.iter().map(RecordBatch::num_rows).sum()
 }
 
-/// The `\timing` footer: `3 rows in 1.2 ms`, or `OK in 1.2 ms` for a result without columns.
-pub fn footer(output: &QueryOutput, elapsed: Duration) -> String {
+/// The `\timing` footer: `3 rows in 1.2 ms`, `17130 rows (40 shown) in 2.1 s`, or
+/// `OK in 1.2 ms` for a result without columns.
+pub fn footer(output: &QueryOutput, shown: Shown, elapsed: Duration) -> String {
     let time = format_duration(elapsed);
     if output.schema.fields().is_empty() {
         return format!("OK in {time}");
     }
-    match row_count(output) {
-        1 => format!("1 row in {time}"),
-        n => format!("{n} rows in {time}"),
-    }
+    format!("{} in {time}", shown.describe())
 }
 
 /// A duration for people: `0.4 ms`, `12.3 ms`, `2.35 s`.
@@ -210,7 +215,7 @@ mod tests {
 
     fn render(format: OutputFormat, output: &QueryOutput) -> String {
         let mut buf = Vec::new();
-        write_output(&mut buf, format, output).unwrap();
+        write_output(&mut buf, format, output, &Screen::default()).unwrap();
         String::from_utf8(buf).unwrap()
     }
 
@@ -301,11 +306,17 @@ mod tests {
     #[test]
     fn footers() {
         let ms = Duration::from_micros(1234);
-        assert_eq!(footer(&sample(), ms), "2 rows in 1.2 ms");
+        let all = |n| Shown { total: n, shown: n };
+        assert_eq!(footer(&sample(), all(2), ms), "2 rows in 1.2 ms");
         let one = output(vec![sample().batches[0].slice(0, 1)], sample().schema);
-        assert_eq!(footer(&one, ms), "1 row in 1.2 ms");
+        assert_eq!(footer(&one, all(1), ms), "1 row in 1.2 ms");
+        let cut = Shown {
+            total: 17130,
+            shown: 40,
+        };
+        assert_eq!(footer(&one, cut, ms), "17130 rows (40 shown) in 1.2 ms");
         let ddl = output(vec![], Arc::new(Schema::empty()));
-        assert_eq!(footer(&ddl, ms), "OK in 1.2 ms");
+        assert_eq!(footer(&ddl, all(0), ms), "OK in 1.2 ms");
         assert_eq!(format_duration(Duration::from_millis(2346)), "2.35 s");
     }
 

@@ -20,6 +20,8 @@
 //! ```
 
 mod commands;
+mod describe;
+mod display;
 mod export;
 mod format;
 mod progress_bar;
@@ -39,6 +41,7 @@ pub use format::OutputFormat;
 pub use repl::{LineReader, TerminalReader};
 pub use runner::{Flow, ScriptError, Shell, Source};
 
+use display::Screen;
 use firnml::Database;
 
 /// Something to run before (instead of) the REPL, in command-line order.
@@ -63,6 +66,11 @@ pub struct Options {
     pub format: OutputFormat,
     /// No banner and no confirmations.
     pub quiet: bool,
+    /// `--max-rows N`: rows shown of a table result (`Some(0)`: all); `None`: the default
+    /// (40 in the interactive shell, all in scripts).
+    pub max_rows: Option<usize>,
+    /// `--echo`: print each statement of a script before it runs.
+    pub echo: bool,
     /// How to open the database (a cluster to run queries on, …).
     pub database_options: firnml::DatabaseOptions,
 }
@@ -96,6 +104,12 @@ pub async fn run(options: Options) -> ExitCode {
     };
     let mut shell = Shell::new(session, BufWriter::new(io::stdout()), io::stderr());
     shell.set_format(options.format);
+    shell.set_echo(options.echo);
+    let chosen_rows = options.max_rows.map(|n| (n > 0).then_some(n));
+    shell.set_screen(Screen {
+        max_rows: chosen_rows.flatten(),
+        ..Screen::default()
+    });
     for (name, value) in &options.variables {
         shell.variables_mut().set(name.clone(), value.clone());
     }
@@ -138,6 +152,17 @@ pub async fn run(options: Options) -> ExitCode {
         println!("firn {version} · {what} · \\? for help, \\q to quit");
     }
     shell.set_verbose(person && !options.quiet);
+    if person {
+        // A person at a terminal: a long result is cut to the screen (DuckDB's and
+        // datafusion-cli's 40 rows), wide cells to its width.
+        shell.set_screen(Screen {
+            max_rows: chosen_rows.unwrap_or(Some(display::INTERACTIVE_MAX_ROWS)),
+            width: console::Term::stdout()
+                .size_checked()
+                .map(|(_, columns)| usize::from(columns)),
+            expanded: display::Expanded::Off,
+        });
+    }
     let outcome = shell.repl(&mut reader).await;
     if !person && outcome.errors > 0 {
         ExitCode::FAILURE

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::commands::{Command, HELP, parse_command};
+use super::describe;
+use super::display::{Expanded, Screen};
 use super::format::{OutputFormat, footer, write_output};
 use crate::script::{ScriptItem, Variables, split_script};
-use firnml::{Error, Result, Session};
+use firnml::{Error, QueryOutput, Result, Session};
 
 /// How deeply `\i` may nest before Firn assumes a script includes itself.
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -97,8 +99,10 @@ pub struct Shell<O: Write, E: Write> {
     session: Session,
     variables: Variables,
     format: OutputFormat,
+    screen: Screen,
     timing: bool,
     verbose: bool,
+    echo: bool,
     include_depth: usize,
     out: O,
     err: E,
@@ -111,8 +115,10 @@ impl<O: Write, E: Write> Shell<O, E> {
             session,
             variables: Variables::new(),
             format: OutputFormat::Table,
+            screen: Screen::default(),
             timing: false,
             verbose: false,
+            echo: false,
             include_depth: 0,
             out,
             err,
@@ -147,9 +153,20 @@ impl<O: Write, E: Write> Shell<O, E> {
         self.timing = timing;
     }
 
-    /// Whether commands confirm what they did (`Timing is on.`); on for an interactive user.
+    /// Whether commands confirm what they did (`Timing is on.`) and table results end
+    /// with their row count; on for an interactive user.
     pub fn set_verbose(&mut self, verbose: bool) {
         self.verbose = verbose;
+    }
+
+    /// How table results fit the screen (rows shown, terminal width, `\x`).
+    pub fn set_screen(&mut self, screen: Screen) {
+        self.screen = screen;
+    }
+
+    /// Whether each statement and command of a script is printed before it runs (`--echo`).
+    pub fn set_echo(&mut self, echo: bool) {
+        self.echo = echo;
     }
 
     /// The writers, e.g. to inspect captured output in a test.
@@ -179,6 +196,13 @@ impl<O: Write, E: Write> Shell<O, E> {
             let line = item.line();
             let at = |error: Error| ScriptError::at(source, line, error);
             let text = self.variables.substitute(item.text(), line).map_err(at)?;
+            if self.echo {
+                let echoed = match item {
+                    ScriptItem::Sql { .. } => format!("{};", text.trim()),
+                    ScriptItem::Command { .. } => text.trim().to_string(),
+                };
+                self.print(&echoed).map_err(at)?;
+            }
             let flow = match item {
                 ScriptItem::Sql { .. } => {
                     self.run_sql(&text).await.map_err(at)?;
@@ -216,12 +240,24 @@ impl<O: Write, E: Write> Shell<O, E> {
     /// Runs one SQL statement and prints its result (and the timing footer).
     pub async fn run_sql(&mut self, sql: &str) -> Result<()> {
         let started = Instant::now();
-        let output = self.session.execute(sql).await?;
+        let output = self.session.execute(sql).await;
+        self.show(output, started)
+    }
+
+    /// Prints a result: the rows, then — with `\timing` — count and time, else the
+    /// count when rows were left out (never silently) or a person reads a table.
+    fn show(&mut self, output: Result<QueryOutput>, started: Instant) -> Result<()> {
+        let output = output?;
         let elapsed = started.elapsed();
-        write_output(&mut self.out, self.format, &output)?;
+        let shown = write_output(&mut self.out, self.format, &output, &self.screen)?;
         if self.timing {
-            let footer = footer(&output, elapsed);
+            let footer = footer(&output, shown, elapsed);
             self.info(&footer, true)?;
+        } else if !output.schema.fields().is_empty()
+            && self.format == OutputFormat::Table
+            && (shown.shown < shown.total || self.verbose)
+        {
+            self.info(&shown.describe(), true)?;
         }
         Ok(())
     }
@@ -240,6 +276,33 @@ impl<O: Write, E: Write> Shell<O, E> {
         }
         match command {
             Command::Quit => return Ok(Flow::Quit),
+            Command::List { system } => {
+                let started = Instant::now();
+                let output = describe::list(&self.session, system).await;
+                self.show(output, started).map_err(at)?;
+            }
+            Command::Describe(name) => {
+                let started = Instant::now();
+                let output = describe::describe(&self.session, &name).await;
+                self.show(output, started).map_err(at)?;
+            }
+            Command::Expanded(mode) => {
+                self.screen.expanded = mode.unwrap_or(match self.screen.expanded {
+                    Expanded::Off => Expanded::On,
+                    Expanded::On | Expanded::Auto => Expanded::Off,
+                });
+                let text = format!("Expanded display is {}.", self.screen.expanded.word());
+                self.info(&text, false).map_err(at)?;
+            }
+            Command::MaxRows(None) => {
+                let text = self.max_rows_text();
+                self.print(&text).map_err(at)?;
+            }
+            Command::MaxRows(Some(limit)) => {
+                self.screen.max_rows = limit;
+                let text = self.max_rows_text();
+                self.info(&text, false).map_err(at)?;
+            }
             Command::Help => self.print(HELP).map_err(at)?,
             Command::Timing(switch) => {
                 self.timing = switch.unwrap_or(!self.timing);
@@ -297,9 +360,17 @@ impl<O: Write, E: Write> Shell<O, E> {
                 });
             }
             // Commands that are SQL ran above.
-            Command::ListTables | Command::Describe(_) | Command::Models(_) | Command::Runs(_) => {}
+            Command::ListTables | Command::Models(_) | Command::Runs(_) => {}
         }
         Ok(Flow::Continue)
+    }
+
+    /// What `\maxrows` says.
+    fn max_rows_text(&self) -> String {
+        match self.screen.max_rows {
+            Some(n) => format!("Tables show at most {n} rows."),
+            None => "Tables show every row.".to_string(),
+        }
     }
 
     /// Prints requested output (help, `\set` listing) to the output writer.
@@ -314,6 +385,8 @@ impl<O: Write, E: Write> Shell<O, E> {
             return Ok(());
         }
         let result = if self.format.is_machine_readable() {
+            // The rows first: a terminal shows both streams, in the order written.
+            let _ = self.out.flush();
             writeln!(self.err, "{text}")
         } else {
             writeln!(self.out, "{text}")

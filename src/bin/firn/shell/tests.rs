@@ -104,7 +104,7 @@ async fn describe_and_list_tables() {
     let mut shell = shell(OutputFormat::Csv).await;
     shell
         .run_script(
-            "CREATE TABLE orders AS SELECT 1 AS order_id;\n\\dt\n\\d orders",
+            "CREATE TABLE orders AS SELECT 1 AS order_id, 'a' AS note;\n\\dt\n\\d orders",
             &Source::CommandLine,
         )
         .await
@@ -112,7 +112,91 @@ async fn describe_and_list_tables() {
     let (out, _) = output(shell);
     assert!(out.contains(",orders,"), "{out}");
     assert!(!out.contains("information_schema"), "{out}");
-    assert!(out.contains("order_id,Int64"), "{out}");
+    assert!(
+        !out.contains("firn,"),
+        "system tables only with \\dS: {out}"
+    );
+    assert!(out.contains("order_id,BIGINT,NO\nnote,VARCHAR,NO"), "{out}");
+}
+
+/// `\d` lists tables, feature views and models together; `\d NAME` describes
+/// whichever NAME is, in SQL's type names; `\dS` adds the system tables.
+#[tokio::test]
+async fn backslash_d_knows_feature_views_and_models() {
+    let mut shell = shell(OutputFormat::Csv).await;
+    shell
+        .run_script(
+            "CREATE TABLE t AS SELECT v AS id, CAST(v AS DOUBLE) / 7 AS x FROM generate_series(1, 60) s(v);
+             CREATE ENTITY e KEYS (id);
+             CREATE FEATURE VIEW fv VERSION v1 ENTITY e AS SELECT id, x FROM t;
+             CREATE MODEL m OPTIONS (type 'gbdt_regressor', label 'x', n_estimators 2) AS SELECT id, x FROM t;
+             \\d\n\\d fv\n\\d M\n\\dS",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    let (out, _) = output(shell);
+    assert!(
+        out.contains(
+            "name,kind,detail\nfv,feature view,versions v1 (entity e)\nm,model,\"default v1, 1 version(s)\"\nt,table,\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("id,BIGINT,key,\nx,DOUBLE,feature,\ntable:t,,source,"),
+        "{out}"
+    );
+    assert!(out.contains("param,n_estimators,2"), "{out}");
+    assert!(out.contains("firn.model_versions,system table,"), "{out}");
+
+    let mut shell = self::shell(OutputFormat::Csv).await;
+    let err = shell
+        .run_script("\\d nothing_here", &Source::CommandLine)
+        .await
+        .expect_err("unknown");
+    assert!(
+        err.to_string()
+            .contains("no table, view, feature view or model named 'nothing_here'"),
+        "{err}"
+    );
+}
+
+/// A table result past `\maxrows` shows its first rows and says how many there
+/// were; `\x` prints blocks; CSV is never cut; `--echo` prints each statement.
+#[tokio::test]
+async fn long_results_are_cut_and_counted() {
+    let mut shell = shell(OutputFormat::Table).await;
+    shell.set_echo(true);
+    shell
+        .run_script(
+            "\\maxrows 2\nSELECT v FROM generate_series(1, 5) s(v);\n\\x on\nSELECT 1 AS a, 'b' AS b;\n\\format csv\nSELECT v FROM generate_series(1, 3) s(v);",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    let (out, _) = output(shell);
+    assert!(
+        out.starts_with(
+            "\\maxrows 2\nSELECT v FROM generate_series(1, 5) s(v);\n+---+\n| v |\n+---+\n| 1 |\n| 2 |\n+---+\n5 rows (2 shown)\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("-[ RECORD 1 ]-\na | 1\nb | b\n"), "{out}");
+    assert!(out.ends_with("v\n1\n2\n3\n"), "{out}");
+}
+
+/// The interactive shell ends a table with its row count, and with `\timing` in
+/// CSV the rows reach the output before the footer reaches stderr.
+#[tokio::test]
+async fn a_person_sees_the_row_count() {
+    let mut shell = shell(OutputFormat::Table).await;
+    shell.set_verbose(true);
+    shell
+        .run_script("SELECT 1 AS a", &Source::CommandLine)
+        .await
+        .expect("runs");
+    let (out, _) = output(shell);
+    assert!(out.ends_with("| 1 |\n+---+\n1 row\n"), "{out}");
 }
 
 #[tokio::test]
