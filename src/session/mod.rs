@@ -187,6 +187,7 @@ impl Session {
                 feature_store::describe_feature_view(self, &statement).await
             }
             FirnStatement::DescribeModel(statement) => self.query(&statement.query()).await,
+            FirnStatement::VerifyModel(statement) => self.query(&statement.query()).await,
             FirnStatement::CreateTrainingSet(statement) => self.query(&statement.table_sql()).await,
         }
     }

@@ -13,6 +13,7 @@ mod drop_model;
 mod parser;
 mod show;
 mod tokens;
+mod verify_model;
 
 pub(crate) use alter_model::AlterModel;
 pub use create_entity::CreateEntity;
