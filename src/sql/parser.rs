@@ -25,6 +25,10 @@ use crate::sql::drop_feature_view::{
     DropFeatureView, parse_drop_feature_view, starts_drop_feature_view,
 };
 use crate::sql::drop_model::{DropModel, parse_drop_model, starts_drop_model};
+use crate::sql::monitor::{
+    CreateMonitor, DropMonitor, RunMonitor, parse_create_monitor, parse_drop_monitor,
+    parse_run_monitor, starts_create_monitor, starts_drop_monitor, starts_run_monitor,
+};
 use crate::sql::show::{Show, parse_show, starts_show};
 use crate::sql::verify_model::{VerifyModel, parse_verify_model, starts_verify_model};
 
@@ -58,6 +62,12 @@ pub enum FirnStatement {
     CreateTrainingSet(Box<CreateTrainingSet>),
     /// `VERIFY MODEL m[@v]`.
     VerifyModel(VerifyModel),
+    /// `CREATE MONITOR … ON MODEL … DATA '…'`.
+    CreateMonitor(Box<CreateMonitor>),
+    /// `RUN MONITOR name`.
+    RunMonitor(RunMonitor),
+    /// `DROP MONITOR [IF EXISTS] name`.
+    DropMonitor(DropMonitor),
 }
 
 impl std::fmt::Display for FirnStatement {
@@ -76,6 +86,9 @@ impl std::fmt::Display for FirnStatement {
             FirnStatement::DescribeModel(statement) => write!(f, "{statement}"),
             FirnStatement::CreateTrainingSet(statement) => write!(f, "{statement}"),
             FirnStatement::VerifyModel(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateMonitor(statement) => write!(f, "{statement}"),
+            FirnStatement::RunMonitor(statement) => write!(f, "{statement}"),
+            FirnStatement::DropMonitor(statement) => write!(f, "{statement}"),
         }
     }
 }
@@ -119,6 +132,17 @@ const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
     }),
     (starts_describe_model, |p| {
         Ok(FirnStatement::DescribeModel(parse_describe_model(p)?))
+    }),
+    (starts_create_monitor, |p| {
+        Ok(FirnStatement::CreateMonitor(Box::new(parse_create_monitor(
+            p,
+        )?)))
+    }),
+    (starts_run_monitor, |p| {
+        Ok(FirnStatement::RunMonitor(parse_run_monitor(p)?))
+    }),
+    (starts_drop_monitor, |p| {
+        Ok(FirnStatement::DropMonitor(parse_drop_monitor(p)?))
     }),
     (starts_verify_model, |p| {
         Ok(FirnStatement::VerifyModel(parse_verify_model(p)?))
