@@ -262,9 +262,11 @@ async fn monitors_and_their_results_survive_reopening_the_database() {
         )
         .await
         .expect("model");
-        db.sql("CREATE MONITOR w ON MODEL m DATA 't' LABEL y TIMESTAMP ts OPTIONS (period 'month')")
-            .await
-            .expect("monitor");
+        db.sql(
+            "CREATE MONITOR w ON MODEL m DATA 't' LABEL y TIMESTAMP ts OPTIONS (period 'month')",
+        )
+        .await
+        .expect("monitor");
         db.sql("RUN MONITOR w").await.expect("run");
         assert_eq!(
             count(db.clone(), "SELECT count(*) FROM firn.monitor_results").await,
@@ -273,7 +275,11 @@ async fn monitors_and_their_results_survive_reopening_the_database() {
         );
     }
     let db = Database::open(path).await.expect("reopen");
-    let monitors = one_batch(&db, "SELECT monitor, model, label, timestamp_column, options FROM firn.monitors").await;
+    let monitors = one_batch(
+        &db,
+        "SELECT monitor, model, label, timestamp_column, options FROM firn.monitors",
+    )
+    .await;
     let text = |i: usize| -> String {
         let column = cast(monitors.column(i), &DataType::Utf8).expect("text");
         column.as_string::<i32>().value(0).to_string()
@@ -289,16 +295,30 @@ async fn monitors_and_their_results_survive_reopening_the_database() {
         )
     );
     assert_eq!(
-        count(db.clone(), "SELECT count(*) FROM firn.monitor_results WHERE kind = 'metric' AND period IS NOT NULL").await,
+        count(
+            db.clone(),
+            "SELECT count(*) FROM firn.monitor_results WHERE kind = 'metric' AND period IS NOT NULL"
+        )
+        .await,
         24
     );
-    db.sql("SELECT * FROM run_monitor('w')").await.expect("run after reopening");
+    db.sql("SELECT * FROM run_monitor('w')")
+        .await
+        .expect("run after reopening");
     assert_eq!(
-        count(db.clone(), "SELECT count(DISTINCT run_at) FROM firn.monitor_results").await,
+        count(
+            db.clone(),
+            "SELECT count(DISTINCT run_at) FROM firn.monitor_results"
+        )
+        .await,
         2
     );
     assert_eq!(
-        count(db.clone(), "SELECT count(*) FROM firn.runs WHERE experiment = 'monitor.w'").await,
+        count(
+            db.clone(),
+            "SELECT count(*) FROM firn.runs WHERE experiment = 'monitor.w'"
+        )
+        .await,
         2
     );
 }

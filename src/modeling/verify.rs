@@ -78,7 +78,9 @@ pub(crate) fn schema() -> SchemaRef {
 /// The checks as one batch of [`schema`].
 pub(crate) fn to_batch(checks: &[Check]) -> Result<RecordBatch> {
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(checks.iter().map(|c| c.check))),
+        Arc::new(StringArray::from_iter_values(
+            checks.iter().map(|c| c.check),
+        )),
         Arc::new(StringArray::from_iter_values(
             checks.iter().map(|c| c.status.name()),
         )),
@@ -125,9 +127,9 @@ fn recorded_params(manifest: &Manifest) -> std::result::Result<GbdtParams, Strin
     let mut params = GbdtParams::default();
     for (name, value) in &manifest.params {
         if GbdtParams::is_parameter(name) {
-            params
-                .set(name, value)
-                .map_err(|e| format!("the recorded parameter {name} = '{value}' is invalid: {e}"))?;
+            params.set(name, value).map_err(|e| {
+                format!("the recorded parameter {name} = '{value}' is invalid: {e}")
+            })?;
         }
     }
     Ok(params)
@@ -221,7 +223,8 @@ async fn retrain(
     let work = move || -> Result<Retrained> {
         let columns = data.column_slices();
         let stored_predictions = predictions(&stored, &columns);
-        let (train, _held_out) = split(data.clone(), info.test_fraction, info.seed, info.stratified)?;
+        let (train, _held_out) =
+            split(data.clone(), info.test_fraction, info.seed, info.stratified)?;
         let model = trainer_for(&params).fit(&train, &params)?;
         let retrained_predictions = predictions(&model, &data.column_slices());
         Ok(Retrained {
@@ -272,8 +275,7 @@ pub(crate) async fn verify(
                 Err("the training query returns no rows now".to_string())
             }
             Ok(batches) => {
-                let names: Vec<String> =
-                    stored.features().iter().map(|f| f.name.clone()).collect();
+                let names: Vec<String> = stored.features().iter().map(|f| f.name.clone()).collect();
                 training_data(&batches, label, Some(&names), stored.objective()).map_err(|e| {
                     let text = e.to_string();
                     format!(
@@ -419,7 +421,11 @@ fn predictions_check(retrained: &Retrained) -> Check {
         if x.to_bits() != y.to_bits() {
             differing += 1;
             let gap = (x - y).abs();
-            max = if gap.is_nan() { f64::INFINITY } else { max.max(gap) };
+            max = if gap.is_nan() {
+                f64::INFINITY
+            } else {
+                max.max(gap)
+            };
         }
     }
     let rows = a.len();

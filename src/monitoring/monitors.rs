@@ -318,7 +318,12 @@ impl Monitors {
     }
 
     /// Appends one run's rows (all or nothing).
-    pub async fn append_results(&self, monitor: &str, run_id: &str, rows: Vec<ResultRow>) -> Result<()> {
+    pub async fn append_results(
+        &self,
+        monitor: &str,
+        run_id: &str,
+        rows: Vec<ResultRow>,
+    ) -> Result<()> {
         let run_at = rows.first().map_or(0, |r| r.run_at);
         let path = format!("{RESULTS_DIR}/{monitor}/{run_at:015}-{run_id}.json");
         let json = serde_json::to_vec(&ResultsFile {
@@ -399,8 +404,14 @@ mod tests {
             Some(Period::Week)
         );
         let err = parse(&[("period", "hour")]).expect_err("hour");
-        assert!(err.to_string().contains("day, week, month, quarter or year"));
+        assert!(
+            err.to_string()
+                .contains("day, week, month, quarter or year")
+        );
         let err = parse(&[("bins", "3")]).expect_err("unknown");
-        assert!(err.to_string().contains("known options: period, psi_threshold"));
+        assert!(
+            err.to_string()
+                .contains("known options: period, psi_threshold")
+        );
     }
 }

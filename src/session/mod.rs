@@ -193,9 +193,7 @@ impl Session {
                 monitors::create_monitor(self, *statement).await
             }
             FirnStatement::RunMonitor(statement) => self.query(&statement.query()).await,
-            FirnStatement::DropMonitor(statement) => {
-                monitors::drop_monitor(self, &statement).await
-            }
+            FirnStatement::DropMonitor(statement) => monitors::drop_monitor(self, &statement).await,
             FirnStatement::CreateTrainingSet(statement) => self.query(&statement.table_sql()).await,
         }
     }

@@ -101,7 +101,10 @@ pub(super) async fn create_monitor(
 }
 
 /// `DROP MONITOR [IF EXISTS] name`.
-pub(super) async fn drop_monitor(session: &Session, statement: &DropMonitor) -> Result<QueryOutput> {
+pub(super) async fn drop_monitor(
+    session: &Session,
+    statement: &DropMonitor,
+) -> Result<QueryOutput> {
     session
         .services
         .monitors

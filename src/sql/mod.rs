@@ -24,6 +24,6 @@ pub use describe_feature_view::DescribeFeatureView;
 pub use drop_entity::DropEntity;
 pub use drop_feature_view::DropFeatureView;
 pub use drop_model::DropModel;
-pub use parser::{FirnStatement, parse_sql};
 pub use monitor::{CreateMonitor, DropMonitor};
+pub use parser::{FirnStatement, parse_sql};
 pub use show::Show;

@@ -219,7 +219,11 @@ mod tests {
                 "{sql} is Firn's"
             );
             let printed = statements[0].to_string();
-            assert_eq!(parse_sql(&printed).expect("reparses"), statements, "{printed}");
+            assert_eq!(
+                parse_sql(&printed).expect("reparses"),
+                statements,
+                "{printed}"
+            );
         }
         match parse_sql("CREATE MONITOR M ON MODEL Churn@Champion DATA 't' OPTIONS (period 'week')")
             .expect("parses")

@@ -134,9 +134,9 @@ const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
         Ok(FirnStatement::DescribeModel(parse_describe_model(p)?))
     }),
     (starts_create_monitor, |p| {
-        Ok(FirnStatement::CreateMonitor(Box::new(parse_create_monitor(
-            p,
-        )?)))
+        Ok(FirnStatement::CreateMonitor(Box::new(
+            parse_create_monitor(p)?,
+        )))
     }),
     (starts_run_monitor, |p| {
         Ok(FirnStatement::RunMonitor(parse_run_monitor(p)?))

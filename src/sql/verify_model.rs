@@ -91,7 +91,10 @@ mod tests {
         assert_eq!(verify("VERIFY MODEL 'churn@v1'"), v1);
         assert_eq!(verify("VERIFY MODEL churn"), ("churn".to_string(), None));
         let err = parse_sql("VERIFY MODEL churn@").expect_err("no version");
-        assert!(err.to_string().contains("a version or alias after '@'"), "{err}");
+        assert!(
+            err.to_string().contains("a version or alias after '@'"),
+            "{err}"
+        );
         let err = parse_sql("VERIFY MODEL").expect_err("no name");
         assert!(err.to_string().contains("a model name"), "{err}");
     }

@@ -50,7 +50,9 @@ impl SystemTable for MonitorsTable {
     async fn batches(&self) -> Result<Vec<RecordBatch>> {
         let monitors = self.monitors.list().await?;
         let text = |f: fn(&crate::monitoring::monitors::MonitorDef) -> Option<String>| -> ArrayRef {
-            Arc::new(StringArray::from(monitors.iter().map(f).collect::<Vec<_>>()))
+            Arc::new(StringArray::from(
+                monitors.iter().map(f).collect::<Vec<_>>(),
+            ))
         };
         let columns: Vec<ArrayRef> = vec![
             text(|m| Some(m.name.clone())),

@@ -101,7 +101,6 @@ impl TableFunctionImpl for DriftReport {
     }
 }
 
-
 /// The drift report's rows for data already scored by `model`: one per
 /// feature, then the prediction's. `drift_report(…)` and `RUN MONITOR` both
 /// build their drift rows here.

@@ -230,8 +230,14 @@ async fn run(
         ("model".to_string(), monitor.model.clone()),
         ("model_version".to_string(), version.clone()),
         ("data".to_string(), monitor.data.clone()),
-        ("period".to_string(), format!("{:?}", options.period).to_lowercase()),
-        ("psi_threshold".to_string(), options.psi_threshold.to_string()),
+        (
+            "period".to_string(),
+            format!("{:?}", options.period).to_lowercase(),
+        ),
+        (
+            "psi_threshold".to_string(),
+            options.psi_threshold.to_string(),
+        ),
     ];
     if let Some(label) = &monitor.label {
         params.push(("label".to_string(), label.clone()));
