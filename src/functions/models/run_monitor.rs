@@ -308,7 +308,7 @@ fn metrics_by_period(
         }
     };
     let mut groups: BTreeMap<Option<i32>, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for row in 0..batch.num_rows() {
+    for (row, &prediction) in predictions.iter().enumerate().take(batch.num_rows()) {
         if labels.is_null(row) {
             continue;
         }
@@ -339,7 +339,7 @@ fn metrics_by_period(
             }
         };
         let group = groups.entry(period).or_default();
-        group.0.push(predictions[row]);
+        group.0.push(prediction);
         group.1.push(value);
     }
     let mut rows = Vec::new();
