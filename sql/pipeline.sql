@@ -1,5 +1,5 @@
 -- The seed hands-on as one script: data and labels, features, training,
--- experiments, registry and production scoring.
+-- experiments, registry, production scoring and monitoring.
 --
 --   firn -f sql/pipeline.sql [--set data_dir=../shared/seed-data] [--set out_dir=out]
 \ir 01_data_exploration.sql
@@ -8,3 +8,4 @@
 \ir 04_experiment_tracking.sql
 \ir 05_model_registry.sql
 \ir 06_production.sql
+\ir 07_monitoring.sql

@@ -28,6 +28,8 @@ pub enum ObjectKind {
     Run,
     /// A table.
     Table,
+    /// A monitor (`CREATE MONITOR`).
+    Monitor,
 }
 
 impl std::fmt::Display for ObjectKind {
@@ -42,6 +44,7 @@ impl std::fmt::Display for ObjectKind {
             ObjectKind::Experiment => "experiment",
             ObjectKind::Run => "run",
             ObjectKind::Table => "table",
+            ObjectKind::Monitor => "monitor",
         })
     }
 }

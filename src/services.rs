@@ -16,6 +16,7 @@ use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::error::Result;
 use crate::feature_store::FeatureStore;
 use crate::modeling::Modeling;
+use crate::monitoring::monitors::Monitors;
 use crate::registry::Registry;
 use crate::scoring::resolver::RegistryResolver;
 use crate::storage::clock::Clock;
@@ -43,6 +44,8 @@ pub(crate) struct Services {
     pub feature_store: Arc<FeatureStore>,
     /// Training and administering models.
     pub modeling: Modeling,
+    /// Monitors and their results.
+    pub monitors: Monitors,
     /// Problems found while opening (definitions that could not be restored).
     warnings: Mutex<Vec<String>>,
 }
@@ -60,9 +63,15 @@ impl Services {
         let registry = Registry::with_clock(Arc::clone(&store), Arc::clone(&clock));
         let tracking = Tracking::new(Arc::clone(&store), Arc::clone(&clock));
         let feature_store = Arc::new(FeatureStore::open(Arc::clone(&store)).await?);
+        let monitors = Monitors::new(Arc::clone(&store), Arc::clone(&clock));
         catalog.register_schema(
             SYSTEM_SCHEMA,
-            Arc::new(system_schema(&registry, &tracking, &feature_store)),
+            Arc::new(system_schema(
+                &registry,
+                &tracking,
+                &feature_store,
+                &monitors,
+            )),
         )?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(DEFAULT_CATALOG.to_string(), Arc::new(catalog));
@@ -76,6 +85,7 @@ impl Services {
                 tracking.clone(),
                 Arc::clone(&feature_store),
             ),
+            monitors,
             store,
             schema,
             catalogs,

@@ -234,3 +234,91 @@ async fn drift_report_matches_an_independent_computation_on_the_seed_data() {
     compare(&firn, &python, "psi", "psi");
     compare(&firn, &python, "ks", "ks_percentiles");
 }
+
+/// Monitor definitions and their results are stored in the database: both
+/// survive reopening it, and a run after reopening appends to the same table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitors_and_their_results_survive_reopening_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db");
+    let path = path.to_str().expect("utf-8");
+    let count = |db: Database, sql: &'static str| async move {
+        let batch = one_batch(&db, sql).await;
+        batch.column(0).as_primitive::<Int64Type>().value(0)
+    };
+    {
+        let db = Database::open(path).await.expect("open");
+        db.sql(
+            "CREATE TABLE t AS SELECT value AS id, CAST(value % 20 AS DOUBLE) AS x, \
+             CASE WHEN value % 20 >= 10 THEN 1 ELSE 0 END AS y, \
+             CAST(make_date(2024, 1 + CAST(value % 2 AS INT), 1) AS TIMESTAMP) AS ts \
+             FROM generate_series(1, 200)",
+        )
+        .await
+        .expect("table");
+        db.sql(
+            "CREATE MODEL m OPTIONS (type 'gbdt_classifier', label 'y', exclude 'id, ts', \
+             n_estimators 3) AS SELECT * FROM t",
+        )
+        .await
+        .expect("model");
+        db.sql(
+            "CREATE MONITOR w ON MODEL m DATA 't' LABEL y TIMESTAMP ts OPTIONS (period 'month')",
+        )
+        .await
+        .expect("monitor");
+        db.sql("RUN MONITOR w").await.expect("run");
+        assert_eq!(
+            count(db.clone(), "SELECT count(*) FROM firn.monitor_results").await,
+            2 + 2 * 12,
+            "x and the prediction drift, 12 metrics in each of 2 months"
+        );
+    }
+    let db = Database::open(path).await.expect("reopen");
+    let monitors = one_batch(
+        &db,
+        "SELECT monitor, model, label, timestamp_column, options FROM firn.monitors",
+    )
+    .await;
+    let text = |i: usize| -> String {
+        let column = cast(monitors.column(i), &DataType::Utf8).expect("text");
+        column.as_string::<i32>().value(0).to_string()
+    };
+    assert_eq!(
+        (text(0), text(1), text(2), text(3), text(4)),
+        (
+            "w".to_string(),
+            "m".to_string(),
+            "y".to_string(),
+            "ts".to_string(),
+            "period=month".to_string()
+        )
+    );
+    assert_eq!(
+        count(
+            db.clone(),
+            "SELECT count(*) FROM firn.monitor_results WHERE kind = 'metric' AND period IS NOT NULL"
+        )
+        .await,
+        24
+    );
+    db.sql("SELECT * FROM run_monitor('w')")
+        .await
+        .expect("run after reopening");
+    assert_eq!(
+        count(
+            db.clone(),
+            "SELECT count(DISTINCT run_at) FROM firn.monitor_results"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            db.clone(),
+            "SELECT count(*) FROM firn.runs WHERE experiment = 'monitor.w'"
+        )
+        .await,
+        2
+    );
+}

@@ -661,4 +661,24 @@ async fn the_pipeline_trains_registers_and_scores_as_the_seed_describes() {
     .expect("read the Parquet export");
     let parquet_rows = one_f64(&db, "SELECT count(*) FROM exported").await;
     assert_eq!(parquet_rows as usize, want.len());
+
+    // VERIFY MODEL: every version the pipeline made is reproduced bit for bit
+    // from its lineage (the same data, trees, predictions, Firn and trainer).
+    let versions = strings(
+        &db,
+        "SELECT model || '@' || version FROM firn.model_versions ORDER BY model, version",
+    )
+    .await;
+    assert!(versions.len() >= 3, "the seed's versions: {versions:?}");
+    for reference in &versions {
+        let statuses = strings(
+            &db,
+            &format!("SELECT check || ': ' || status || ' (' || detail || ')' FROM verify_model('{reference}')"),
+        )
+        .await;
+        assert!(
+            statuses.iter().all(|s| s.contains(": identical (")) && statuses.len() == 6,
+            "VERIFY MODEL {reference}: {statuses:#?}"
+        );
+    }
 }

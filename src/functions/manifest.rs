@@ -32,6 +32,9 @@ pub(crate) enum Needs {
     FeatureStore,
     /// The tracking log's current state (experiments, runs).
     Tracking,
+    /// What the monitor its first argument names needs: its model and what its
+    /// data query's calls need.
+    Monitor,
 }
 
 /// How a function is made.

@@ -14,6 +14,7 @@ mod options;
 mod recovery;
 mod run;
 mod training;
+mod verify;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use crate::tracking::Tracking;
 pub(crate) use admin::ModelChange;
 pub(crate) use create::{ModelRequest, cv_metric, output_schema};
 pub(crate) use options::ModelOptions;
+pub(crate) use verify::{schema as verify_schema, to_batch as verify_batch, verify};
 
 /// Trains, publishes and administers models.
 #[derive(Debug, Clone)]

@@ -44,6 +44,43 @@ pub(crate) struct Trained {
     pub tuning_seconds: f64,
 }
 
+/// The training data of a query's rows and its fingerprint: the rows in
+/// canonical order (the same rows in any order train the same model, see
+/// `ml::canonical`), `label` and the `features` columns (default: all others).
+/// `CREATE MODEL` and `VERIFY MODEL` both read their rows here.
+pub(crate) fn training_data(
+    batches: &[RecordBatch],
+    label: &str,
+    features: Option<&[String]>,
+    objective: Objective,
+) -> DFResult<(Dataset, String)> {
+    let schema = batches
+        .first()
+        .map(|b| b.schema())
+        .unwrap_or_else(|| Arc::new(Schema::empty()));
+    let rows = canonical_rows(&schema, batches)?;
+    let data = Dataset::for_training(std::slice::from_ref(&rows), label, features, objective)?;
+    let fingerprint = fingerprint(&schema, &data);
+    Ok((data, fingerprint))
+}
+
+/// The rows fitted on and the rows held out (`None` when `test_fraction` is 0):
+/// a stratified split (a classifier's) keeps the class balance. `CREATE MODEL` and
+/// `VERIFY MODEL` both split here, the latter with the version's `SplitInfo`.
+pub(crate) fn split(
+    data: Dataset,
+    test_fraction: f64,
+    seed: u64,
+    stratified: bool,
+) -> DFResult<(Dataset, Option<Dataset>)> {
+    if test_fraction > 0.0 {
+        let (train, test) = train_test_split(&data.labels, test_fraction, seed, stratified)?;
+        Ok((data.subset(&train), Some(data.subset(&test))))
+    } else {
+        Ok((data, None))
+    }
+}
+
 /// Splits, searches or cross-validates (if asked), fits and scores.
 pub(crate) fn train(
     batches: &[RecordBatch],
@@ -51,31 +88,14 @@ pub(crate) fn train(
     progress: &dyn Progress,
 ) -> DFResult<Trained> {
     let objective = options.objective;
-    let schema = batches
-        .first()
-        .map(|b| b.schema())
-        .unwrap_or_else(|| Arc::new(Schema::empty()));
-    // The same rows in any order train the same model (see `ml::canonical`).
-    let rows = canonical_rows(&schema, batches)?;
-    let data = Dataset::for_training(
-        std::slice::from_ref(&rows),
+    let (data, fingerprint) = training_data(
+        batches,
         &options.label,
         options.features.as_deref(),
         objective,
     )?;
-    let fingerprint = fingerprint(&schema, &data);
-    let classification = objective == Objective::BinaryLogistic;
-    let (train, test) = if options.test_fraction > 0.0 {
-        let (train, test) = train_test_split(
-            &data.labels,
-            options.test_fraction,
-            options.params.seed,
-            classification,
-        )?;
-        (data.subset(&train), Some(data.subset(&test)))
-    } else {
-        (data, None)
-    };
+    let stratified = objective == Objective::BinaryLogistic;
+    let (train, test) = split(data, options.test_fraction, options.params.seed, stratified)?;
     let trainer = default_trainer();
     let mut params = options.params.clone();
     let mut cv = None;

@@ -7,6 +7,7 @@
 pub(crate) mod bins;
 pub(crate) mod drift;
 pub(crate) mod ks;
+pub(crate) mod monitors;
 pub(crate) mod options;
 pub(crate) mod profile;
 pub(crate) mod psi;

@@ -111,9 +111,16 @@ pub struct Manifest {
     /// and in models not made by `CREATE MODEL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<TrainingProfile>,
+    /// The Firn build that published the version (its crate version; `None`
+    /// in versions published before Firn recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firn_version: Option<String>,
     /// File name of the model's node table, in the version directory.
     pub model_file: String,
 }
+
+/// The version of this Firn build, as manifests record it.
+pub const FIRN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How `CREATE MODEL` split its rows: `train_test_split(labels, test_fraction,
 /// seed, stratified)` over the rows of the lineage query, in query order.
@@ -344,6 +351,7 @@ mod tests {
                 threshold: 0.5,
             }),
             profile: None,
+            firn_version: Some(FIRN_VERSION.into()),
             model_file: "model-1.parquet".into(),
         }
     }

@@ -89,6 +89,7 @@ impl Registry {
             label: new.label,
             split: new.split,
             profile: new.profile,
+            firn_version: Some(manifest::FIRN_VERSION.to_string()),
             model_file: file,
         };
         if let Some(pending) = &new.pending_run {

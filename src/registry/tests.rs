@@ -85,7 +85,10 @@ async fn damaged_manifests_and_model_files_are_errors_naming_the_file() {
         let (_, reason) = corrupt_file(reg.load(&v2).await.unwrap_err());
         assert_eq!(
             reason,
-            "written by a newer Firn (manifest format 9, this build reads up to 1)"
+            format!(
+                "written by a newer Firn (manifest format 9, this build reads up to {})",
+                super::MANIFEST_FORMAT_VERSION
+            )
         );
 
         let entry = "models/m/_refs/00000000000000000002.json";

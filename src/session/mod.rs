@@ -5,6 +5,7 @@ mod ddl;
 mod feature_store;
 pub mod file_access;
 mod models;
+mod monitors;
 mod preload;
 mod restricted_store;
 pub(crate) mod statement_timeout;
@@ -187,6 +188,12 @@ impl Session {
                 feature_store::describe_feature_view(self, &statement).await
             }
             FirnStatement::DescribeModel(statement) => self.query(&statement.query()).await,
+            FirnStatement::VerifyModel(statement) => self.query(&statement.query()).await,
+            FirnStatement::CreateMonitor(statement) => {
+                monitors::create_monitor(self, *statement).await
+            }
+            FirnStatement::RunMonitor(statement) => self.query(&statement.query()).await,
+            FirnStatement::DropMonitor(statement) => monitors::drop_monitor(self, &statement).await,
             FirnStatement::CreateTrainingSet(statement) => self.query(&statement.table_sql()).await,
         }
     }

@@ -15,6 +15,7 @@ use datafusion::sql::sqlparser::ast::{
 
 use crate::error::Result;
 use crate::functions::{Needs, lookup};
+use crate::monitoring::monitors::data_query;
 use crate::session::Session;
 use crate::sql::{FirnStatement, parse_sql};
 
@@ -27,6 +28,8 @@ pub(crate) struct Preload {
     pub feature_store: bool,
     /// Whether a call reads the tracking state.
     pub tracking: bool,
+    /// Monitors whose model and data a call needs, sorted, unique.
+    pub monitors: Vec<String>,
 }
 
 impl Preload {
@@ -37,6 +40,8 @@ impl Preload {
         let mut preload = visitor.preload;
         preload.models.sort();
         preload.models.dedup();
+        preload.monitors.sort();
+        preload.monitors.dedup();
         preload
     }
 }
@@ -44,7 +49,24 @@ impl Preload {
 impl Session {
     /// Loads what planning `statement` needs (see the module docs).
     pub(super) async fn preload(&self, statement: &DFStatement) -> Result<()> {
-        let preload = Preload::of(statement);
+        let mut preload = Preload::of(statement);
+        // A monitor's run plans its data query and scores it with its model.
+        for name in std::mem::take(&mut preload.monitors) {
+            // An unknown monitor or model is reported by the run itself, in its words.
+            if let Ok(monitor) = self.services.monitors.get(&name).await {
+                let _ = self.services.resolver.preload(&monitor.reference()).await;
+                if let Ok(statements) = parse_sql(&data_query(&monitor.data)) {
+                    for statement in statements {
+                        if let FirnStatement::DataFusion(statement) = statement {
+                            let inner = Preload::of(&statement);
+                            preload.models.extend(inner.models);
+                            preload.feature_store |= inner.feature_store;
+                            preload.tracking |= inner.tracking;
+                        }
+                    }
+                }
+            }
+        }
         for reference in &preload.models {
             self.services.resolver.preload(reference).await?;
         }
@@ -105,6 +127,11 @@ impl Calls {
             }
             Needs::FeatureStore => self.preload.feature_store = true,
             Needs::Tracking => self.preload.tracking = true,
+            Needs::Monitor => {
+                if let Some(name) = first_argument {
+                    self.preload.monitors.push(name.to_string());
+                }
+            }
         }
     }
 }

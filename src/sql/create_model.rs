@@ -73,7 +73,7 @@ fn parse_option_value(parser: &mut Parser<'_>, key: &str) -> Result<String, Pars
     }
 }
 
-fn parse_options(parser: &mut Parser<'_>) -> Result<Vec<(String, String)>, ParserError> {
+pub(crate) fn parse_options(parser: &mut Parser<'_>) -> Result<Vec<(String, String)>, ParserError> {
     parser.expect_token(&Token::LParen)?;
     let mut options: Vec<(String, String)> = Vec::new();
     if parser.consume_token(&Token::RParen) {

@@ -10,9 +10,11 @@ mod describe_model;
 mod drop_entity;
 mod drop_feature_view;
 mod drop_model;
+mod monitor;
 mod parser;
 mod show;
 mod tokens;
+mod verify_model;
 
 pub(crate) use alter_model::AlterModel;
 pub use create_entity::CreateEntity;
@@ -22,5 +24,6 @@ pub use describe_feature_view::DescribeFeatureView;
 pub use drop_entity::DropEntity;
 pub use drop_feature_view::DropFeatureView;
 pub use drop_model::DropModel;
+pub use monitor::{CreateMonitor, DropMonitor};
 pub use parser::{FirnStatement, parse_sql};
 pub use show::Show;

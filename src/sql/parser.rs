@@ -25,7 +25,12 @@ use crate::sql::drop_feature_view::{
     DropFeatureView, parse_drop_feature_view, starts_drop_feature_view,
 };
 use crate::sql::drop_model::{DropModel, parse_drop_model, starts_drop_model};
+use crate::sql::monitor::{
+    CreateMonitor, DropMonitor, RunMonitor, parse_create_monitor, parse_drop_monitor,
+    parse_run_monitor, starts_create_monitor, starts_drop_monitor, starts_run_monitor,
+};
 use crate::sql::show::{Show, parse_show, starts_show};
+use crate::sql::verify_model::{VerifyModel, parse_verify_model, starts_verify_model};
 
 /// One parsed statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +60,14 @@ pub enum FirnStatement {
     DescribeModel(DescribeModel),
     /// `CREATE TRAINING SET … FROM spine USING view:version …`.
     CreateTrainingSet(Box<CreateTrainingSet>),
+    /// `VERIFY MODEL m[@v]`.
+    VerifyModel(VerifyModel),
+    /// `CREATE MONITOR … ON MODEL … DATA '…'`.
+    CreateMonitor(Box<CreateMonitor>),
+    /// `RUN MONITOR name`.
+    RunMonitor(RunMonitor),
+    /// `DROP MONITOR [IF EXISTS] name`.
+    DropMonitor(DropMonitor),
 }
 
 impl std::fmt::Display for FirnStatement {
@@ -72,6 +85,10 @@ impl std::fmt::Display for FirnStatement {
             FirnStatement::DescribeFeatureView(statement) => write!(f, "{statement}"),
             FirnStatement::DescribeModel(statement) => write!(f, "{statement}"),
             FirnStatement::CreateTrainingSet(statement) => write!(f, "{statement}"),
+            FirnStatement::VerifyModel(statement) => write!(f, "{statement}"),
+            FirnStatement::CreateMonitor(statement) => write!(f, "{statement}"),
+            FirnStatement::RunMonitor(statement) => write!(f, "{statement}"),
+            FirnStatement::DropMonitor(statement) => write!(f, "{statement}"),
         }
     }
 }
@@ -115,6 +132,20 @@ const FIRN_STATEMENTS: &[(Starts, Parse)] = &[
     }),
     (starts_describe_model, |p| {
         Ok(FirnStatement::DescribeModel(parse_describe_model(p)?))
+    }),
+    (starts_create_monitor, |p| {
+        Ok(FirnStatement::CreateMonitor(Box::new(
+            parse_create_monitor(p)?,
+        )))
+    }),
+    (starts_run_monitor, |p| {
+        Ok(FirnStatement::RunMonitor(parse_run_monitor(p)?))
+    }),
+    (starts_drop_monitor, |p| {
+        Ok(FirnStatement::DropMonitor(parse_drop_monitor(p)?))
+    }),
+    (starts_verify_model, |p| {
+        Ok(FirnStatement::VerifyModel(parse_verify_model(p)?))
     }),
     (starts_describe_feature_view, |p| {
         Ok(FirnStatement::DescribeFeatureView(
@@ -212,6 +243,8 @@ mod tests {
             "DROP FEATURE VIEW customer_features",
             "DROP FEATURE VIEW IF EXISTS customer_features VERSION v1",
             "DESCRIBE FEATURE VIEW customer_features VERSION V2",
+            "VERIFY MODEL churn VERSION v2",
+            "VERIFY MODEL \"Odd Name\"",
             "desc feature view customer_features",
             "CREATE FEATURE VIEW f VERSION v1 ENTITY customer AS SELECT a, b FROM t",
             "CREATE OR REPLACE FEATURE VIEW IF NOT EXISTS f VERSION v1 ENTITY customer TIMESTAMP ts \

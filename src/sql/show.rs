@@ -35,10 +35,19 @@ pub enum Show {
     Entities,
     /// `SHOW FEATURE VIEWS`.
     FeatureViews,
+    /// `SHOW MONITORS`.
+    Monitors,
 }
 
 /// The objects `SHOW` lists here (others, like `SHOW TABLES`, are DataFusion's).
-const SHOWN: &[&str] = &["models", "versions", "experiments", "runs", "entities"];
+const SHOWN: &[&str] = &[
+    "models",
+    "versions",
+    "experiments",
+    "runs",
+    "entities",
+    "monitors",
+];
 
 /// Whether the next tokens start one of Firn's `SHOW` statements.
 pub(crate) fn starts_show(parser: &Parser<'_>) -> bool {
@@ -62,6 +71,9 @@ pub(crate) fn parse_show(parser: &mut Parser<'_>) -> Result<Show> {
     }
     if parse_word(parser, "entities") {
         return Ok(Show::Entities);
+    }
+    if parse_word(parser, "monitors") {
+        return Ok(Show::Monitors);
     }
     if parse_word(parser, "feature") {
         expect_words(parser, &["views"])?;
@@ -109,6 +121,9 @@ impl Show {
             Show::Entities => "SELECT entity, keys, comment, created_at, feature_views \
                  FROM firn.entities ORDER BY entity"
                 .into(),
+            Show::Monitors => "SELECT monitor, model, alias, data, label, timestamp_column, options, created_at \
+                 FROM firn.monitors ORDER BY monitor"
+                .into(),
             Show::FeatureViews => {
                 "SELECT feature_view, version, entity, timestamp_column, materialized, features, comment, created_at \
                  FROM firn.feature_views ORDER BY feature_view, created_at, version"
@@ -129,6 +144,7 @@ impl fmt::Display for Show {
             Show::Experiments => f.write_str("SHOW EXPERIMENTS"),
             Show::Entities => f.write_str("SHOW ENTITIES"),
             Show::FeatureViews => f.write_str("SHOW FEATURE VIEWS"),
+            Show::Monitors => f.write_str("SHOW MONITORS"),
             Show::Runs { experiment: None } => f.write_str("SHOW RUNS"),
             Show::Runs {
                 experiment: Some(experiment),

@@ -12,6 +12,7 @@ mod feature_views;
 mod model_ref_history;
 mod model_versions;
 mod models;
+mod monitors;
 mod provider;
 mod run_values;
 mod runs;
@@ -29,6 +30,7 @@ use datafusion::common::{Result, exec_err};
 use datafusion::datasource::TableProvider;
 
 use crate::feature_store::FeatureStore;
+use crate::monitoring::monitors::Monitors;
 use crate::registry::Registry;
 use crate::tracking::Tracking;
 
@@ -38,6 +40,9 @@ pub use feature_views::FeatureViewsTable;
 pub use model_ref_history::{ModelRefHistoryTable, ref_history_batch, ref_history_schema};
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
+pub use monitors::{
+    MonitorResultsTable, MonitorsTable, monitor_results_batch, monitor_results_schema,
+};
 pub use provider::SystemTableProvider;
 pub use run_values::{RunMetricsTable, RunParamsTable};
 pub use runs::{ExperimentsTable, RunsTable};
@@ -51,6 +56,7 @@ pub fn system_schema(
     registry: &Registry,
     tracking: &Tracking,
     features: &Arc<FeatureStore>,
+    monitors: &Monitors,
 ) -> SystemSchema {
     SystemSchema::new()
         .with_table(Arc::new(ModelsTable::new(registry.clone())))
@@ -64,6 +70,8 @@ pub fn system_schema(
         .with_table(Arc::new(FeatureViewsTable::new(Arc::clone(features))))
         .with_table(Arc::new(FeatureViewColumnsTable::new(Arc::clone(features))))
         .with_table(Arc::new(TableLineageTable::new(Arc::clone(features))))
+        .with_table(Arc::new(MonitorsTable::new(monitors.clone())))
+        .with_table(Arc::new(MonitorResultsTable::new(monitors.clone())))
 }
 
 /// One system table: a fixed schema and rows computed on demand.

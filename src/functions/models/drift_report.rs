@@ -15,14 +15,16 @@ use datafusion::common::{DataFusionError, Result, exec_err, plan_datafusion_err,
 use datafusion::datasource::TableProvider;
 
 use crate::functions::args::string_arg;
-use crate::functions::models::data::{check_columns, model_and_data, plan_data, score};
+use crate::functions::models::data::{Scored, check_columns, model_and_data, plan_data, score};
 use crate::monitoring::drift::{self, DriftRow, categorical_row, numeric_row};
 use crate::monitoring::options::DriftOptions;
 use crate::monitoring::profile::text_values;
 use crate::monitoring::training_rows::read_again;
 use crate::query::deferred::DeferredTable;
+use crate::registry::TrainingProfile;
 use crate::registry::profile::Distribution;
-use crate::scoring::resolver::RegistryResolver;
+use crate::scoring::resolver::{RegistryResolver, ResolvedModel};
+use datafusion::execution::session_state::SessionState;
 
 const USAGE: &str = "drift_report(model VARCHAR, data VARCHAR [, options VARCHAR])";
 
@@ -86,52 +88,7 @@ impl TableFunctionImpl for DriftReport {
                         "drift_report: the data '{data}' has no rows; there is nothing to compare"
                     );
                 }
-                let ensemble = &model.model.ensemble;
-                let training = read_again(&state, &model.manifest, ensemble).await;
-                let mut rows: Vec<DriftRow> = Vec::with_capacity(ensemble.features().len() + 1);
-                for (index, spec) in ensemble.features().iter().enumerate() {
-                    let Some(stored) = profile.feature(&spec.name) else {
-                        return exec_err!(
-                            "drift_report: the training profile of '{}' has no feature '{}'",
-                            model.model.reference,
-                            spec.name
-                        );
-                    };
-                    let train = training
-                        .as_ref()
-                        .ok()
-                        .and_then(|t| t.features.get(index))
-                        .and_then(|f| f.as_deref());
-                    rows.push(match &stored.distribution {
-                        Distribution::Numeric(numbers) => numeric_row(
-                            (&spec.name, "numeric"),
-                            numbers,
-                            &scored.columns[index],
-                            train,
-                            &options,
-                        ),
-                        Distribution::Categorical(categories) => categorical_row(
-                            &spec.name,
-                            categories,
-                            &text_values(&scored.inputs[index])?,
-                            &options,
-                        ),
-                    });
-                }
-                rows.push(numeric_row(
-                    ("prediction", "prediction"),
-                    &profile.prediction,
-                    &scored.predictions,
-                    training.as_ref().ok().map(|t| t.predictions.as_slice()),
-                    &options,
-                ));
-                if let Err(reason) = &training {
-                    // Say once, on the prediction's row, why KS used the percentiles.
-                    if let Some(last) = rows.last_mut() {
-                        last.message
-                            .push_str(&format!("; ks from percentiles: {reason}"));
-                    }
-                }
+                let rows = drift_rows(&state, &model, &profile, &scored, &options).await?;
                 Ok(vec![drift::to_batch(&rows)?])
             }) as _
         });
@@ -142,6 +99,65 @@ impl TableFunctionImpl for DriftReport {
             work,
         )))
     }
+}
+
+/// The drift report's rows for data already scored by `model`: one per
+/// feature, then the prediction's. `drift_report(…)` and `RUN MONITOR` both
+/// build their drift rows here.
+pub(crate) async fn drift_rows(
+    state: &SessionState,
+    model: &ResolvedModel,
+    profile: &TrainingProfile,
+    scored: &Scored,
+    options: &DriftOptions,
+) -> Result<Vec<DriftRow>> {
+    let ensemble = &model.model.ensemble;
+    let training = read_again(state, &model.manifest, ensemble).await;
+    let mut rows: Vec<DriftRow> = Vec::with_capacity(ensemble.features().len() + 1);
+    for (index, spec) in ensemble.features().iter().enumerate() {
+        let Some(stored) = profile.feature(&spec.name) else {
+            return exec_err!(
+                "drift_report: the training profile of '{}' has no feature '{}'",
+                model.model.reference,
+                spec.name
+            );
+        };
+        let train = training
+            .as_ref()
+            .ok()
+            .and_then(|t| t.features.get(index))
+            .and_then(|f| f.as_deref());
+        rows.push(match &stored.distribution {
+            Distribution::Numeric(numbers) => numeric_row(
+                (&spec.name, "numeric"),
+                numbers,
+                &scored.columns[index],
+                train,
+                options,
+            ),
+            Distribution::Categorical(categories) => categorical_row(
+                &spec.name,
+                categories,
+                &text_values(&scored.inputs[index])?,
+                options,
+            ),
+        });
+    }
+    rows.push(numeric_row(
+        ("prediction", "prediction"),
+        &profile.prediction,
+        &scored.predictions,
+        training.as_ref().ok().map(|t| t.predictions.as_slice()),
+        options,
+    ));
+    if let Err(reason) = &training {
+        // Say once, on the prediction's row, why KS used the percentiles.
+        if let Some(last) = rows.last_mut() {
+            last.message
+                .push_str(&format!("; ks from percentiles: {reason}"));
+        }
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

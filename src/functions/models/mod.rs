@@ -16,7 +16,9 @@ mod model_signature;
 mod model_version_at;
 mod predict_table;
 mod roc_curve;
+mod run_monitor;
 mod train_model;
+mod verify_model;
 
 use std::sync::Arc;
 
@@ -64,6 +66,16 @@ const FUNCTIONS: &[FunctionEntry] = &[
     }),
     FunctionEntry::table("drift_report", Needs::Model, |s| {
         Arc::new(drift_report::DriftReport::new(Arc::clone(&s.resolver)))
+    }),
+    FunctionEntry::table("run_monitor", Needs::Monitor, |s| {
+        Arc::new(run_monitor::RunMonitor::new(
+            s.monitors.clone(),
+            Arc::clone(&s.resolver),
+            s.tracking.clone(),
+        ))
+    }),
+    FunctionEntry::table("verify_model", Needs::Model, |s| {
+        Arc::new(verify_model::VerifyModel::new(Arc::clone(&s.resolver)))
     }),
     FunctionEntry::table("model_version_at", Needs::Nothing, |s| {
         Arc::new(model_version_at::ModelVersionAt::new(s.registry.clone()))
