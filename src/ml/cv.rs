@@ -243,16 +243,24 @@ fn fit_and_score(
 /// The best mean score among candidates whose folds are all scored, told to
 /// `progress` as it improves (folds finish in any order across threads).
 struct BestSoFar {
-    /// Per candidate: folds scored and their sum; the best mean so far.
-    state: std::sync::Mutex<(Vec<(usize, f64)>, Option<f64>)>,
+    state: std::sync::Mutex<Tally>,
     folds: usize,
     metric: Metric,
+}
+
+/// Per candidate: folds scored and their sum; the best mean so far.
+struct Tally {
+    per_candidate: Vec<(usize, f64)>,
+    best: Option<f64>,
 }
 
 impl BestSoFar {
     fn new(candidates: usize, settings: &CvSettings) -> Self {
         Self {
-            state: std::sync::Mutex::new((vec![(0, 0.0); candidates], None)),
+            state: std::sync::Mutex::new(Tally {
+                per_candidate: vec![(0, 0.0); candidates],
+                best: None,
+            }),
             folds: settings.folds,
             metric: settings.metric,
         }
@@ -260,7 +268,10 @@ impl BestSoFar {
 
     fn fold_scored(&self, candidate: usize, score: f64, progress: &dyn Progress) {
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (per_candidate, best) = &mut *guard;
+        let Tally {
+            per_candidate,
+            best,
+        } = &mut *guard;
         let Some(entry) = per_candidate.get_mut(candidate) else {
             return;
         };
