@@ -14,7 +14,7 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::Token;
 
-use crate::sql::tokens::{folded, parse_name, write_identifier, write_string};
+use crate::sql::tokens::{folded, parse_name, write_identifier, write_option_list};
 
 /// A parsed `CREATE MODEL` statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,14 +157,7 @@ impl fmt::Display for CreateModel {
             write_identifier(f, version)?;
         }
         f.write_str(" OPTIONS (")?;
-        for (i, (key, value)) in self.options.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write_identifier(f, key)?;
-            f.write_str(" ")?;
-            write_string(f, value)?;
-        }
+        write_option_list(f, &self.options)?;
         write!(f, ") AS {}", self.query)
     }
 }

@@ -17,7 +17,7 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 use crate::sql::create_entity::parse_if_not_exists;
 use crate::sql::tokens::{
     expect_words, folded, parse_name, parse_optional_words, peek_words, quote_literal,
-    write_identifier, write_string,
+    write_identifier, write_option_list,
 };
 
 /// Where the spine's rows come from.
@@ -204,14 +204,7 @@ impl fmt::Display for CreateTrainingSet {
         }
         if !self.options.is_empty() {
             f.write_str(" OPTIONS (")?;
-            for (i, (key, value)) in self.options.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write_identifier(f, key)?;
-                f.write_str(" ")?;
-                write_string(f, value)?;
-            }
+            write_option_list(f, &self.options)?;
             f.write_str(")")?;
         }
         Ok(())

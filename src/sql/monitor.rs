@@ -14,7 +14,7 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 use crate::sql::create_model::parse_options;
 use crate::sql::tokens::{
     expect_words, parse_name, parse_optional_words, parse_string, parse_word, peek_words,
-    quote_literal, write_identifier, write_string,
+    quote_literal, write_identifier, write_option_list, write_string,
 };
 
 /// A parsed `CREATE MONITOR` statement.
@@ -166,14 +166,7 @@ impl fmt::Display for CreateMonitor {
         }
         if !self.options.is_empty() {
             f.write_str(" OPTIONS (")?;
-            for (i, (key, value)) in self.options.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write_identifier(f, key)?;
-                f.write_str(" ")?;
-                write_string(f, value)?;
-            }
+            write_option_list(f, &self.options)?;
             f.write_str(")")?;
         }
         Ok(())

@@ -108,6 +108,22 @@ pub(crate) fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Resul
     write!(f, "'{}'", text.replace('\'', "''"))
 }
 
+/// Writes `key 'value', …`, the inside of an `OPTIONS (…)` clause.
+pub(crate) fn write_option_list(
+    f: &mut fmt::Formatter<'_>,
+    options: &[(String, String)],
+) -> fmt::Result {
+    for (i, (key, value)) in options.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_identifier(f, key)?;
+        f.write_str(" ")?;
+        write_string(f, value)?;
+    }
+    Ok(())
+}
+
 /// `'text'` as SQL source (for statements rewritten into queries).
 pub(crate) fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
