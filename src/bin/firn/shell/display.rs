@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches_with_schema;
@@ -149,32 +149,36 @@ fn first_rows(batches: &[RecordBatch], n: usize) -> Vec<RecordBatch> {
 
 /// Every cell as text (`None` for NULL), row by row.
 fn cells(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>> {
-    let options = FormatOptions::default();
     let mut rows = Vec::new();
     for batch in batches {
-        let formatters = batch
+        let columns = batch
             .columns()
             .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(DataFusionError::from)?;
+            .map(|c| column_text(c.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
         for row in 0..batch.num_rows() {
-            let mut values = Vec::with_capacity(formatters.len());
-            for (formatter, column) in formatters.iter().zip(batch.columns()) {
-                if column.is_null(row) {
-                    values.push(None);
-                } else {
-                    let text = formatter
-                        .value(row)
-                        .try_to_string()
-                        .map_err(DataFusionError::from)?;
-                    values.push(Some(text));
-                }
-            }
-            rows.push(values);
+            rows.push(columns.iter().map(|c| c[row].clone()).collect());
         }
     }
     Ok(rows)
+}
+
+/// A column's values as Arrow prints them (`None` for NULL).
+pub fn column_text(column: &dyn Array) -> Result<Vec<Option<String>>> {
+    let options = FormatOptions::default();
+    let formatter = ArrayFormatter::try_new(column, &options).map_err(DataFusionError::from)?;
+    (0..column.len())
+        .map(|row| {
+            if column.is_null(row) {
+                return Ok(None);
+            }
+            let text = formatter
+                .value(row)
+                .try_to_string()
+                .map_err(DataFusionError::from)?;
+            Ok(Some(text))
+        })
+        .collect()
 }
 
 /// The width of each column's widest cell (header included).

@@ -6,14 +6,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringBuilder};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::{csv, json};
 use datafusion::error::DataFusionError;
 
-use super::display::{Screen, Shown, render_table};
+use super::display::{Screen, Shown, column_text, render_table};
 use firnml::{Error, QueryOutput, Result};
 
 /// How the shell prints query results.
@@ -146,7 +145,6 @@ fn stringify_nested(batch: &RecordBatch) -> Result<RecordBatch> {
     if !batch.columns().iter().any(|c| c.data_type().is_nested()) {
         return Ok(batch.clone());
     }
-    let options = FormatOptions::default();
     let mut fields = Vec::with_capacity(batch.num_columns());
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
     for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
@@ -155,22 +153,9 @@ fn stringify_nested(batch: &RecordBatch) -> Result<RecordBatch> {
             columns.push(column.clone());
             continue;
         }
-        let formatter =
-            ArrayFormatter::try_new(column.as_ref(), &options).map_err(DataFusionError::from)?;
-        let mut text = StringBuilder::with_capacity(column.len(), column.len() * 8);
-        for row in 0..column.len() {
-            if column.is_null(row) {
-                text.append_null();
-            } else {
-                let value = formatter
-                    .value(row)
-                    .try_to_string()
-                    .map_err(DataFusionError::from)?;
-                text.append_value(value);
-            }
-        }
+        let text = StringArray::from(column_text(column.as_ref())?);
         fields.push(Arc::new(Field::new(field.name(), DataType::Utf8, true)));
-        columns.push(Arc::new(text.finish()));
+        columns.push(Arc::new(text));
     }
     let schema: SchemaRef = Arc::new(Schema::new(fields));
     Ok(RecordBatch::try_new(schema, columns).map_err(DataFusionError::from)?)
@@ -190,7 +175,7 @@ fn arrow_write_error(err: ArrowError) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, ListArray, StringArray};
+    use datafusion::arrow::array::{Array, Int64Array, ListArray};
     use datafusion::arrow::datatypes::Int64Type;
 
     fn output(batches: Vec<RecordBatch>, schema: SchemaRef) -> QueryOutput {
