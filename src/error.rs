@@ -1,6 +1,8 @@
 //! Firn's error type: one enum with typed sources, convertible to and from
 //! `DataFusionError` without flattening the cause to a string.
 
+pub mod suggest;
+
 use std::path::PathBuf;
 
 use datafusion::error::DataFusionError;

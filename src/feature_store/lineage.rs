@@ -191,6 +191,36 @@ impl FeatureStore {
         sources
     }
 
+    /// The entity key columns of what `plan` reads, as far as the feature store
+    /// knows them: a feature view's keys, a training set's, or those recorded for
+    /// a table built from a training set. `CREATE MODEL` leaves them out of the
+    /// features unless they are listed: an identifier is not a feature.
+    pub fn entity_keys_of(&self, plan: &LogicalPlan) -> Vec<String> {
+        let catalog = self.catalog();
+        let mut keys = Vec::new();
+        for_each_source(plan, |source| match source {
+            Source::View(view) => {
+                for key in view.keys() {
+                    push_unique(&mut keys, key.clone());
+                }
+            }
+            Source::TrainingSet(set) => {
+                for key in set.info().keys {
+                    push_unique(&mut keys, key);
+                }
+            }
+            Source::Table(name) => {
+                let recorded = catalog
+                    .table_lineage(&name)
+                    .and_then(|record| record.training_set.clone());
+                for key in recorded.map(|set| set.keys).unwrap_or_default() {
+                    push_unique(&mut keys, key);
+                }
+            }
+        });
+        keys
+    }
+
     /// What a feature view's query reads: `feature_view:…` and `table:…` entries.
     pub fn sources_of(&self, plan: &LogicalPlan) -> Vec<String> {
         let mut sources = Vec::new();

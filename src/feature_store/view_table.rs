@@ -94,6 +94,11 @@ impl FeatureViewTable {
     pub fn reference(&self) -> &ViewRef {
         &self.reference
     }
+
+    /// The entity's key columns.
+    pub fn keys(&self) -> &[String] {
+        &self.version.keys
+    }
 }
 
 #[async_trait]

@@ -54,6 +54,10 @@ impl<'a> SharedData<'a> {
     }
 }
 
+/// Called after each tree of a fit with the number of trees done; `false`
+/// stops the fit (with [`cancelled_error`]). Progress bars count trees with it.
+pub type AfterTree<'a> = &'a (dyn Fn(usize) -> bool + Sync);
+
 /// A gradient-boosted-tree training backend.
 pub trait Trainer: Send + Sync {
     /// The backend's name, recorded with each model.
@@ -61,6 +65,19 @@ pub trait Trainer: Send + Sync {
 
     /// Trains on `data`; the result is in Firn's node-table format.
     fn fit(&self, data: &Dataset, params: &GbdtParams) -> Result<TreeEnsemble>;
+
+    /// [`Trainer::fit`], calling `after_tree` after each tree. By default the
+    /// backend cannot be watched: one call when the fit is done.
+    fn fit_observed(
+        &self,
+        data: &Dataset,
+        params: &GbdtParams,
+        after_tree: AfterTree<'_>,
+    ) -> Result<TreeEnsemble> {
+        let model = self.fit(data, params)?;
+        after_tree(params.n_estimators);
+        Ok(model)
+    }
 
     /// Prepares `data` for fits with each of `params` on subsets of its rows.
     /// By default nothing is precomputed.
@@ -106,6 +123,15 @@ impl Trainer for ByParameter {
 
     fn fit(&self, data: &Dataset, params: &GbdtParams) -> Result<TreeEnsemble> {
         trainer_for(params).fit(data, params)
+    }
+
+    fn fit_observed(
+        &self,
+        data: &Dataset,
+        params: &GbdtParams,
+        after_tree: AfterTree<'_>,
+    ) -> Result<TreeEnsemble> {
+        trainer_for(params).fit_observed(data, params, after_tree)
     }
 
     fn share<'a>(&self, data: &'a Dataset, params: &[GbdtParams]) -> Result<SharedData<'a>> {

@@ -29,6 +29,7 @@ use super::training::{Trained, train};
 use crate::error::{Error, Result};
 use crate::ml::metric::Metric;
 use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
+use crate::ml::search::SearchResult;
 use crate::ml::trainer_for;
 use crate::monitoring::profile::training_profile;
 use crate::registry::{NewVersion, Registry, SplitInfo, names};
@@ -65,9 +66,14 @@ async fn ensure_new_version(registry: &Registry, name: &str, version: &str) -> R
 }
 
 /// The columns of the statement's result: model, version, row counts, the
-/// held-out metrics of `objective`, and the cross-validation's mean and
-/// standard deviation of `cv_metric` when there is one.
-pub(crate) fn output_schema(objective: Objective, cv_metric: Option<Metric>) -> SchemaRef {
+/// held-out metrics of `objective`, the cross-validation's mean and standard
+/// deviation of `cv_metric` when there is one, the parameters a search chose
+/// (`searched`; BigQuery's `ML.TRIAL_INFO` in one cell) and the warning.
+pub(crate) fn output_schema(
+    objective: Objective,
+    cv_metric: Option<Metric>,
+    searched: bool,
+) -> SchemaRef {
     let metric_columns = match objective {
         Objective::BinaryLogistic => CLASSIFIER_COLUMNS,
         Objective::SquaredError => REGRESSOR_COLUMNS,
@@ -89,6 +95,9 @@ pub(crate) fn output_schema(objective: Objective, cv_metric: Option<Metric>) -> 
                 true,
             ));
         }
+    }
+    if searched {
+        fields.push(Field::new("best_params", DataType::Utf8, true));
     }
     fields.push(Field::new("warning", DataType::Utf8, true));
     Arc::new(Schema::new(fields))
@@ -114,7 +123,11 @@ fn output(
         Objective::BinaryLogistic => CLASSIFIER_COLUMNS,
         Objective::SquaredError => REGRESSOR_COLUMNS,
     };
-    let schema = output_schema(objective, trained.cv.as_ref().map(|(m, _)| *m));
+    let schema = output_schema(
+        objective,
+        trained.cv.as_ref().map(|(m, _)| *m),
+        trained.search.is_some(),
+    );
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(vec![name])),
@@ -138,11 +151,35 @@ fn output(
             ])));
         }
     }
+    if let Some(search) = &trained.search {
+        columns.push(Arc::new(StringArray::from(vec![best_params(search)])));
+    }
     let warning = warnings(trained);
     columns.push(Arc::new(StringArray::from(vec![
         (!warning.is_empty()).then(|| warning.join("; ")),
     ])));
     Ok(RecordBatch::try_new(schema, columns).map_err(DataFusionError::from)?)
+}
+
+/// The searched parameters' chosen values, `max_depth=5, learning_rate=0.1`, in
+/// the order the ranges were written (exact, to train the same model again).
+fn best_params(search: &SearchResult) -> String {
+    search
+        .best()
+        .assignments
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `'a'`, `'a', 'b'`.
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Fewer training rows than this earn a warning.
@@ -156,6 +193,26 @@ pub(crate) fn warnings(trained: &Trained) -> Vec<String> {
         warnings.push(format!(
             "trained on only {} rows; its metrics are unreliable below {FEW_ROWS}",
             trained.rows_train
+        ));
+    }
+    if !trained.left_out_keys.is_empty() {
+        warnings.push(format!(
+            "left out the entity key {} (an identifier is not a feature); list it in option \
+             features to train on it",
+            quoted_list(&trained.left_out_keys)
+        ));
+    }
+    if !trained.id_like.is_empty() {
+        warnings.push(format!(
+            "{} {} like an identifier (about one value per row): the model learns the rows, \
+             not what generalises; leave it out with exclude '{}'",
+            quoted_list(&trained.id_like),
+            if trained.id_like.len() == 1 {
+                "looks"
+            } else {
+                "look"
+            },
+            trained.id_like.join(", ")
         ));
     }
     let nodes = trained.model.nodes();
@@ -202,7 +259,8 @@ async fn train_and_register(
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let options = ModelOptions::parse(&request.options, &columns)?;
+    let entity_keys = modeling.feature_store.entity_keys_of(&plan);
+    let options = ModelOptions::parse(&request.options, &columns, &entity_keys)?;
 
     let registry = &modeling.registry;
     let version = match version {
@@ -215,6 +273,8 @@ async fn train_and_register(
     let run = run_for(&name, &version, &options)?;
     modeling.tracking.check_new_run(&run).await?;
 
+    // The run's start: reading the training rows is part of training.
+    let started_at = modeling.tracking.now();
     let batches = DataFrame::new(state.clone(), plan).collect().await?;
     let objective = options.objective;
     let split = SplitInfo {
@@ -275,7 +335,7 @@ async fn train_and_register(
             profile: profile.clone(),
             pending_run: None,
         };
-        let mut records = run_records(run, &run_id, &new, &options, &trained);
+        let mut records = run_records(run, &run_id, &new, &options, &trained, started_at);
         let warning = warnings(&trained);
         if let (false, Some(record)) = (warning.is_empty(), records.first_mut()) {
             record

@@ -3,6 +3,7 @@
 use datafusion::common::{Result as DFResult, plan_err};
 use firnml_udfs::model::Objective;
 
+use crate::error::suggest::did_you_mean;
 use crate::ml::GbdtParams;
 use crate::ml::metric::Metric;
 use crate::ml::params::PARAMETERS;
@@ -61,6 +62,9 @@ pub(crate) struct ModelOptions {
     pub label: String,
     /// The feature columns; `None` means every column but the label.
     pub features: Option<Vec<String>>,
+    /// Entity keys left out of the features because they were not listed (an
+    /// identifier is not a feature); the result's warning names them.
+    pub left_out_keys: Vec<String>,
     /// Share of rows held out for metrics; 0 trains on every row.
     pub test_fraction: f64,
     /// Decision threshold of a classifier's metrics.
@@ -167,7 +171,13 @@ pub(super) fn column_list(option: &str, value: &str, columns: &[String]) -> DFRe
 
 impl ModelOptions {
     /// Reads `options` for a query with `columns`; every mistake names the option.
-    pub(crate) fn parse(options: &[(String, String)], columns: &[String]) -> DFResult<Self> {
+    /// `entity_keys` (known from the query's lineage) are features only when
+    /// option `features` lists them.
+    pub(crate) fn parse(
+        options: &[(String, String)],
+        columns: &[String],
+        entity_keys: &[String],
+    ) -> DFResult<Self> {
         let get = |key: &str| {
             options
                 .iter()
@@ -240,8 +250,10 @@ impl ModelOptions {
                     }
                 }
                 other => {
+                    let known = SETTINGS.iter().chain(PARAMETERS.iter().map(|(n, _)| n));
                     return plan_err!(
-                        "unknown option '{other}' of CREATE MODEL; valid options are: {}",
+                        "unknown option '{other}' of CREATE MODEL{}; valid options are: {}",
+                        did_you_mean(other, known.copied()),
                         valid_options()
                     );
                 }
@@ -253,18 +265,29 @@ impl ModelOptions {
                 columns.join(", ")
             );
         };
-        let features = match (features, exclude) {
+        let (features, left_out_keys) = match (features, exclude) {
             (Some(_), Some(_)) => {
                 return plan_err!("give either option features or option exclude, not both");
             }
-            (features, None) => features,
-            (None, Some(excluded)) => Some(
-                columns
+            (Some(features), None) => (Some(features), Vec::new()),
+            (None, excluded) => {
+                let excluded = excluded.unwrap_or_default();
+                let left_out_keys: Vec<String> = columns
                     .iter()
                     .filter(|c| **c != label && !excluded.contains(c))
+                    .filter(|c| entity_keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
                     .cloned()
-                    .collect(),
-            ),
+                    .collect();
+                let features = (!excluded.is_empty() || !left_out_keys.is_empty()).then(|| {
+                    columns
+                        .iter()
+                        .filter(|c| **c != label && !excluded.contains(c))
+                        .filter(|c| !left_out_keys.contains(c))
+                        .cloned()
+                        .collect()
+                });
+                (features, left_out_keys)
+            }
         };
         let default_metric = match objective {
             Objective::BinaryLogistic => Metric::F1,
@@ -329,6 +352,7 @@ impl ModelOptions {
             objective,
             label,
             features,
+            left_out_keys,
             test_fraction,
             threshold,
             comment,
@@ -355,7 +379,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        ModelOptions::parse(&options, &columns())
+        ModelOptions::parse(&options, &columns(), &[])
     }
 
     fn message(options: &[(&str, &str)]) -> String {
@@ -402,6 +426,37 @@ mod tests {
     }
 
     #[test]
+    fn entity_keys_are_features_only_when_listed() {
+        let options = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            ModelOptions::parse(&pairs, &columns(), &["ID".to_string()]).expect("valid")
+        };
+        let base = [("type", "gbdt_classifier"), ("label", "y")];
+        let default = options(&base);
+        assert_eq!(default.features, Some(vec!["x".into(), "kind".into()]));
+        assert_eq!(default.left_out_keys, vec!["id".to_string()]);
+
+        let mut excluding = base.to_vec();
+        excluding.push(("exclude", "kind"));
+        let excluding = options(&excluding);
+        assert_eq!(excluding.features, Some(vec!["x".into()]));
+        assert_eq!(excluding.left_out_keys, vec!["id".to_string()]);
+
+        let mut excluded_by_hand = base.to_vec();
+        excluded_by_hand.push(("exclude", "id"));
+        assert!(options(&excluded_by_hand).left_out_keys.is_empty());
+
+        let mut listed = base.to_vec();
+        listed.push(("features", "id, x"));
+        let listed = options(&listed);
+        assert_eq!(listed.features, Some(vec!["id".into(), "x".into()]));
+        assert!(listed.left_out_keys.is_empty());
+    }
+
+    #[test]
     fn every_mistake_names_the_option() {
         let base = [("type", "gbdt_classifier"), ("label", "y")];
         let with = |extra: (&'static str, &'static str)| {
@@ -426,6 +481,10 @@ mod tests {
             with(("colour", "red")).contains(
                 "unknown option 'colour' of CREATE MODEL; valid options are: type, label"
             )
+        );
+        assert!(
+            with(("max_dept", "3"))
+                .contains("unknown option 'max_dept' of CREATE MODEL; did you mean 'max_depth'?")
         );
         assert!(with(("max_depth", "int(2,4)")).contains("needs search"));
         assert!(with(("n_iter", "3")).contains("option n_iter applies to a search"));

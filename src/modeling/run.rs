@@ -70,6 +70,7 @@ pub(crate) fn run_records(
     version: &NewVersion,
     options: &ModelOptions,
     trained: &Trained,
+    started_at: i64,
 ) -> Vec<RunRecord> {
     let features: Vec<String> = trained
         .model
@@ -107,6 +108,7 @@ pub(crate) fn run_records(
         metrics,
         tags: run_tags(version),
         status: "FINISHED".into(),
+        started_at: Some(started_at),
     }];
     if let (Some(search), Some((metric, _))) = (&trained.search, &trained.cv) {
         for (i, candidate) in search.candidates.iter().enumerate() {
@@ -135,6 +137,7 @@ pub(crate) fn run_records(
                     ("firn.best".into(), (i == search.best).to_string()),
                 ],
                 status: "FINISHED".into(),
+                started_at: Some(started_at),
             });
         }
     }

@@ -2,13 +2,15 @@
 //! cross-validation, fit, held-out metrics. CPU-bound: callers run it off the
 //! async threads.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::common::Result as DFResult;
-use firnml_udfs::model::{CompactForest, Objective, TreeEnsemble};
+use firnml_udfs::model::{CompactForest, FeatureKind, Objective, TreeEnsemble};
 
 use super::options::ModelOptions;
 use crate::ml::canonical::canonical_rows;
@@ -42,6 +44,41 @@ pub(crate) struct Trained {
     pub fit_seconds: f64,
     /// Seconds spent searching or cross-validating.
     pub tuning_seconds: f64,
+    /// Entity keys left out of the features because they were not listed.
+    pub left_out_keys: Vec<String>,
+    /// Features that look like identifiers (see [`id_like_features`]).
+    pub id_like: Vec<String>,
+}
+
+/// Fewer rows than this are too few to call a column an identifier.
+const ID_CHECK_MIN_ROWS: usize = 20;
+
+/// Features that look like identifiers rather than properties: a text column
+/// with a category for more than half the rows, or a numeric column named like an
+/// id (`id`, `…_id`, `…_key`, `…uuid`) whose values are nearly all distinct. A
+/// tree splits on them happily and learns the training rows, not the customers.
+pub(crate) fn id_like_features(data: &Dataset) -> Vec<String> {
+    let rows = data.rows();
+    if rows < ID_CHECK_MIN_ROWS {
+        return Vec::new();
+    }
+    let named_like_id = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name == "id" || name.ends_with("_id") || name.ends_with("_key") || name.ends_with("uuid")
+    };
+    data.features
+        .iter()
+        .zip(&data.columns)
+        .filter(|(spec, column)| match &spec.kind {
+            FeatureKind::Categorical { categories } => categories.len() * 2 > rows,
+            FeatureKind::Numeric if named_like_id(&spec.name) => {
+                let distinct: HashSet<u64> = column.iter().map(|v| v.to_bits()).collect();
+                distinct.len() * 10 >= rows * 9
+            }
+            FeatureKind::Numeric => false,
+        })
+        .map(|(spec, _)| spec.name.clone())
+        .collect()
 }
 
 /// The training data of a query's rows and its fingerprint: the rows in
@@ -94,6 +131,7 @@ pub(crate) fn train(
         options.features.as_deref(),
         objective,
     )?;
+    let id_like = id_like_features(&data);
     let stratified = objective == Objective::BinaryLogistic;
     let (train, test) = split(data, options.test_fraction, options.params.seed, stratified)?;
     let trainer = default_trainer();
@@ -140,13 +178,19 @@ pub(crate) fn train(
             params.n_estimators,
             train.rows()
         ),
-        1,
+        params.n_estimators as u64,
     );
     if progress.cancelled() {
         return Err(cancelled_error());
     }
-    let model = trainer.fit(&train, &params)?;
-    progress.advance(1);
+    // Trees done so far: the bar counts trees, and a cancel stops the fit between two.
+    let trees_shown = AtomicUsize::new(0);
+    let after_tree = |trees: usize| {
+        let before = trees_shown.swap(trees, Ordering::Relaxed);
+        progress.advance(trees.saturating_sub(before) as u64);
+        !progress.cancelled()
+    };
+    let model = trainer.fit_observed(&train, &params, &after_tree)?;
     progress.finish();
     let fit_seconds = fitting.elapsed().as_secs_f64();
     let held_out = match &test {
@@ -167,5 +211,7 @@ pub(crate) fn train(
         fingerprint,
         fit_seconds,
         tuning_seconds,
+        left_out_keys: options.left_out_keys.clone(),
+        id_like,
     })
 }

@@ -25,6 +25,10 @@ pub struct RunRecord {
     pub tags: Vec<(String, String)>,
     /// The final status (`FINISHED` …).
     pub status: String,
+    /// When the run began (ms since the Unix epoch; `None`: when it is recorded).
+    /// `CREATE MODEL` records its runs after training, which began earlier.
+    #[serde(default)]
+    pub started_at: Option<i64>,
 }
 
 /// What to know about a run before logging to it.
@@ -294,7 +298,8 @@ impl Tracking {
         for r in records {
             let id = Some(r.run_id.as_str());
             let exp = r.experiment.as_str();
-            events.push(Event::new(EventKind::Run, now, exp, id).key(&r.name));
+            let started = r.started_at.unwrap_or(now).min(now);
+            events.push(Event::new(EventKind::Run, started, exp, id).key(&r.name));
             for (k, v) in &r.params {
                 events.push(Event::new(EventKind::Param, now, exp, id).key(k).text(v));
             }

@@ -80,8 +80,8 @@ impl Tracking {
         }
     }
 
-    /// "Now" in milliseconds since the Unix epoch.
-    fn now(&self) -> i64 {
+    /// "Now" in milliseconds since the Unix epoch (the database's clock).
+    pub fn now(&self) -> i64 {
         self.inner.clock.now().timestamp_millis()
     }
 

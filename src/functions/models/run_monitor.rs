@@ -258,6 +258,7 @@ async fn run(
                 (tags::SOURCE.into(), "RUN MONITOR".into()),
             ],
             status: "FINISHED".into(),
+            started_at: None,
         }])
         .await
         .map_err(external)?;

@@ -91,8 +91,13 @@ impl TableFunctionImpl for TrainModel {
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        let parsed = ModelOptions::parse(&options, &columns)?;
-        let schema = output_schema(parsed.objective, cv_metric(&parsed));
+        // The result's columns; the entity keys matter to training only.
+        let parsed = ModelOptions::parse(&options, &columns, &[])?;
+        let schema = output_schema(
+            parsed.objective,
+            cv_metric(&parsed),
+            parsed.search.is_some(),
+        );
         let request = ModelRequest {
             name,
             version,

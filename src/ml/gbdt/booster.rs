@@ -18,7 +18,9 @@ use crate::ml::gbdt::config::Config;
 use crate::ml::gbdt::grow::{Grower, Grown};
 use crate::ml::gbdt::histogram::FeatureSet;
 use crate::ml::gbdt::objective::{GradSum, Scale, base_score, gradient, gradients, known_bounds};
+use crate::ml::progress::cancelled_error;
 use crate::ml::rng::Rng;
+use crate::ml::trainer::AfterTree;
 
 /// Rows per parallel task of the gradient and margin passes.
 const ROW_BLOCK: usize = 16_384;
@@ -94,6 +96,7 @@ pub(crate) fn boost(
     labels: &[f64],
     rows: &[u32],
     config: &Config,
+    after_tree: Option<AfterTree<'_>>,
 ) -> Result<Boosted> {
     let n = matrix.rows();
     if labels.len() != n {
@@ -214,6 +217,11 @@ pub(crate) fn boost(
             });
         }
         push_tree(&mut nodes, tree, &grown, &scale, &value)?;
+        if let Some(after_tree) = after_tree
+            && !after_tree(tree + 1)
+        {
+            return Err(cancelled_error());
+        }
     }
     Ok(Boosted {
         base_score: base,

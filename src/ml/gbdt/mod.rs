@@ -72,7 +72,7 @@ use crate::ml::gbdt::booster::boost;
 use crate::ml::gbdt::config::Config;
 use crate::ml::gbdt::pool::run_with_threads;
 use crate::ml::params::GbdtParams;
-use crate::ml::trainer::{SharedData, Trainer};
+use crate::ml::trainer::{AfterTree, SharedData, Trainer};
 
 /// Firn's own trainer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -94,8 +94,9 @@ fn fit_matrix(
     data: &Dataset,
     rows: &[u32],
     config: &Config,
+    after_tree: Option<AfterTree<'_>>,
 ) -> Result<TreeEnsemble> {
-    let boosted = boost(matrix, &data.labels, rows, config)?;
+    let boosted = boost(matrix, &data.labels, rows, config, after_tree)?;
     TreeEnsemble::try_new(
         config.objective,
         boosted.base_score,
@@ -111,19 +112,37 @@ fn row_indices(rows: &[usize]) -> Result<Vec<u32>> {
         .or_else(|_| exec_err!("the trainer takes at most {} rows", u32::MAX))
 }
 
+/// A fit on every row of `data`, watched tree by tree when `after_tree` is given.
+fn fit_all_rows(
+    data: &Dataset,
+    params: &GbdtParams,
+    after_tree: Option<AfterTree<'_>>,
+) -> Result<TreeEnsemble> {
+    let config = Config::new(params)?;
+    check_labels(data)?;
+    run_with_threads(params.threads, || {
+        let matrix = BinnedMatrix::build(data, params.nbins)?;
+        let rows = row_indices(&(0..data.rows()).collect::<Vec<_>>())?;
+        fit_matrix(&matrix, data, &rows, &config, after_tree)
+    })?
+}
+
 impl Trainer for FirnTrainer {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn fit(&self, data: &Dataset, params: &GbdtParams) -> Result<TreeEnsemble> {
-        let config = Config::new(params)?;
-        check_labels(data)?;
-        run_with_threads(params.threads, || {
-            let matrix = BinnedMatrix::build(data, params.nbins)?;
-            let rows = row_indices(&(0..data.rows()).collect::<Vec<_>>())?;
-            fit_matrix(&matrix, data, &rows, &config)
-        })?
+        fit_all_rows(data, params, None)
+    }
+
+    fn fit_observed(
+        &self,
+        data: &Dataset,
+        params: &GbdtParams,
+        after_tree: AfterTree<'_>,
+    ) -> Result<TreeEnsemble> {
+        fit_all_rows(data, params, Some(after_tree))
     }
 
     fn share<'a>(&self, data: &'a Dataset, params: &[GbdtParams]) -> Result<SharedData<'a>> {
@@ -150,11 +169,11 @@ impl Trainer for FirnTrainer {
         let data = shared.data();
         let rows = row_indices(rows)?;
         run_with_threads(params.threads, || match shared.binned(params.nbins) {
-            Some(matrix) => fit_matrix(matrix, data, &rows, &config),
+            Some(matrix) => fit_matrix(matrix, data, &rows, &config, None),
             None => {
                 check_labels(data)?;
                 let matrix = BinnedMatrix::build(data, params.nbins)?;
-                fit_matrix(&matrix, data, &rows, &config)
+                fit_matrix(&matrix, data, &rows, &config, None)
             }
         })?
     }

@@ -351,3 +351,22 @@ fn refuses_bad_input_without_panicking() {
     let model = FirnTrainer.fit(&one, &params()).expect("trains");
     assert!(model.base_score().is_finite());
 }
+
+#[test]
+fn a_watched_fit_reports_every_tree_and_stops_when_told() {
+    let data = synthetic(2_000, 3);
+    let params = params();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let watched = FirnTrainer
+        .fit_observed(&data, &params, &|trees| {
+            seen.lock().map(|mut s| s.push(trees)).is_ok()
+        })
+        .expect("trains");
+    assert_eq!(watched, fit(&data, &params), "watching changes nothing");
+    let seen = seen.into_inner().expect("not poisoned");
+    assert_eq!(seen, (1..=params.n_estimators).collect::<Vec<_>>());
+
+    let stopped = FirnTrainer.fit_observed(&data, &params, &|trees| trees < 3);
+    let message = stopped.expect_err("stopped").to_string();
+    assert!(message.contains("training was cancelled"), "{message}");
+}
