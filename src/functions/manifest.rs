@@ -211,4 +211,34 @@ mod tests {
             assert!(found, "{} is not registered", entry.name);
         }
     }
+
+    /// The reference inside the product (`SHOW FUNCTIONS`, `\h`) documents
+    /// every function of the manifest, and documents nothing else as a function.
+    #[test]
+    fn every_function_has_its_reference_entry() {
+        use crate::sql::reference::{Kind, REFERENCE};
+        let kind_of = |entry: &FunctionEntry| match entry.make {
+            Make::Table(_) => Kind::Table,
+            Make::Scalar(_) => Kind::Scalar,
+            Make::Aggregate(_) => Kind::Aggregate,
+        };
+        for entry in manifest() {
+            assert!(
+                REFERENCE
+                    .iter()
+                    .any(|e| e.name == entry.name && e.kind == kind_of(entry)),
+                "{} ({}) has no entry in src/sql/reference.rs",
+                entry.name,
+                kind_of(entry).name()
+            );
+        }
+        for documented in REFERENCE.iter().filter(|e| e.kind != Kind::Statement) {
+            assert!(
+                manifest().any(|e| e.name == documented.name && kind_of(e) == documented.kind),
+                "src/sql/reference.rs documents {} ({}), which is not in the manifest",
+                documented.name,
+                documented.kind.name()
+            );
+        }
+    }
 }

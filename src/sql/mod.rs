@@ -12,6 +12,7 @@ mod drop_feature_view;
 mod drop_model;
 mod monitor;
 mod parser;
+pub(crate) mod reference;
 mod show;
 mod tokens;
 mod verify_model;

@@ -1,5 +1,6 @@
-//! `SHOW MODELS`, `SHOW VERSIONS IN MODEL m`, `SHOW EXPERIMENTS` and
-//! `SHOW RUNS [IN EXPERIMENT e]`: listings of Firn's objects.
+//! `SHOW MODELS`, `SHOW VERSIONS IN MODEL m`, `SHOW EXPERIMENTS`,
+//! `SHOW RUNS [IN EXPERIMENT e]`, … and `SHOW FUNCTIONS [LIKE 'p']`: listings of
+//! Firn's objects and functions.
 //!
 //! Each is sugar for a query over a system table of the `firn` schema
 //! ([`Show::query`]), so the statement and `SELECT * FROM firn.models` give the
@@ -37,6 +38,11 @@ pub enum Show {
     FeatureViews,
     /// `SHOW MONITORS`.
     Monitors,
+    /// `SHOW FUNCTIONS [LIKE 'pattern']`: Firn's functions, then DataFusion's.
+    Functions {
+        /// A `LIKE` pattern for the name.
+        like: Option<String>,
+    },
 }
 
 /// The objects `SHOW` lists here (others, like `SHOW TABLES`, are DataFusion's).
@@ -47,6 +53,7 @@ const SHOWN: &[&str] = &[
     "runs",
     "entities",
     "monitors",
+    "functions",
 ];
 
 /// Whether the next tokens start one of Firn's `SHOW` statements.
@@ -75,6 +82,14 @@ pub(crate) fn parse_show(parser: &mut Parser<'_>) -> Result<Show> {
     if parse_word(parser, "monitors") {
         return Ok(Show::Monitors);
     }
+    if parse_word(parser, "functions") {
+        let like = if parse_word(parser, "like") {
+            Some(parser.parse_literal_string()?)
+        } else {
+            None
+        };
+        return Ok(Show::Functions { like });
+    }
     if parse_word(parser, "feature") {
         expect_words(parser, &["views"])?;
         return Ok(Show::FeatureViews);
@@ -99,7 +114,7 @@ impl Show {
                     .into()
             }
             Show::Versions { model } => format!(
-                "SELECT version, is_default, aliases, created_at, objective, comment \
+                "SELECT version, is_default, aliases, created_at, objective, comment, metrics \
                  FROM firn.model_versions WHERE model = {} ORDER BY created_at, version",
                 quote_literal(model)
             ),
@@ -114,7 +129,9 @@ impl Show {
                     .map(|e| format!("WHERE experiment = {} ", quote_literal(e)))
                     .unwrap_or_default();
                 format!(
-                    "SELECT experiment, run, status, started_at, ended_at, model, model_version, parent_run \
+                    "SELECT experiment, run, status, started_at, ended_at, \
+                     round(date_part('epoch', ended_at) - date_part('epoch', started_at), 3) AS seconds, \
+                     model, model_version, parent_run \
                      FROM firn.runs {filter}ORDER BY experiment, started_at, run"
                 )
             }
@@ -124,6 +141,28 @@ impl Show {
             Show::Monitors => "SELECT monitor, model, alias, data, label, timestamp_column, options, created_at \
                  FROM firn.monitors ORDER BY monitor"
                 .into(),
+            Show::Functions { like } => {
+                let (firn, builtin) = match like {
+                    Some(pattern) => {
+                        let pattern = quote_literal(pattern);
+                        (
+                            format!(" AND function_name LIKE {pattern}"),
+                            format!(" AND routine_name LIKE {pattern}"),
+                        )
+                    }
+                    None => (String::new(), String::new()),
+                };
+                format!(
+                    "SELECT function_name, function_type, syntax, description FROM (\
+                     SELECT function_name, function_type, syntax, description, 0 AS firn_first \
+                     FROM firn.functions WHERE function_type <> 'statement'{firn} \
+                     UNION ALL \
+                     SELECT DISTINCT routine_name, lower(function_type), replace(syntax_example, chr(10), ' '), description, 1 \
+                     FROM information_schema.routines \
+                     WHERE routine_name NOT IN (SELECT function_name FROM firn.functions){builtin}) \
+                     ORDER BY firn_first, function_name, function_type"
+                )
+            }
             Show::FeatureViews => {
                 "SELECT feature_view, version, entity, timestamp_column, materialized, features, comment, created_at \
                  FROM firn.feature_views ORDER BY feature_view, created_at, version"
@@ -145,6 +184,12 @@ impl fmt::Display for Show {
             Show::Entities => f.write_str("SHOW ENTITIES"),
             Show::FeatureViews => f.write_str("SHOW FEATURE VIEWS"),
             Show::Monitors => f.write_str("SHOW MONITORS"),
+            Show::Functions { like: None } => f.write_str("SHOW FUNCTIONS"),
+            Show::Functions {
+                like: Some(pattern),
+            } => {
+                write!(f, "SHOW FUNCTIONS LIKE {}", quote_literal(pattern))
+            }
             Show::Runs { experiment: None } => f.write_str("SHOW RUNS"),
             Show::Runs {
                 experiment: Some(experiment),

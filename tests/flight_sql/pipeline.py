@@ -36,8 +36,10 @@ for i, sql in enumerate(statements):
     check(remote.num_rows == local.num_rows,
           f"statement {i}: {remote.num_rows} rows != {local.num_rows}\n{sql}")
     approximate = "approx_" in sql
-    # Timestamps (created_at, started_at, …) are when each run happened: only their presence matches.
-    times = {f.name for f in local.schema if pa.types.is_timestamp(f.type)}
+    # Timestamps (created_at, started_at, …) are when each run happened, and durations (SHOW RUNS'
+    # seconds) how long it took: only their presence matches.
+    times = {f.name for f in local.schema
+             if pa.types.is_timestamp(f.type) or f.name == "seconds" or f.name.endswith("_seconds")}
     for r, l in zip(remote.to_pylist(), local.to_pylist()):
         for name in local.schema.names:
             if name in times:

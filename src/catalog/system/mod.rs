@@ -9,6 +9,7 @@ pub mod columns;
 mod entities;
 mod feature_view_columns;
 mod feature_views;
+mod functions;
 mod model_ref_history;
 mod model_versions;
 mod models;
@@ -37,6 +38,7 @@ use crate::tracking::Tracking;
 pub use entities::EntitiesTable;
 pub use feature_view_columns::FeatureViewColumnsTable;
 pub use feature_views::FeatureViewsTable;
+pub use functions::FunctionsTable;
 pub use model_ref_history::{ModelRefHistoryTable, ref_history_batch, ref_history_schema};
 pub use model_versions::ModelVersionsTable;
 pub use models::ModelsTable;
@@ -72,6 +74,7 @@ pub fn system_schema(
         .with_table(Arc::new(TableLineageTable::new(Arc::clone(features))))
         .with_table(Arc::new(MonitorsTable::new(monitors.clone())))
         .with_table(Arc::new(MonitorResultsTable::new(monitors.clone())))
+        .with_table(Arc::new(FunctionsTable))
 }
 
 /// One system table: a fixed schema and rows computed on demand.

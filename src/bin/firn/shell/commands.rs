@@ -24,11 +24,13 @@ Statements end with ';' and may span lines. Backslash commands take one line:
   \\unset NAME             remove variable NAME
   \\i FILE                 run the script FILE (relative to the working directory)
   \\ir FILE                run the script FILE relative to the current script's directory
+  \\h [TOPIC]              syntax, description and example of a function or statement
+                          (\\h predict, \\h CREATE MODEL; no topic: list the topics)
   \\?                      this help";
 
 /// The commands, for the error about an unknown one.
 const VALID: &str = "\\q, \\d [NAME], \\dS, \\dt, \\x [on|off|auto], \\maxrows [N|all], \\models [NAME], \\runs [EXPERIMENT], \\timing [on|off], \\format [table|csv|json], \
-     \\set [NAME [VALUE]], \\unset NAME, \\i FILE, \\ir FILE, \\?";
+     \\set [NAME [VALUE]], \\unset NAME, \\i FILE, \\ir FILE, \\h [TOPIC], \\?";
 
 /// `\dt`: the user's tables and views, like `SHOW TABLES` without the system schemas.
 pub const LIST_TABLES: &str = "SELECT table_schema, table_name, table_type \
@@ -81,6 +83,8 @@ pub enum Command {
     },
     /// `\?`: help.
     Help,
+    /// `\h [TOPIC]`: the reference of a function or statement (`None`: the topics).
+    Reference(Option<String>),
 }
 
 impl Command {
@@ -93,6 +97,7 @@ impl Command {
             Command::Models(Some(name)) => Some(format!("SHOW VERSIONS IN MODEL {name}")),
             Command::Runs(None) => Some("SHOW RUNS".to_string()),
             Command::Runs(Some(name)) => Some(format!("SHOW RUNS IN EXPERIMENT {name}")),
+            Command::Reference(None) => Some(super::help::TOPICS.to_string()),
             _ => None,
         }
     }
@@ -118,6 +123,7 @@ pub fn parse_command(line: &str) -> Result<Command> {
     let command = match name {
         "q" | "quit" => no_args(Command::Quit, name, &args)?,
         "?" | "help" => no_args(Command::Help, name, &args)?,
+        "h" => Command::Reference((!rest.is_empty()).then(|| rest.to_string())),
         "dt" => no_args(Command::ListTables, name, &args)?,
         "d" => match args.as_slice() {
             [] => Command::List { system: false },

@@ -24,6 +24,7 @@ mod describe;
 mod display;
 mod export;
 mod format;
+mod help;
 mod progress_bar;
 mod repl;
 mod runner;

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::commands::{Command, HELP, parse_command};
-use super::describe;
 use super::display::{Expanded, Screen};
 use super::format::{OutputFormat, footer, write_output};
+use super::{describe, help};
 use crate::script::{ScriptItem, Variables, split_script};
 use firnml::{Error, QueryOutput, Result, Session};
 
@@ -304,6 +304,10 @@ impl<O: Write, E: Write> Shell<O, E> {
                 self.info(&text, false).map_err(at)?;
             }
             Command::Help => self.print(HELP).map_err(at)?,
+            Command::Reference(Some(topic)) => {
+                let text = help::help(&self.session, &topic).await.map_err(at)?;
+                self.print(&text).map_err(at)?;
+            }
             Command::Timing(switch) => {
                 self.timing = switch.unwrap_or(!self.timing);
                 let state = if self.timing { "on" } else { "off" };
@@ -360,7 +364,10 @@ impl<O: Write, E: Write> Shell<O, E> {
                 });
             }
             // Commands that are SQL ran above.
-            Command::ListTables | Command::Models(_) | Command::Runs(_) => {}
+            Command::ListTables
+            | Command::Models(_)
+            | Command::Runs(_)
+            | Command::Reference(None) => {}
         }
         Ok(Flow::Continue)
     }

@@ -217,6 +217,60 @@ async fn help_and_variable_listing() {
 }
 
 #[tokio::test]
+async fn backslash_h_prints_the_reference() {
+    let mut reference = shell(OutputFormat::Table).await;
+    reference
+        .run_script(
+            "\\h predict_label\n\\h  Create   Model\n\\h drop\n\\h",
+            &Source::CommandLine,
+        )
+        .await
+        .expect("script runs");
+    let (out, _) = output(reference);
+    assert!(
+        out.contains(
+            "predict_label (scalar function, scoring)\n  \
+             predict_label('model[@version|@alias]', feature, … [, threshold])\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("CREATE MODEL (models)\n  CREATE MODEL name [VERSION v]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Example:\n    CREATE MODEL churn OPTIONS ("),
+        "{out}"
+    );
+    // A word that starts statements: every one of them.
+    for statement in [
+        "DROP MODEL",
+        "DROP ENTITY",
+        "DROP FEATURE VIEW",
+        "DROP MONITOR",
+    ] {
+        assert!(
+            out.contains(&format!("{statement} (")),
+            "{statement}: {out}"
+        );
+    }
+    // No topic: the topics, by section.
+    assert!(out.contains("scoring"), "{out}");
+
+    let error = shell(OutputFormat::Table)
+        .await
+        .run_script("\\h predikt", &Source::CommandLine)
+        .await
+        .expect_err("no such topic");
+    assert!(
+        error
+            .to_string()
+            .contains("no help on 'predikt'; did you mean 'predict'?"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn repl_reads_multi_line_statements() {
     let mut shell = shell(OutputFormat::Csv).await;
     let mut reader = ScriptedReader::new(lines(&["SELECT", "  1 AS one", ";", ""]), true);
