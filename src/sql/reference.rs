@@ -1,7 +1,7 @@
 //! The reference inside the product: syntax, a description and an example for
 //! every Firn function and statement. `firn.functions`, `SHOW FUNCTIONS` and the
 //! shell's `\h NAME` all read this one list; the manifest's tests check that
-//! every function has its entry. (DataFusion's `Documentation` attaches to
+//! every function has its entry, and a test here that the README shows each. (DataFusion's `Documentation` attaches to
 //! scalar and aggregate functions only; table functions and statements need
 //! their own list anyway, so this is the one place for all of them.)
 
@@ -538,7 +538,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_are_well_formed_and_found_by_name() {
+    fn entries_are_well_formed() {
         for entry in REFERENCE {
             assert_eq!(
                 entry.name,
@@ -568,5 +568,19 @@ mod tests {
         }
         let predicts = REFERENCE.iter().filter(|e| e.name == "predict").count();
         assert_eq!(predicts, 2, "the scalar and the table function");
+    }
+
+    /// The README's SQL reference shows every function (as a call) and statement.
+    #[test]
+    fn the_readme_shows_every_entry() {
+        let readme = include_str!("../../README.md");
+        for entry in REFERENCE {
+            let shown = match entry.kind {
+                Kind::Statement if entry.name == "show" => "SHOW FUNCTIONS".to_string(),
+                Kind::Statement => entry.name.to_uppercase(),
+                _ => format!("{}(", entry.name),
+            };
+            assert!(readme.contains(&shown), "README.md never shows {shown}");
+        }
     }
 }
