@@ -500,3 +500,72 @@ fn export_writes_a_model_in_xgboost_json() {
         "export never creates a database"
     );
 }
+
+/// The REPL on a real pseudo-terminal (util-linux's `script`), typed into line by line with
+/// pauses, as a person types: tab completes a table created a moment ago and Firn's
+/// function names. Returns the terminal's text without escape sequences.
+fn on_a_terminal(dir: &Path, keystrokes: &[&str]) -> String {
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", FIRN, "/dev/null"])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start firn under script(1) (util-linux)");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    for keys in keystrokes {
+        input.write_all(keys.as_bytes()).expect("type");
+        input.flush().expect("flush");
+        std::thread::sleep(std::time::Duration::from_millis(700));
+    }
+    drop(input);
+    let output = child.wait_with_output().expect("wait for script");
+    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    // Strip ANSI escape sequences (cursor movement, colours).
+    let mut plain = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+#[test]
+fn tab_completes_tables_and_functions_on_a_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let screen = on_a_terminal(
+        dir.path(),
+        &[
+            "CREATE TABLE customers_xyz AS SELECT 42 AS answer;\n",
+            "SELECT answer FROM customers_x\t;\n",
+            "SELECT predict_l\t\n",
+            "\\q\n",
+        ],
+    );
+    assert!(
+        screen.contains("SELECT answer FROM customers_xyz;"),
+        "the table name completes: {screen}"
+    );
+    assert!(
+        screen.contains("| 42     |"),
+        "and the query runs: {screen}"
+    );
+    assert!(
+        screen.contains("SELECT predict_label"),
+        "Firn's functions complete: {screen}"
+    );
+}

@@ -20,6 +20,7 @@
 //! ```
 
 mod commands;
+mod complete;
 mod describe;
 mod display;
 mod export;

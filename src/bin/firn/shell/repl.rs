@@ -2,11 +2,13 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
+use super::complete::{ShellHelper, Vocabulary};
 use super::runner::{Flow, ScriptError, Shell, Source};
 use crate::script::{is_complete, scan};
 use firnml::{Error, Result};
@@ -38,6 +40,11 @@ pub trait LineReader {
     /// Whether a person is typing: Ctrl-C then cancels a running statement, and a statement
     /// left unfinished at Ctrl-D is dropped instead of run.
     fn is_interactive(&self) -> bool;
+
+    /// The words tab completion offers, for the loop to refresh (`None`: no completion).
+    fn vocabulary(&self) -> Option<Arc<Mutex<Vocabulary>>> {
+        None
+    }
 }
 
 /// How a REPL session went.
@@ -53,8 +60,18 @@ impl<O: Write, E: Write> Shell<O, E> {
     pub async fn repl(&mut self, reader: &mut impl LineReader) -> ReplOutcome {
         let mut outcome = ReplOutcome::default();
         let mut buffer = String::new();
+        let mut refresh = true;
         loop {
             self.flush();
+            if let (true, Some(vocabulary)) = (refresh, reader.vocabulary()) {
+                // After each statement: what it created completes at the next prompt.
+                let words = Vocabulary::load(&self.session).await;
+                match vocabulary.lock() {
+                    Ok(mut shared) => *shared = words,
+                    Err(poisoned) => *poisoned.into_inner() = words,
+                }
+            }
+            refresh = false;
             let prompt = if buffer.is_empty() {
                 PROMPT
             } else {
@@ -88,6 +105,7 @@ impl<O: Write, E: Write> Shell<O, E> {
                 if self.run_input(trimmed, reader, &mut outcome).await == Flow::Quit {
                     break;
                 }
+                refresh = true;
                 continue;
             }
             buffer.push_str(&line);
@@ -98,6 +116,7 @@ impl<O: Write, E: Write> Shell<O, E> {
                 if self.run_input(&input, reader, &mut outcome).await == Flow::Quit {
                     break;
                 }
+                refresh = true;
             } else {
                 let scanned = scan(&buffer);
                 if scanned.items.is_empty() && scanned.pending.is_none() && !scanned.open {
@@ -145,9 +164,10 @@ impl<O: Write, E: Write> Shell<O, E> {
 /// A [`LineReader`] on the terminal, with history in `$HOME/.firn_history`. When standard
 /// input is not a terminal it reads plain lines and shows no prompt.
 pub struct TerminalReader {
-    editor: Editor<(), DefaultHistory>,
+    editor: Editor<ShellHelper, DefaultHistory>,
     history: Option<PathBuf>,
     interactive: bool,
+    vocabulary: Arc<Mutex<Vocabulary>>,
 }
 
 impl TerminalReader {
@@ -158,6 +178,8 @@ impl TerminalReader {
         let mut editor = Editor::with_config(config)
             .map_err(|e| Error::Unsupported(format!("cannot start the line editor: {e}")))?;
         let interactive = std::io::stdin().is_terminal();
+        let vocabulary = Arc::new(Mutex::new(Vocabulary::default()));
+        editor.set_helper(Some(ShellHelper::new(Arc::clone(&vocabulary))));
         let history = interactive
             .then(|| std::env::var_os("HOME"))
             .flatten()
@@ -170,6 +192,7 @@ impl TerminalReader {
             editor,
             history,
             interactive,
+            vocabulary,
         })
     }
 }
@@ -193,6 +216,10 @@ impl LineReader for TerminalReader {
 
     fn is_interactive(&self) -> bool {
         self.interactive
+    }
+
+    fn vocabulary(&self) -> Option<Arc<Mutex<Vocabulary>>> {
+        self.interactive.then(|| Arc::clone(&self.vocabulary))
     }
 }
 

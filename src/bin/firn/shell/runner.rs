@@ -96,7 +96,7 @@ impl std::error::Error for ScriptError {
 /// informational messages to `out` (table format) or `err` (CSV/JSON, so their output
 /// stays machine-readable).
 pub struct Shell<O: Write, E: Write> {
-    session: Session,
+    pub(super) session: Session,
     variables: Variables,
     format: OutputFormat,
     screen: Screen,
