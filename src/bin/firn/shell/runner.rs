@@ -45,6 +45,8 @@ pub struct ScriptError {
     pub line: Option<usize>,
     /// What went wrong.
     pub error: Error,
+    /// For a syntax error: the statement's line and a caret under the position.
+    pub pointer: Option<String>,
 }
 
 impl ScriptError {
@@ -54,7 +56,44 @@ impl ScriptError {
             Source::CommandLine => (None, Some(line)),
             Source::File(path) => (Some(path.clone()), Some(line)),
         };
-        Self { file, line, error }
+        Self {
+            file,
+            line,
+            error,
+            pointer: None,
+        }
+    }
+
+    /// Points at the position a syntax error names (`… at Line: 2, Column: 9`) in
+    /// `statement`, the text the parser read, as DuckDB and psql do:
+    ///
+    /// ```text
+    ///   SELECT * FROM t WHERE x = = 1
+    ///                             ^
+    /// ```
+    fn pointing_into(mut self, statement: &str) -> Self {
+        let message = self.error.to_string();
+        let number_after = |label: &str| {
+            let at = message.rfind(label)? + label.len();
+            let digits: String = message[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<usize>().ok()
+        };
+        if let (Some(line), Some(column)) = (number_after("at Line: "), number_after(", Column: "))
+            && let Some(text) = statement.lines().nth(line.saturating_sub(1))
+            && column >= 1
+            && column <= text.chars().count() + 1
+        {
+            let indent: String = text
+                .chars()
+                .take(column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            self.pointer = Some(format!("  {text}\n  {indent}^"));
+        }
+        self
     }
 
     /// Whether the output was closed by its reader (`firn … | head`): nothing to report.
@@ -68,6 +107,7 @@ impl ScriptError {
             file: None,
             line: None,
             error,
+            pointer: None,
         }
     }
 }
@@ -82,6 +122,10 @@ impl fmt::Display for ScriptError {
             }
             (Some(line), None) => write!(f, "Error at line {line}: {}", self.error),
             (None, _) => write!(f, "Error: {}", self.error),
+        }?;
+        match &self.pointer {
+            Some(pointer) => write!(f, "\n{pointer}"),
+            None => Ok(()),
         }
     }
 }
@@ -205,7 +249,9 @@ impl<O: Write, E: Write> Shell<O, E> {
             }
             let flow = match item {
                 ScriptItem::Sql { .. } => {
-                    self.run_sql(&text).await.map_err(at)?;
+                    self.run_sql(&text)
+                        .await
+                        .map_err(|error| at(error).pointing_into(&text))?;
                     Flow::Continue
                 }
                 ScriptItem::Command { .. } => {

@@ -271,6 +271,31 @@ async fn backslash_h_prints_the_reference() {
 }
 
 #[tokio::test]
+async fn a_syntax_error_points_at_its_position() {
+    let mut shell = shell(OutputFormat::Table).await;
+    let error = shell
+        .run_script(
+            "SELECT 1;\nSELECT x\nFROM t WHERE x = = 1;",
+            &Source::CommandLine,
+        )
+        .await
+        .expect_err("a syntax error");
+    let report = error.to_string();
+    let caret = format!("\n  FROM t WHERE x = = 1\n  {}^", " ".repeat(17));
+    assert!(
+        report.starts_with("Error at line 2: syntax error: "),
+        "{report}"
+    );
+    assert!(report.ends_with(&caret), "{report}");
+    // Errors without a position stay one line.
+    let error = shell
+        .run_script("SELECT * FROM nowhere", &Source::CommandLine)
+        .await
+        .expect_err("no such table");
+    assert!(!error.to_string().contains('\n'), "{error}");
+}
+
+#[tokio::test]
 async fn repl_reads_multi_line_statements() {
     let mut shell = shell(OutputFormat::Csv).await;
     let mut reader = ScriptedReader::new(lines(&["SELECT", "  1 AS one", ";", ""]), true);
