@@ -10,6 +10,7 @@ mod preload;
 mod restricted_store;
 pub(crate) mod statement_timeout;
 mod submit;
+mod suggest;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
@@ -151,6 +152,7 @@ impl Session {
             self.run_statement(statement, persist_definitions),
         )
         .await
+        .map_err(|error| suggest::with_suggestion(&self.ctx, error))
     }
 
     async fn run_statement(
