@@ -502,8 +502,7 @@ fn export_writes_a_model_in_xgboost_json() {
 }
 
 /// The REPL on a real pseudo-terminal (util-linux's `script`), typed into line by line with
-/// pauses, as a person types: tab completes a table created a moment ago and Firn's
-/// function names. Returns the terminal's text without escape sequences.
+/// pauses, as a person types. Returns what the terminal received, escape sequences included.
 fn on_a_terminal(dir: &Path, keystrokes: &[&str]) -> String {
     let mut child = Command::new("script")
         .args(["-q", "-e", "-c", FIRN, "/dev/null"])
@@ -523,8 +522,11 @@ fn on_a_terminal(dir: &Path, keystrokes: &[&str]) -> String {
     }
     drop(input);
     let output = child.wait_with_output().expect("wait for script");
-    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
-    // Strip ANSI escape sequences (cursor movement, colours).
+    String::from_utf8_lossy(&output.stdout).replace('\r', "")
+}
+
+/// `text` without ANSI escape sequences (cursor movement, colours).
+fn without_escapes(text: &str) -> String {
     let mut plain = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -545,9 +547,9 @@ fn on_a_terminal(dir: &Path, keystrokes: &[&str]) -> String {
 }
 
 #[test]
-fn tab_completes_tables_and_functions_on_a_terminal() {
+fn tab_completes_and_colours_on_a_terminal() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let screen = on_a_terminal(
+    let raw = on_a_terminal(
         dir.path(),
         &[
             "CREATE TABLE customers_xyz AS SELECT 42 AS answer;\n",
@@ -556,6 +558,10 @@ fn tab_completes_tables_and_functions_on_a_terminal() {
             "\\q\n",
         ],
     );
+    // Keywords are drawn bold and numbers in cyan as they are typed.
+    assert!(raw.contains("\u{1b}[1mSELECT\u{1b}[0m"), "{raw}");
+    assert!(raw.contains("\u{1b}[36m42\u{1b}[0m"), "{raw}");
+    let screen = without_escapes(&raw);
     assert!(
         screen.contains("SELECT answer FROM customers_xyz;"),
         "the table name completes: {screen}"

@@ -1,4 +1,4 @@
-//! Tab completion in the interactive shell: keywords, the database's tables,
+//! Tab completion (and, through [`super::highlight`], syntax colours) in the interactive shell: keywords, the database's tables,
 //! views, columns and functions, backslash commands, file names after `\i`, and
 //! model names inside the string that names a model (`predict('ch⇥`).
 //!
@@ -6,19 +6,21 @@
 //! shell refreshes the vocabulary after each statement ([`Vocabulary::load`]),
 //! so a table created a moment ago completes.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, AsArray};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
-use rustyline::highlight::Highlighter;
+use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
+use super::highlight::{colours_off, highlight_sql};
 use firnml::Session;
 
 /// SQL and Firn keywords offered in completion (upper case; typed lower case, they complete lower case).
-const KEYWORDS: &[&str] = &[
+pub const KEYWORDS: &[&str] = &[
     "SELECT",
     "FROM",
     "WHERE",
@@ -274,6 +276,8 @@ pub fn complete(line: &str, pos: usize, vocabulary: &Vocabulary) -> (usize, Vec<
 pub struct ShellHelper {
     vocabulary: Arc<Mutex<Vocabulary>>,
     files: FilenameCompleter,
+    /// No colours (`NO_COLOR`).
+    plain: bool,
 }
 
 impl ShellHelper {
@@ -282,6 +286,7 @@ impl ShellHelper {
         Self {
             vocabulary,
             files: FilenameCompleter::new(),
+            plain: colours_off(),
         }
     }
 }
@@ -322,7 +327,20 @@ impl Hinter for ShellHelper {
     type Hint = String;
 }
 
-impl Highlighter for ShellHelper {}
+impl Highlighter for ShellHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if self.plain || line.trim_start().starts_with('\\') {
+            Cow::Borrowed(line)
+        } else {
+            Cow::Owned(highlight_sql(line))
+        }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
+        // Every edit may start or end a keyword or a string.
+        !self.plain && kind != CmdKind::MoveCursor
+    }
+}
 
 impl Validator for ShellHelper {}
 

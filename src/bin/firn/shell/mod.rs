@@ -26,6 +26,7 @@ mod display;
 mod export;
 mod format;
 mod help;
+mod highlight;
 mod progress_bar;
 mod repl;
 mod runner;
