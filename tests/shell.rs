@@ -575,3 +575,44 @@ fn tab_completes_and_colours_on_a_terminal() {
         "Firn's functions complete: {screen}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_training_clears_the_bar_and_publishes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let raw = on_a_terminal(
+        dir.path(),
+        &[
+            "SELECT * FROM train_model('slow', 'SELECT value % 23 AS x, value % 7 AS z, \
+             CAST(value % 23 >= 11 AS INT) AS y FROM generate_series(1, 20000)', 'type', \
+             'gbdt_classifier', 'label', 'y', 'search', 'random', 'n_iter', 500, 'cv', 3, \
+             'max_depth', 'int(2,6)');\n",
+            "",
+            "",
+            "\u{3}",
+            "",
+            "SELECT count(*) AS models FROM firn.models;\n",
+            "",
+            "\\q\n",
+        ],
+    );
+    let screen = without_escapes(&raw);
+    assert!(
+        screen.contains("search: 500 candidates x 3 folds"),
+        "the bar was shown: {screen}"
+    );
+    let cancelled = screen
+        .find("Cancelled.")
+        .expect("Ctrl-C cancels the statement");
+    let count = screen[cancelled..]
+        .find("| 0      |")
+        .map(|at| cancelled + at);
+    assert!(count.is_some(), "nothing was published: {screen}");
+    let after = &screen[count.unwrap_or(cancelled)..];
+    assert!(
+        !after.contains("search: "),
+        "the bar is gone once the statement is cancelled: {after}"
+    );
+    // 500 candidates x 3 folds would take minutes; the session ended within seconds.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

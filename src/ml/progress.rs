@@ -12,7 +12,8 @@ pub trait Progress: Debug + Send + Sync {
     fn start(&self, stage: &str, total: u64);
     /// `steps` more steps of the current stage are done.
     fn advance(&self, steps: u64);
-    /// The current stage is over.
+    /// The current stage is over (also called when training stops early;
+    /// with no stage running it does nothing).
     fn finish(&self);
     /// The best mean cross-validated score so far, each time a candidate's
     /// last fold is scored (a search, or one cross-validation).

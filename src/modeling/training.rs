@@ -118,12 +118,23 @@ pub(crate) fn split(
     }
 }
 
+/// Ends whatever stage is being shown when training ends, however it ends: a
+/// cancelled or failed search must not leave a bar drawing over the next prompt.
+struct FinishOnDrop<'a>(&'a dyn Progress);
+
+impl Drop for FinishOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
+
 /// Splits, searches or cross-validates (if asked), fits and scores.
 pub(crate) fn train(
     batches: &[RecordBatch],
     options: &ModelOptions,
     progress: &dyn Progress,
 ) -> DFResult<Trained> {
+    let _finish = FinishOnDrop(progress);
     let objective = options.objective;
     let (data, fingerprint) = training_data(
         batches,
