@@ -501,11 +501,37 @@ fn export_writes_a_model_in_xgboost_json() {
     );
 }
 
-/// The REPL on a real pseudo-terminal (util-linux's `script`), typed into line by line with
-/// pauses, as a person types. Returns what the terminal received, escape sequences included.
-fn on_a_terminal(dir: &Path, keystrokes: &[&str]) -> String {
+/// One step of typing on a terminal: wait until the screen shows `after` (if given), then type.
+struct Type<'a> {
+    after: Option<&'a str>,
+    keys: &'a str,
+}
+
+/// Type `keys` once the last step's output has settled.
+fn keys(keys: &str) -> Type<'_> {
+    Type { after: None, keys }
+}
+
+/// Type `keys` once the screen shows `text` (a statement has started, a prompt is back).
+fn once<'a>(text: &'a str, keys: &'a str) -> Type<'a> {
+    Type {
+        after: Some(text),
+        keys,
+    }
+}
+
+/// The REPL on a real pseudo-terminal (util-linux's `script`), typed into step by step as a
+/// person types, each step after the screen shows what it waits for (up to a minute) and a
+/// pause. Returns what the terminal received, escape sequences included.
+fn on_a_terminal(dir: &Path, steps: &[Type<'_>]) -> String {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    // A terminal of 80 columns (`script` leaves the size at 0 x 0, which means "unknown").
+    let command = format!("stty cols 80 rows 24 && exec '{FIRN}'");
     let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", FIRN, "/dev/null"])
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
         .current_dir(dir)
         .env("HOME", dir)
         .env("TERM", "xterm")
@@ -514,15 +540,45 @@ fn on_a_terminal(dir: &Path, keystrokes: &[&str]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start firn under script(1) (util-linux)");
+    let screen = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let reader = {
+        let screen = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        })
+    };
+    let shown = |text: &str| {
+        let bytes = screen.lock().unwrap();
+        without_escapes(&String::from_utf8_lossy(&bytes)).contains(text)
+    };
     let mut input = child.stdin.take().expect("stdin is piped");
-    for keys in keystrokes {
-        input.write_all(keys.as_bytes()).expect("type");
+    for step in steps {
+        if let Some(text) = step.after {
+            let waited = Instant::now();
+            while !shown(text) {
+                assert!(
+                    waited.elapsed() < Duration::from_secs(60),
+                    "the terminal never showed {text:?}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(700));
+        input.write_all(step.keys.as_bytes()).expect("type");
         input.flush().expect("flush");
-        std::thread::sleep(std::time::Duration::from_millis(700));
     }
     drop(input);
-    let output = child.wait_with_output().expect("wait for script");
-    String::from_utf8_lossy(&output.stdout).replace('\r', "")
+    child.wait().expect("wait for script");
+    reader.join().expect("reader thread");
+    let bytes = screen.lock().unwrap();
+    String::from_utf8_lossy(&bytes).replace('\r', "")
 }
 
 /// `text` without ANSI escape sequences (cursor movement, colours).
@@ -552,10 +608,11 @@ fn tab_completes_and_colours_on_a_terminal() {
     let raw = on_a_terminal(
         dir.path(),
         &[
-            "CREATE TABLE customers_xyz AS SELECT 42 AS answer;\n",
-            "SELECT answer FROM customers_x\t;\n",
-            "SELECT predict_l\t\n",
-            "\\q\n",
+            keys("CREATE TABLE customers_xyz AS SELECT 42 AS answer;\n"),
+            // Typed ahead: the completion words are read again before the next prompt.
+            keys("SELECT answer FROM customers_x\t;\n"),
+            once("1 row", "SELECT predict_l\t\n"),
+            keys("\\q\n"),
         ],
     );
     // Keywords are drawn bold and numbers in cyan as they are typed.
@@ -583,17 +640,19 @@ fn ctrl_c_stops_training_clears_the_bar_and_publishes_nothing() {
     let raw = on_a_terminal(
         dir.path(),
         &[
-            "SELECT * FROM train_model('slow', 'SELECT value % 23 AS x, value % 7 AS z, \
-             CAST(value % 23 >= 11 AS INT) AS y FROM generate_series(1, 20000)', 'type', \
-             'gbdt_classifier', 'label', 'y', 'search', 'random', 'n_iter', 500, 'cv', 3, \
-             'max_depth', 'int(2,6)');\n",
-            "",
-            "",
-            "\u{3}",
-            "",
-            "SELECT count(*) AS models FROM firn.models;\n",
-            "",
-            "\\q\n",
+            keys(
+                "SELECT * FROM train_model('slow', 'SELECT value % 23 AS x, value % 7 AS z, \
+                 CAST(value % 23 >= 11 AS INT) AS y FROM generate_series(1, 20000)', 'type', \
+                 'gbdt_classifier', 'label', 'y', 'search', 'random', 'n_iter', 500, 'cv', 3, \
+                 'max_depth', 'int(2,6)');\n",
+            ),
+            // Ctrl-C once the search is under way (its bar is on the screen).
+            once("search: 500 candidates", "\u{3}"),
+            once(
+                "Cancelled.",
+                "SELECT count(*) AS models FROM firn.models;\n",
+            ),
+            once("1 row", "\\q\n"),
         ],
     );
     let screen = without_escapes(&raw);
@@ -615,4 +674,31 @@ fn ctrl_c_stops_training_clears_the_bar_and_publishes_nothing() {
     );
     // 500 candidates x 3 folds would take minutes; the session ended within seconds.
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn a_person_sees_40_rows_cells_cut_to_the_screen_and_expanded_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = on_a_terminal(
+        dir.path(),
+        &[
+            keys("SELECT value FROM generate_series(1, 100);\n"),
+            once("(40 shown)", "SELECT repeat('x', 500) AS wide;\n"),
+            once("1 row", "\\x on\n"),
+            keys("SELECT 1 AS a, 'two' AS b;\n"),
+            keys("\\q\n"),
+        ],
+    );
+    let screen = without_escapes(&raw);
+    assert!(screen.contains("100 rows (40 shown)"), "{screen}");
+    assert!(!screen.contains("| 41 "), "row 41 is not shown: {screen}");
+    assert!(screen.contains('…'), "the wide cell is cut: {screen}");
+    assert!(
+        !screen.contains(&"x".repeat(400)),
+        "not printed whole: {screen}"
+    );
+    assert!(
+        screen.contains("a | 1") && screen.contains("b | two"),
+        "{screen}"
+    );
 }
