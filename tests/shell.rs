@@ -583,23 +583,7 @@ fn on_a_terminal(dir: &Path, steps: &[Type<'_>]) -> String {
 
 /// `text` without ANSI escape sequences (cursor movement, colours).
 fn without_escapes(text: &str) -> String {
-    let mut plain = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            if chars.peek() == Some(&'[') {
-                chars.next();
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
+    console::strip_ansi_codes(text).into_owned()
 }
 
 #[test]

@@ -181,6 +181,19 @@ def fingerprint(frame):
 # ---------------------------------------------------------------- 01 data and labels
 
 
+def churn_labels_sql(start, cutoff, end):
+    """customer_id, is_churned of every customer who ordered in [start, cutoff]: 1 when
+    silent over (cutoff, end] (Firn's churn_labels)."""
+    return f"""
+        SELECT customer_id,
+               CASE WHEN count(*) FILTER (WHERE order_date > DATE '{cutoff}') = 0 THEN 1 ELSE 0 END AS is_churned
+        FROM orders
+        WHERE order_date BETWEEN DATE '{start}' AND DATE '{end}'
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE order_date <= DATE '{cutoff}') > 0
+    """
+
+
 def load_and_label(con, data_dir, nb):
     for table in ("customers", "orders"):
         con.execute(
@@ -231,15 +244,7 @@ def load_and_label(con, data_dir, nb):
         ).df(),
     )
     # Churn: ordered in the window (H1 2024) and silent over the horizon (H2 2024).
-    con.execute(f"""
-        CREATE OR REPLACE TABLE churn_labels AS
-        SELECT customer_id,
-               CASE WHEN count(*) FILTER (WHERE order_date > DATE '{CUTOFF}') = 0 THEN 1 ELSE 0 END AS is_churned
-        FROM orders
-        WHERE order_date BETWEEN DATE '{WINDOW_START}' AND DATE '{HORIZON_END}'
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE order_date <= DATE '{CUTOFF}') > 0
-    """)
+    con.execute("CREATE OR REPLACE TABLE churn_labels AS " + churn_labels_sql(WINDOW_START, CUTOFF, HORIZON_END))
     nb.show(
         "labels",
         con.sql(
@@ -342,19 +347,14 @@ def point_in_time(con, out_dir, nb):
     """)
     snapshot = out_dir / "customer_monthly.parquet"
     con.execute(f"COPY customer_monthly TO '{snapshot}' (FORMAT parquet, COMPRESSION zstd)")
-    labels_at = """
-        SELECT customer_id, DATE '{as_of}' AS as_of,
-               CASE WHEN count(*) FILTER (WHERE order_date > DATE '{cutoff}') = 0 THEN 1 ELSE 0 END AS is_churned
-        FROM orders
-        WHERE order_date BETWEEN DATE '{start}' AND DATE '{end}'
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE order_date <= DATE '{cutoff}') > 0
-    """
+    def labels_at(as_of, start, cutoff, end):
+        return f"SELECT customer_id, DATE '{as_of}' AS as_of, is_churned FROM ({churn_labels_sql(start, cutoff, end)})"
+
     con.execute(
         "CREATE OR REPLACE TABLE churn_spine AS "
-        + labels_at.format(as_of="2024-04-01", start="2023-10-01", cutoff="2024-03-31", end="2024-09-30")
+        + labels_at("2024-04-01", "2023-10-01", "2024-03-31", "2024-09-30")
         + " UNION ALL "
-        + labels_at.format(as_of="2024-07-01", start="2024-01-01", cutoff="2024-06-30", end="2024-12-31")
+        + labels_at("2024-07-01", "2024-01-01", "2024-06-30", "2024-12-31")
     )
     con.execute("""
         CREATE OR REPLACE TABLE training_dataset_pit AS
