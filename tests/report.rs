@@ -9,6 +9,10 @@
 #[allow(dead_code, unused_imports)]
 mod report;
 
+#[path = "support/test_env.rs"]
+#[allow(dead_code)]
+mod test_env;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -20,8 +24,8 @@ use firnml::ml::split::train_test_split;
 use firnml::ml::{Dataset, GbdtParams, default_trainer};
 use firnml::model::{CompactForest, Objective};
 use firnml::registry::{ModelRef, NewVersion};
-use report::scale::format_value;
-use report::{DataSource, ModelCard};
+use report::format::format_value;
+use report::{CardRequest, DataSource, ModelCard};
 
 const FIRN: &str = env!("CARGO_BIN_EXE_firn");
 
@@ -140,7 +144,7 @@ async fn classifier_card_shows_the_held_out_rows_recomputed() {
         "AUC {auc} on the card"
     );
     let roc = card.file("roc.svg").expect("roc.svg");
-    assert!(roc.contains(&format!("model (AUC {auc})")));
+    assert!(roc.contains(&format!("m@v1 (AUC {auc})")), "{roc}");
     assert!(html.contains("Training data unchanged"));
     assert!(html.contains(&format!("the {rows} held-out rows of the training query")));
     // User text is escaped everywhere: the comment and a feature's name.
@@ -159,6 +163,9 @@ async fn classifier_card_shows_the_held_out_rows_recomputed() {
         [
             "roc.svg",
             "precision-recall.svg",
+            "threshold-sweep.svg",
+            "gains.svg",
+            "calibration.svg",
             "confusion-matrix.svg",
             "shap-summary.svg",
             "importance-gain.svg",
@@ -170,7 +177,8 @@ async fn classifier_card_shows_the_held_out_rows_recomputed() {
         if name.ends_with(".svg") {
             let elements = check_balanced(contents, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(elements > 10, "{name} draws something");
-            assert!(contents.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+            assert!(contents.starts_with("<svg "), "{name}");
+            assert!(contents.contains("xmlns=\"http://www.w3.org/2000/svg\""));
             // Each SVG is also inline in the page.
             assert!(html.contains(contents.as_str()), "{name} inline");
         }
@@ -226,7 +234,7 @@ async fn data_option_evaluates_the_rows_given() {
     );
     assert!(
         card.html()
-            .contains(&format!("model (AUC {})", format_value(sql_auc)))
+            .contains(&format!("m@v1 (AUC {})", format_value(sql_auc)))
     );
     assert!(card.html().contains("200 rows given with --data"));
     assert!(card.html().contains("not compared with the training data"));
@@ -418,7 +426,7 @@ async fn the_cli_writes_the_same_card() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("wrote the model card of m@v1 (80 rows evaluated, 6 charts)"),
+            .contains("wrote the model card of m@v1 (80 rows evaluated, 9 charts)"),
         "{}",
         run.stdout
     );
@@ -503,5 +511,254 @@ async fn the_cli_writes_the_same_card() {
         firn(&[&db_path, "report", "model", "m"]).code,
         Some(2),
         "--out is required"
+    );
+}
+
+/// Two versions of `c` on `t` plus a constant column: v1 with fixed
+/// parameters, v2 from a grid search with 3-fold cross-validation.
+async fn two_versions(dir: &Path) -> Database {
+    let db = database(dir).await;
+    db.sql("CREATE TABLE t2 AS SELECT *, 1.0 AS constant FROM t")
+        .await
+        .expect("t2");
+    db.sql(
+        "CREATE MODEL c OPTIONS (type 'gbdt_classifier', label 'y', exclude 'id', \
+         n_estimators 20, max_depth 3, seed 7) AS SELECT * FROM t2",
+    )
+    .await
+    .expect("c v1");
+    db.sql(
+        "CREATE MODEL c OPTIONS (type 'gbdt_classifier', label 'y', exclude 'id', \
+         n_estimators 10, max_depth 'int(2,4)', search 'grid', cv 3, seed 7) AS SELECT * FROM t2",
+    )
+    .await
+    .expect("c v2");
+    db
+}
+
+fn metric_of(metrics: &[(String, f64)], name: &str) -> f64 {
+    metrics
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+}
+
+#[tokio::test]
+async fn card_compares_slices_and_tells_how_the_version_was_trained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = two_versions(dir.path()).await;
+    let request = CardRequest {
+        source: DataSource::HeldOut,
+        by: Some("kind".into()),
+        compare: Some("previous".into()),
+    };
+    let card = ModelCard::build_with(&db, "c@v2", request.clone())
+        .await
+        .expect("card");
+    assert_eq!(card.version, "v2");
+    let html = card.html();
+
+    // --compare previous: c@v1 on c@v2's held-out rows. Both split with seed 7,
+    // so these are also v1's own held-out rows, where CREATE MODEL measured it.
+    let (v1, _) = db
+        .registry()
+        .load(&ModelRef::parse("c@v1").expect("ref"))
+        .await
+        .expect("v1");
+    let v1_auc = format_value(metric_of(&v1.metrics, "roc_auc"));
+    let roc = card.file("roc.svg").expect("roc");
+    assert!(roc.contains(&format!(">\n@v1 (AUC {v1_auc})")), "{roc}");
+    assert!(roc.contains(">\n@v2 (AUC"), "{roc}");
+    assert!(
+        html.contains("<th>c@v1 on these rows</th>"),
+        "metrics side by side"
+    );
+    assert!(
+        html.contains(&format!("<td class=\"num\">{v1_auc}</td></tr>")),
+        "v1's AUC in the comparison column"
+    );
+    assert!(
+        card.warnings
+            .iter()
+            .any(|w| w.contains("may have been trained on")),
+        "{:?}",
+        card.warnings
+    );
+
+    // --by kind: one row per value, the rows add up, each slice's AUC recomputed here.
+    assert!(html.contains("<h2 id=\"slices\">Metrics by kind</h2>"));
+    let counted: usize = ["a", "b", "c"]
+        .iter()
+        .map(|kind| {
+            let start = html
+                .find(&format!("<tr><th>{kind}</th><td class=\"num\">"))
+                .unwrap_or_else(|| panic!("slice {kind}"));
+            let rest = &html[start..];
+            let cells: Vec<&str> = rest
+                .split("<td class=\"num\">")
+                .skip(1)
+                .take(1)
+                .map(|c| c.split('<').next().unwrap_or_default())
+                .collect();
+            cells[0].replace(',', "").parse::<usize>().expect("rows")
+        })
+        .sum();
+    assert_eq!(counted, card.rows);
+
+    // The run: names, fold scores, candidates; parameters marked by origin.
+    assert!(
+        html.contains("trained in run <b>v2</b> of experiment <b>c</b>"),
+        "run names"
+    );
+    assert!(html.contains("<table id=\"cv-folds\">"), "fold scores");
+    assert!(html.contains("<th>3</th><th>mean</th>"), "three folds");
+    assert_eq!(html.matches("v2-candidate-").count(), 3, "three candidates");
+    assert_eq!(html.matches(" (chosen)").count(), 1, "one chosen");
+    assert!(html.contains(
+        "<tr><th>n_estimators</th><td>10</td><td><span class=\"origin set\">set in OPTIONS</span>"
+    ));
+    assert!(html.contains("<tr><th>max_depth</th>") && html.contains("chosen by the search"));
+    assert!(html.contains("<tr><th>learning_rate</th><td>0.3</td><td><span class=\"origin default\">default</span>"), "{html}");
+    // The constant column is never split on.
+    let constant = html.find("<td>constant</td>").expect("constant feature");
+    assert!(
+        html[constant..]
+            .split("</tr>")
+            .next()
+            .unwrap_or_default()
+            .contains("unused")
+    );
+    // Readable dates, the sweep and the deciles.
+    assert!(!html.contains("+00:00"), "no RFC 3339 on the card");
+    assert!(html.contains(" UTC</td>"), "readable times");
+    assert!(html.contains("0.50 (model)"));
+    assert!(html.contains("<div id=\"lift-table\">"));
+    assert_eq!(
+        ModelCard::build_with(&db, "c@v2", request)
+            .await
+            .expect("again"),
+        card,
+        "deterministic"
+    );
+
+    // Mistakes.
+    let err = |by: Option<&str>, compare: Option<&str>, model: &'static str| {
+        let db = db.clone();
+        let request = CardRequest {
+            source: DataSource::HeldOut,
+            by: by.map(String::from),
+            compare: compare.map(String::from),
+        };
+        async move {
+            ModelCard::build_with(&db, model, request)
+                .await
+                .expect_err("refused")
+                .to_string()
+        }
+    };
+    assert!(
+        err(None, Some("previous"), "c")
+            .await
+            .contains("c@v1 is the first version of c")
+    );
+    assert!(
+        err(Some("knd"), None, "c@v2")
+            .await
+            .contains("no column 'knd'")
+    );
+    assert!(err(None, Some("v9"), "c@v2").await.contains("v9"));
+    db.sql(
+        "CREATE MODEL r OPTIONS (type 'gbdt_regressor', label 'x1', features 'x2, kind', \
+         n_estimators 3) AS SELECT * FROM t",
+    )
+    .await
+    .expect("regressor");
+    assert!(
+        err(None, Some("r@v1"), "c@v2")
+            .await
+            .contains("only models of the same kind can be compared")
+    );
+}
+
+/// The card as a person sees it: Chromium opens the written page, and the
+/// browser's own DOM and screenshot show every chart drawn.
+#[tokio::test]
+async fn the_card_renders_in_a_real_browser() {
+    let chromium = test_env::chromium();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = two_versions(&dir.path().join("db")).await;
+    let request = CardRequest {
+        source: DataSource::HeldOut,
+        by: Some("kind".into()),
+        compare: Some("previous".into()),
+    };
+    let card = ModelCard::build_with(&db, "c@v2", request)
+        .await
+        .expect("card");
+    let out = dir.path().join("card");
+    card.write(&out).expect("write");
+    let page = format!("file://{}", out.join("index.html").display());
+    let profile = dir.path().join("chromium-profile");
+    let browse = |extra: &[String]| {
+        let output = Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--window-size=1400,3200",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(&page)
+            .output()
+            .expect("run chromium");
+        assert!(output.status.success(), "{output:?}");
+        output
+    };
+    let dom = String::from_utf8_lossy(&browse(&["--dump-dom".to_string()]).stdout).into_owned();
+    for chart in [
+        "roc",
+        "precision-recall",
+        "threshold-sweep",
+        "gains",
+        "calibration",
+        "confusion-matrix",
+        "shap-summary",
+    ] {
+        let at = dom
+            .find(&format!("<figure id=\"{chart}\""))
+            .unwrap_or_else(|| panic!("the browser's page has no {chart} chart"));
+        let figure = &dom[at..dom[at..].find("</figure>").map_or(dom.len(), |e| at + e)];
+        assert!(figure.contains("<svg"), "{chart} holds an SVG");
+        assert!(
+            figure.contains("<polyline") || figure.contains("<rect") || figure.contains("<circle"),
+            "{chart} draws something"
+        );
+    }
+    for table in [
+        "threshold-table",
+        "lift-table",
+        "slices",
+        "cv-folds",
+        "candidates",
+    ] {
+        assert!(
+            dom.contains(&format!("id=\"{table}\"")),
+            "{table} in the page"
+        );
+    }
+    let shot = dir.path().join("card.png");
+    browse(&[format!("--screenshot={}", shot.display())]);
+    let png = std::fs::read(&shot).expect("screenshot");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+    assert_eq!(width, 1400, "the window's width");
+    // A blank 1400 × 3200 page compresses to a few kB; charts and tables do not.
+    assert!(
+        png.len() > 100_000,
+        "the page shows something: {} bytes",
+        png.len()
     );
 }

@@ -324,6 +324,7 @@ async fn train_and_register(
                 .into_iter()
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
+            param_origins: Some(options.param_origins.clone()),
             metrics: metrics.clone(),
             training_data_fingerprint: trained.fingerprint.clone(),
             // The backend that fitted this version, e.g. `firn-gbdt 1`.

@@ -81,6 +81,9 @@ pub(crate) struct ModelOptions {
     pub experiment: Option<String>,
     /// The run's name (default: the version, or `model-version` in a named experiment).
     pub run: Option<String>,
+    /// The training parameters the statement named: `(name, "set")` for a fixed
+    /// value, `(name, "search")` for a range; every other parameter is a default.
+    pub param_origins: Vec<(String, String)>,
 }
 
 pub(super) fn valid_options() -> String {
@@ -211,6 +214,7 @@ impl ModelOptions {
         let (mut space, mut folds, mut metric) = (SearchSpace::default(), None, None);
         let mut n_iter = None;
         let (mut experiment, mut run) = (None, None);
+        let mut param_origins = Vec::new();
         for (key, value) in options {
             match key.as_str() {
                 "type" | "search" => {}
@@ -241,8 +245,10 @@ impl ModelOptions {
                 name if GbdtParams::is_parameter(name) => {
                     if !value.contains('(') {
                         params.set(name, value)?;
+                        param_origins.push((name.to_string(), "set".to_string()));
                     } else if strategy.is_some() {
                         space.add(name, value)?;
+                        param_origins.push((name.to_string(), "search".to_string()));
                     } else {
                         return plan_err!(
                             "option {name} is a range '{value}', which needs search 'random' or search 'grid'"
@@ -353,6 +359,7 @@ impl ModelOptions {
             label,
             features,
             left_out_keys,
+            param_origins,
             test_fraction,
             threshold,
             comment,

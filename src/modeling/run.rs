@@ -93,6 +93,7 @@ pub(crate) fn run_records(
     if let Some((metric, cv)) = &trained.cv {
         metrics.push((format!("cv_{}_mean", metric.name()), cv.mean));
         metrics.push((format!("cv_{}_std", metric.name()), cv.std));
+        metrics.extend(fold_scores(metric.name(), &cv.fold_scores));
     }
     metrics.push(("rows_train".into(), trained.rows_train as f64));
     metrics.push(("rows_test".into(), trained.rows_test as f64));
@@ -117,9 +118,7 @@ pub(crate) fn run_records(
                 (format!("cv_{}_std", metric.name()), candidate.cv.std),
                 ("fit_seconds".to_string(), candidate.cv.fit_seconds),
             ];
-            for (fold, score) in candidate.cv.fold_scores.iter().enumerate() {
-                metrics.push((format!("cv_{}_fold_{}", metric.name(), fold + 1), *score));
-            }
+            metrics.extend(fold_scores(metric.name(), &candidate.cv.fold_scores));
             records.push(RunRecord {
                 run_id: Tracking::new_run_id(),
                 experiment: run.experiment.clone(),
@@ -142,6 +141,15 @@ pub(crate) fn run_records(
         }
     }
     records
+}
+
+/// Each fold's score as a metric `cv_<metric>_fold_<k>`, k from 1.
+fn fold_scores(metric: &str, scores: &[f64]) -> Vec<(String, f64)> {
+    scores
+        .iter()
+        .enumerate()
+        .map(|(fold, score)| (format!("cv_{metric}_fold_{}", fold + 1), *score))
+        .collect()
 }
 
 /// The tags of the run that produced `manifest`'s version; warnings of a leakage

@@ -85,6 +85,10 @@ pub struct Manifest {
     /// Training parameters as `(name, value)` strings.
     #[serde(default, with = "named_strings")]
     pub params: Vec<(String, String)>,
+    /// Which parameters the statement named: `(name, "set" | "search")`; the
+    /// rest are defaults. `None` in versions published before Firn recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param_origins: Option<Vec<(String, String)>>,
     /// Evaluation metrics as `(name, value)`; non-finite values survive the trip.
     #[serde(default, with = "named_numbers")]
     pub metrics: Vec<(String, f64)>,
@@ -148,6 +152,8 @@ pub struct NewVersion {
     pub comment: Option<String>,
     /// Training parameters as `(name, value)` strings.
     pub params: Vec<(String, String)>,
+    /// Which parameters the user named (`"set"` or `"search"`), if known.
+    pub param_origins: Option<Vec<(String, String)>>,
     /// Evaluation metrics as `(name, value)`.
     pub metrics: Vec<(String, f64)>,
     /// A fingerprint of the training data.
@@ -334,6 +340,7 @@ mod tests {
                 categories: vec!["basic".into(), "pro".into()],
             }],
             params: vec![("max_depth".into(), "4".into())],
+            param_origins: Some(vec![("max_depth".into(), "set".into())]),
             metrics: vec![
                 ("auc".into(), 0.91),
                 ("nan".into(), f64::NAN),

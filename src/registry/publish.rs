@@ -81,6 +81,7 @@ impl Registry {
             objective: model.objective().name().to_string(),
             signature: FeatureSignature::of_model(model),
             params: new.params,
+            param_origins: new.param_origins,
             metrics: new.metrics,
             training_data_fingerprint: new.training_data_fingerprint,
             trainer: new.trainer,

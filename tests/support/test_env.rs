@@ -56,3 +56,20 @@ pub fn require(
         ),
     }
 }
+
+/// A headless Chromium for the tests that look at pages as a person would
+/// (`$FIRN_CHROMIUM`, or `chromium` on the PATH, installed by
+/// `scripts/test-env.sh` from the system's packages when missing).
+#[allow(dead_code)] // each test binary uses its own part of the support module
+pub fn chromium() -> PathBuf {
+    let chosen = std::env::var_os("FIRN_CHROMIUM");
+    let tool = chosen
+        .clone()
+        .map_or_else(|| PathBuf::from("chromium"), PathBuf::from);
+    require(
+        tool,
+        chosen.is_some(),
+        |path| Command::new(path).arg("--version").output(),
+        "the model card's browser test needs Chromium",
+    )
+}

@@ -114,6 +114,13 @@ enum Report {
         /// recomputed from its training query]
         #[arg(long, value_name = "SQL|TABLE")]
         data: Option<String>,
+        /// Metrics by the values of a column of the evaluated rows (e.g. a segment)
+        #[arg(long, value_name = "COLUMN")]
+        by: Option<String>,
+        /// Another version scored on the same rows: metrics side by side, both ROC curves
+        /// (previous, a version or alias of the same model, or MODEL@VERSION)
+        #[arg(long, value_name = "previous|VERSION|MODEL@VERSION")]
+        compare: Option<String>,
     },
 }
 
@@ -363,6 +370,8 @@ async fn main() -> ExitCode {
                     model,
                     out_dir,
                     data,
+                    by,
+                    compare,
                 },
         }) => {
             return report::report_model(ReportOptions {
@@ -370,6 +379,8 @@ async fn main() -> ExitCode {
                 model,
                 out: out_dir,
                 data,
+                by,
+                compare,
             })
             .await;
         }

@@ -1,17 +1,19 @@
 //! Horizontal bar charts of one number per feature (importance by gain, mean
 //! |SHAP|): largest first, names on the left, values at the bars' ends.
 
-use super::axes::{AXIS, GRID, INK, title};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
 use super::color::BAR;
-use super::scale::{Linear, format_value, nice_ticks, tick_labels};
-use super::svg::{Anchor, Paint, Svg, TextStyle, text_width, truncate};
+use super::format::format_value;
+use super::plot::{AXIS, GRID, anchored, font, font_in, heading, plain, render, tick};
 
 /// Most bars drawn; the rest are counted in a note.
 pub const MAX_BARS: usize = 25;
-/// Longest feature name shown in full (longer ones are cut, with the full name on hover).
+/// Longest feature name shown in full (longer ones are cut).
 pub(crate) const NAME_CHARS: usize = 28;
 /// Height of one bar's row.
-const ROW: f64 = 24.0;
+const ROW: u32 = 24;
 
 /// `bars` (name, value) sorted for display: largest value first, ties by name.
 pub fn sorted(bars: &[(String, f64)]) -> Vec<(String, f64)> {
@@ -23,124 +25,114 @@ pub fn sorted(bars: &[(String, f64)]) -> Vec<(String, f64)> {
     sorted
 }
 
+/// Room for names of at most `chars` characters at 12 px.
+pub(crate) fn name_room(names: &[String]) -> u32 {
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(4);
+    (longest as u32 * 7 + 16).clamp(60, 230)
+}
+
 /// A bar chart titled `heading` whose x axis reads `x_label`, as an SVG document.
-pub fn bar_chart(heading: &str, subtitle: &str, x_label: &str, bars: &[(String, f64)]) -> String {
+pub fn bar_chart(title: &str, subtitle: &str, x_label: &str, bars: &[(String, f64)]) -> String {
     let all = sorted(bars);
     let shown = &all[..all.len().min(MAX_BARS)];
-    let names: Vec<String> = shown.iter().map(|(n, _)| truncate(n, NAME_CHARS)).collect();
-    let name_width = names
-        .iter()
-        .map(|n| text_width(n, 12.0))
-        .fold(40.0, f64::max);
-    let width = 560.0;
-    let (left, right, top) = (name_width + 24.0, 70.0, 60.0);
+    let names: Vec<String> = shown.iter().map(|(n, _)| plain(n, NAME_CHARS)).collect();
     let note = all.len() > shown.len();
-    let height = top + shown.len().max(1) as f64 * ROW + 52.0 + if note { 18.0 } else { 0.0 };
-    let mut svg = Svg::new(width, height, heading);
-    title(&mut svg, heading, subtitle);
-    let largest = shown.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-    let ticks = nice_ticks(0.0, if largest > 0.0 { largest } else { 1.0 }, 4);
-    let end = ticks.last().copied().unwrap_or(1.0);
-    let x = Linear::new((0.0, end), (left, width - right));
-    let bottom = top + shown.len().max(1) as f64 * ROW;
-    for (tick, text) in ticks.iter().zip(tick_labels(&ticks)) {
-        let px = x.map(*tick);
-        svg.line((px, top - 4.0), (px, bottom), &Paint::stroke(GRID, 1.0));
-        svg.text(
-            (px, bottom + 16.0),
-            &text,
-            TextStyle::anchored(Anchor::Middle).size(11.0).fill(AXIS),
-        );
-    }
-    for (i, ((name, value), short)) in shown.iter().zip(&names).enumerate() {
-        let y = top + i as f64 * ROW;
-        let tooltip = format!("{name}: {}", format_value(*value));
-        svg.rect(
-            (left, y + 4.0),
-            (x.map(*value) - left, ROW - 8.0),
-            &Paint::fill(BAR),
-            &tooltip,
-        );
-        svg.text_with_tooltip(
-            (left - 8.0, y + ROW / 2.0 + 4.0),
-            short,
-            if short == name { "" } else { name },
-            TextStyle::anchored(Anchor::End).size(12.0).fill(INK),
-        );
-        svg.text(
-            (x.map(*value) + 5.0, y + ROW / 2.0 + 4.0),
-            &format_value(*value),
-            TextStyle::default().size(11.0).fill(AXIS),
-        );
-    }
-    svg.line((left, top - 4.0), (left, bottom), &Paint::stroke(AXIS, 1.0));
-    svg.text(
-        (left + (width - right - left) / 2.0, bottom + 38.0),
-        x_label,
-        TextStyle::anchored(Anchor::Middle).size(12.0).fill(INK),
-    );
-    if note {
-        svg.text(
-            (left, bottom + 56.0),
-            &format!("… and {} more features", all.len() - shown.len()),
-            TextStyle::default().size(11.0).fill(AXIS),
-        );
-    }
-    svg.finish()
+    let rows = shown.len().max(1) as u32;
+    let height = 54 + 12 + rows * ROW + 48 + if note { 18 } else { 0 };
+    render((560, height), title, |root| {
+        let area = heading(root, title, subtitle)?;
+        let (area, footer) = area.split_vertically(height - 54 - if note { 18 } else { 0 });
+        let largest = shown.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+        let end = if largest > 0.0 { largest * 1.18 } else { 1.0 };
+        let count = shown.len() as i32;
+        let mut chart = ChartBuilder::on(&area)
+            .margin_top(6)
+            .margin_right(16)
+            .x_label_area_size(42)
+            .y_label_area_size(name_room(&names))
+            .build_cartesian_2d(0.0..end, (0..count.max(1)).into_segmented())?;
+        // Row 0 is at the bottom: the largest bar goes in the top row.
+        let name_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(row) => names
+                .get((count - 1 - row) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(plain(x_label, 60))
+            .x_labels(5)
+            .y_labels(shown.len().max(1))
+            .x_label_formatter(&tick)
+            .y_label_formatter(&name_of)
+            .bold_line_style(GRID)
+            .light_line_style(WHITE.mix(0.0))
+            .axis_style(AXIS)
+            .label_style(font(12.0))
+            .axis_desc_style(font(12.0))
+            .draw()?;
+        chart.draw_series(shown.iter().enumerate().map(|(i, (_, value))| {
+            let row = count - 1 - i as i32;
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row)),
+                    (*value, SegmentValue::Exact(row + 1)),
+                ],
+                BAR.filled(),
+            );
+            bar.set_margin(4, 4, 0, 0);
+            bar
+        }))?;
+        chart.draw_series(shown.iter().enumerate().map(|(i, (_, value))| {
+            let row = count - 1 - i as i32;
+            EmptyElement::at((*value, SegmentValue::CenterOf(row)))
+                + Text::new(
+                    format_value(*value),
+                    (5, 0),
+                    anchored(font_in(11.0, AXIS), HPos::Left, VPos::Center),
+                )
+        }))?;
+        if note {
+            footer.draw(&Text::new(
+                format!(
+                    "… and {} more features with smaller values",
+                    all.len() - shown.len()
+                ),
+                (14, 2),
+                font_in(11.0, AXIS),
+            ))?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bars() -> Vec<(String, f64)> {
-        vec![
-            ("b".into(), 2.0),
-            ("a".into(), 2.0),
-            ("big".into(), 10.0),
-            ("none".into(), 0.0),
-            ("nan".into(), f64::NAN),
-        ]
-    }
+    use crate::report::plot::{has_text, text_y};
 
     #[test]
-    fn sorts_largest_first_ties_by_name() {
-        let order: Vec<String> = sorted(&bars()).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(order, ["big", "a", "b", "nan", "none"]);
-    }
-
-    #[test]
-    fn draws_one_bar_per_feature_in_order() {
-        let svg = bar_chart("Importance", "gain", "Average gain", &bars());
-        let titles: Vec<&str> = svg
-            .lines()
-            .filter(|l| l.starts_with("<rect") && l.contains("<title>"))
-            .filter_map(|l| l.split("<title>").nth(1))
-            .filter_map(|l| l.split(':').next())
+    fn largest_first_with_values_and_a_note_for_the_rest() {
+        let bars: Vec<(String, f64)> = (0..30)
+            .map(|i| (format!("f{i:02}"), f64::from(i)))
             .collect();
-        assert_eq!(titles, ["big", "a", "b", "nan", "none"]);
-        assert!(
-            svg.contains(">10.0000</text>") || svg.contains(">10.00</text>"),
-            "{svg}"
-        );
-        assert_eq!(
-            svg,
-            bar_chart("Importance", "gain", "Average gain", &bars())
-        );
-    }
-
-    #[test]
-    fn long_lists_and_names_are_cut_with_a_note() {
-        let many: Vec<(String, f64)> = (0..30)
-            .map(|i| (format!("feature_with_a_rather_long_name_{i:02}"), i as f64))
-            .collect();
-        let svg = bar_chart("Importance", "", "x", &many);
-        assert_eq!(
-            svg.matches("<rect").count(),
-            1 + MAX_BARS,
-            "background + bars"
-        );
+        let svg = bar_chart("Importance", "gain", "Average gain", &bars);
+        assert_eq!(svg.matches("<rect").count() - 1, MAX_BARS, "{svg}");
         assert!(svg.contains("… and 5 more features"));
-        assert!(svg.contains("<title>feature_with_a_rather_long_name_29</title>"));
+        let y = |name: &str| text_y(&svg, name).expect(name);
+        assert!(y("f29") < y("f05"), "largest on top: {svg}");
+        assert!(has_text(&svg, "29.00"), "values at the bars' ends");
+        assert!(!has_text(&svg, "f04"), "cut");
+        assert_eq!(svg, bar_chart("Importance", "gain", "Average gain", &bars));
+    }
+
+    #[test]
+    fn sorting_is_stable_and_non_finite_values_are_zero() {
+        let sorted = sorted(&[("b".into(), 1.0), ("a".into(), 1.0), ("c".into(), f64::NAN)]);
+        let names: Vec<&str> = sorted.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(sorted[2].1, 0.0);
     }
 }

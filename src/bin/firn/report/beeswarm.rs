@@ -4,19 +4,23 @@
 //! would overlap are stacked outwards from the row's centre line in a fixed
 //! order, so the same data always gives the same picture.
 
-use super::axes::{AXIS, GRID, INK, title};
-use super::bars::NAME_CHARS;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::bars::{NAME_CHARS, name_room};
+use super::color::REFERENCE;
 use super::color::value_colour;
-use super::scale::{Linear, format_value, nice_ticks, tick_labels};
-use super::svg::{Anchor, Paint, Svg, TextStyle, text_width, truncate};
+use super::plot::{
+    AXIS, Area, Drawn, GRID, anchored, extent, font, font_in, heading, plain, render, tick,
+};
 
 /// Most feature rows drawn; the rest are counted in a note.
 pub const MAX_FEATURES: usize = 20;
 /// Height of one feature's row.
-const ROW: f64 = 32.0;
+const ROW: u32 = 32;
 /// Dot radius.
-const DOT: f64 = 2.3;
-/// Width of the bins dots are stacked in.
+const DOT: u32 = 2;
+/// Width of the bins dots are stacked in (pixels).
 const BIN: f64 = 2.0;
 
 /// One feature's row: the SHAP value and colour position of each sampled row.
@@ -133,127 +137,131 @@ pub fn beeswarm_chart(features: &[SwarmFeature], subtitle: &str, x_label: &str) 
         .take(MAX_FEATURES)
         .map(|&i| &features[i])
         .collect();
-    let names: Vec<String> = shown
-        .iter()
-        .map(|f| truncate(&f.name, NAME_CHARS))
-        .collect();
-    let name_width = names
-        .iter()
-        .map(|n| text_width(n, 12.0))
-        .fold(40.0, f64::max);
-    let (width, left, right, top) = (680.0, name_width + 24.0, 90.0, 60.0);
-    let rows = shown.len().max(1) as f64;
-    let bottom = top + rows * ROW;
+    let names: Vec<String> = shown.iter().map(|f| plain(&f.name, NAME_CHARS)).collect();
     let note = features.len() > shown.len();
-    let height = bottom + 52.0 + if note { 18.0 } else { 0.0 };
-    let mut svg = Svg::new(width, height, "SHAP summary (beeswarm)");
-    title(&mut svg, "SHAP summary", subtitle);
-
-    let values = shown.iter().flat_map(|f| f.shap.iter().copied());
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let ticks = nice_ticks(lo, hi, 6);
-    let x = Linear::new(
-        (
-            ticks.first().copied().unwrap_or(lo),
-            ticks.last().copied().unwrap_or(hi),
-        ),
-        (left, width - right),
-    );
-    for (tick, text) in ticks.iter().zip(tick_labels(&ticks)) {
-        let px = x.map(*tick);
-        svg.line((px, top), (px, bottom), &Paint::stroke(GRID, 1.0));
-        svg.text(
-            (px, bottom + 16.0),
-            &text,
-            TextStyle::anchored(Anchor::Middle).size(11.0).fill(AXIS),
+    let rows = shown.len().max(1) as u32;
+    let height = 54 + 8 + rows * ROW + 48 + if note { 18 } else { 0 };
+    render((680, height), "SHAP summary (beeswarm)", |root| {
+        let area = heading(root, "SHAP summary", subtitle)?;
+        let (area, footer) = area.split_vertically(height - 54 - if note { 18 } else { 0 });
+        let (plot, key) = area.split_horizontally(600);
+        let (lo, hi) = extent(
+            shown
+                .iter()
+                .flat_map(|f| f.shap.iter().copied())
+                .chain([0.0]),
         );
-    }
-    svg.line(
-        (x.map(0.0), top),
-        (x.map(0.0), bottom),
-        &Paint::stroke("#999", 1.0),
-    );
-    for (i, (feature, short)) in shown.iter().zip(&names).enumerate() {
-        let centre = top + (i as f64 + 0.5) * ROW;
-        svg.line(
-            (left, centre),
-            (width - right, centre),
-            &Paint::stroke(GRID, 1.0).dashed("1 3"),
-        );
-        svg.text_with_tooltip(
-            (left - 8.0, centre + 4.0),
-            short,
-            &format!(
-                "{}: mean |SHAP| {}",
-                feature.name,
-                format_value(feature.mean_abs())
-            ),
-            TextStyle::anchored(Anchor::End).size(12.0).fill(INK),
-        );
-        let xs: Vec<f64> = feature.shap.iter().map(|v| x.map(*v)).collect();
-        let offsets = stack_offsets(&xs);
-        let deepest = offsets.iter().map(|o| o.abs()).max().unwrap_or(0).max(1) as f64;
-        let step = (DOT * 0.9).min(0.42 * ROW / deepest);
-        for ((px, offset), position) in xs.iter().zip(&offsets).zip(&feature.colour) {
-            if !px.is_finite() {
-                continue;
-            }
-            svg.circle(
-                (*px, centre + *offset as f64 * step),
-                DOT,
-                &Paint::fill(value_colour(*position)),
-            );
+        let pad = (hi - lo) * 0.04;
+        let count = shown.len() as i32;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(8)
+            .margin_right(12)
+            .x_label_area_size(42)
+            .y_label_area_size(name_room(&names))
+            .build_cartesian_2d((lo - pad)..(hi + pad), (0..count.max(1)).into_segmented())?;
+        // Row 0 is at the bottom: the most important feature goes in the top row.
+        let name_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(row) => names
+                .get((count - 1 - row) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .x_desc(plain(x_label, 70))
+            .x_labels(6)
+            .y_labels(shown.len().max(1))
+            .x_label_formatter(&tick)
+            .y_label_formatter(&name_of)
+            .bold_line_style(GRID)
+            .light_line_style(WHITE.mix(0.0))
+            .axis_style(AXIS)
+            .label_style(font(12.0))
+            .axis_desc_style(font(12.0))
+            .draw()?;
+        chart.draw_series(LineSeries::new(
+            [
+                (0.0, SegmentValue::Exact(0)),
+                (0.0, SegmentValue::Exact(count.max(1))),
+            ],
+            REFERENCE.stroke_width(1),
+        ))?;
+        for (i, feature) in shown.iter().enumerate() {
+            let row = count - 1 - i as i32;
+            let xs: Vec<f64> = feature
+                .shap
+                .iter()
+                .map(|v| {
+                    if v.is_finite() {
+                        f64::from(chart.backend_coord(&(*v, SegmentValue::CenterOf(row))).0)
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            let offsets = stack_offsets(&xs);
+            let deepest = offsets.iter().map(|o| o.abs()).max().unwrap_or(0).max(1) as f64;
+            let step = 2.0f64.min(0.42 * f64::from(ROW) / deepest);
+            chart.draw_series(
+                feature
+                    .shap
+                    .iter()
+                    .zip(&offsets)
+                    .zip(&feature.colour)
+                    .filter(|((v, _), _)| v.is_finite())
+                    .map(|((v, offset), position)| {
+                        EmptyElement::at((*v, SegmentValue::CenterOf(row)))
+                            + Circle::new(
+                                (0, (*offset as f64 * step).round() as i32),
+                                DOT,
+                                value_colour(*position).filled(),
+                            )
+                    }),
+            )?;
         }
-    }
-    svg.text(
-        (left + (width - right - left) / 2.0, bottom + 38.0),
-        x_label,
-        TextStyle::anchored(Anchor::Middle).size(12.0).fill(INK),
-    );
-    if note {
-        svg.text(
-            (left, bottom + 56.0),
-            &format!(
-                "… and {} more features with smaller mean |SHAP|",
-                features.len() - shown.len()
-            ),
-            TextStyle::default().size(11.0).fill(AXIS),
-        );
-    }
-    colour_bar(&mut svg, width - right + 30.0, top, bottom);
-    svg.finish()
+        if note {
+            footer.draw(&Text::new(
+                format!(
+                    "… and {} more features with smaller mean |SHAP|",
+                    features.len() - shown.len()
+                ),
+                (14, 2),
+                font_in(11.0, AXIS),
+            ))?;
+        }
+        colour_key(&key, rows * ROW)
+    })
 }
 
-/// The low→high colour key at the right of the plot.
-fn colour_bar(svg: &mut Svg, x: f64, top: f64, bottom: f64) {
-    let height = (bottom - top).clamp(60.0, 220.0);
-    let top = top + ((bottom - top) - height) / 2.0;
+/// The low→high colour key beside the plot.
+fn colour_key(area: &Area<'_>, plot_height: u32) -> Drawn {
+    let height = plot_height.clamp(60, 220) as i32;
+    let top = 8 + ((plot_height as i32 - height) / 2).max(0);
     let steps = 24;
-    let step = height / steps as f64;
     for i in 0..steps {
-        let t = 1.0 - (i as f64 + 0.5) / steps as f64;
-        svg.rect(
-            (x, top + i as f64 * step),
-            (10.0, step + 0.5),
-            &Paint::fill(value_colour(t)),
-            "",
-        );
+        let t = 1.0 - (f64::from(i) + 0.5) / f64::from(steps);
+        let y0 = top + i * height / steps;
+        let y1 = top + (i + 1) * height / steps;
+        area.draw(&Rectangle::new(
+            [(10, y0), (20, y1)],
+            value_colour(t).filled(),
+        ))?;
     }
-    let style = TextStyle::anchored(Anchor::Middle).size(11.0).fill(AXIS);
-    svg.text((x + 5.0, top - 6.0), "High", style);
-    svg.text((x + 5.0, top + height + 14.0), "Low", style);
-    svg.text(
-        (x + 24.0, top + height / 2.0),
-        "Feature value",
-        style.rotate(90.0),
-    );
+    let style = anchored(font_in(11.0, AXIS), HPos::Center, VPos::Bottom);
+    area.draw(&Text::new("High", (15, top - 3), style))?;
+    let style = anchored(font_in(11.0, AXIS), HPos::Center, VPos::Top);
+    area.draw(&Text::new("Low", (15, top + height + 3), style))?;
+    let style = anchored(font_in(11.0, AXIS), HPos::Center, VPos::Center)
+        .transform(FontTransform::Rotate90);
+    area.draw(&Text::new("Feature value", (36, top + height / 2), style))?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::plot::{has_text, text_y};
 
     fn feature(name: &str, shap: Vec<f64>) -> SwarmFeature {
         let colour = numeric_positions(&(0..shap.len()).map(|i| i as f64).collect::<Vec<_>>());
@@ -275,13 +283,11 @@ mod tests {
     #[test]
     fn one_row_per_feature_most_important_first() {
         let svg = beeswarm_chart(&features(), "4 rows", "SHAP value");
-        let names: Vec<&str> = svg
-            .lines()
-            .filter(|l| l.contains("mean |SHAP|"))
-            .filter_map(|l| l.split("<title>").nth(1))
-            .filter_map(|l| l.split(':').next())
-            .collect();
-        assert_eq!(names, ["large", "middle", "small"]);
+        let y = |name: &str| text_y(&svg, name).expect(name);
+        assert!(
+            y("large") < y("middle") && y("middle") < y("small"),
+            "top to bottom: {svg}"
+        );
         assert_eq!(
             svg.matches("<circle").count(),
             12,
@@ -328,9 +334,7 @@ mod tests {
         let svg = beeswarm_chart(&many, "", "SHAP value");
         assert_eq!(svg.matches("<circle").count(), MAX_FEATURES);
         assert!(svg.contains("… and 5 more features"));
-        assert!(
-            svg.contains("<title>f24: mean |SHAP| 24.00</title>"),
-            "largest kept"
-        );
+        assert!(has_text(&svg, "f24"), "largest kept");
+        assert!(!has_text(&svg, "f04"), "smallest cut");
     }
 }

@@ -1,6 +1,8 @@
-//! Which charts a model card shows and the numbers behind them: ROC,
-//! precision-recall and confusion matrix for classifiers, predicted-vs-actual
-//! for regressors; importance by gain, mean |SHAP| and the SHAP beeswarm for both.
+//! Which charts a model card shows and the numbers behind them: for
+//! classifiers ROC (with the compared version's), precision-recall, the
+//! threshold sweep, cumulative gains, calibration and the confusion matrix;
+//! for regressors predicted-vs-actual; for both importance by gain, mean
+//! |SHAP| and the SHAP beeswarm.
 
 use datafusion::common::Result;
 use firnml_udfs::metrics::{ConfusionMatrix, pr_auc, pr_curve, roc_auc, roc_curve};
@@ -8,12 +10,15 @@ use firnml_udfs::model::{FeatureKind, Objective, TreeEnsemble, importance};
 
 use super::bars::bar_chart;
 use super::beeswarm::{SwarmFeature, beeswarm_chart, category_positions, numeric_positions};
+use super::calibration::calibration_chart;
 use super::confusion::confusion_chart;
 use super::evaluation::Evaluation;
+use super::format::format_value;
+use super::gains::{Decile, deciles, gains_chart};
 use super::pr::pr_chart;
-use super::roc::{OperatingPoint, roc_chart};
-use super::scale::format_value;
+use super::roc::{OperatingPoint, RocSeries, roc_chart};
 use super::scatter::scatter_chart;
+use super::sweep::{SweepPoint, sweep, sweep_chart, table_thresholds};
 use firnml::ml::metric::evaluate;
 
 /// One picture of the card.
@@ -25,6 +30,19 @@ pub struct Chart {
     pub caption: String,
     /// The SVG document.
     pub svg: String,
+    /// Whether it takes two columns of the card's grid.
+    pub wide: bool,
+}
+
+/// Another version scored on the same rows (`--compare`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// `name@version`.
+    pub name: String,
+    /// Its predictions on the evaluated rows.
+    pub predictions: Vec<f64>,
+    /// Its metrics on them, by name.
+    pub metrics: Vec<(String, f64)>,
 }
 
 /// The charts and the metrics recomputed on the evaluated rows.
@@ -36,6 +54,12 @@ pub struct Figures {
     pub metrics: Vec<(String, f64)>,
     /// Charts that could not be drawn, and why.
     pub notes: Vec<String>,
+    /// Classifiers: the metrics at the table's thresholds.
+    pub sweep: Vec<SweepPoint>,
+    /// Classifiers: the deciles of rows ranked by score.
+    pub deciles: Vec<Decile>,
+    /// Each feature's importance by gain (0 for features no split uses).
+    pub gains: Vec<(String, f64)>,
 }
 
 /// Draws every chart for `model` evaluated as `evaluation`, at `threshold`.
@@ -44,6 +68,8 @@ pub fn figures(
     evaluation: &Evaluation,
     threshold: f64,
     label: &str,
+    name: &str,
+    compare: Option<&Comparison>,
 ) -> Result<Figures> {
     let objective = model.objective();
     let scores = &evaluation.predictions;
@@ -52,15 +78,35 @@ pub fn figures(
         .into_iter()
         .map(|(n, v)| (n.to_string(), v))
         .collect();
+    let gains = model
+        .features()
+        .iter()
+        .map(|f| {
+            let gain = importance(model)
+                .into_iter()
+                .find(|i| i.feature == f.name)
+                .map_or(0.0, |i| i.gain);
+            (f.name.clone(), gain)
+        })
+        .collect();
     let mut figures = Figures {
         charts: Vec::new(),
         metrics,
         notes: Vec::new(),
+        sweep: Vec::new(),
+        deciles: Vec::new(),
+        gains,
     };
     match objective {
-        Objective::BinaryLogistic => {
-            classifier_charts(&mut figures, scores, labels, threshold, label)?
-        }
+        Objective::BinaryLogistic => classifier_charts(
+            &mut figures,
+            scores,
+            labels,
+            threshold,
+            label,
+            name,
+            compare,
+        )?,
         Objective::SquaredError => {
             let stats = |name: &str| {
                 figures
@@ -81,6 +127,7 @@ pub fn figures(
                           the dashed line are predicted exactly."
                     .into(),
                 svg: scatter_chart(labels, scores, &subtitle, label),
+                wide: false,
             });
         }
     }
@@ -94,6 +141,8 @@ fn classifier_charts(
     labels: &[f64],
     threshold: f64,
     label: &str,
+    name: &str,
+    compare: Option<&Comparison>,
 ) -> Result<()> {
     let m = ConfusionMatrix::from_scores(scores, labels, threshold)?;
     let rate = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
@@ -102,15 +151,48 @@ fn classifier_charts(
             let operating = rate(m.fp, m.fp + m.tn)
                 .zip(rate(m.tp, m.tp + m.fn_))
                 .map(|(x, y)| OperatingPoint { threshold, x, y });
+            let other = match compare {
+                Some(c) => roc_curve(&c.predictions, labels)?
+                    .zip(roc_auc(&c.predictions, labels)?)
+                    .map(|(curve, auc)| (c.name.clone(), curve, auc)),
+                None => None,
+            };
+            // Two versions of one model are told apart by their versions.
+            let short = |full: &str| match (full.split_once('@'), name.split_once('@'), &other) {
+                (Some((model, version)), Some((mine, _)), Some(_)) if model == mine => {
+                    format!("@{version}")
+                }
+                _ => full.to_string(),
+            };
+            let mut series = vec![RocSeries {
+                name: short(name),
+                curve: &curve,
+                auc,
+            }];
+            if let Some((name, curve, auc)) = &other {
+                series.push(RocSeries {
+                    name: short(name),
+                    curve,
+                    auc: *auc,
+                });
+            }
+            let compared = match &other {
+                Some((other, _, other_auc)) => format!(
+                    " The orange curve is {other} (AUC {}) on the same rows.",
+                    format_value(*other_auc)
+                ),
+                None => String::new(),
+            };
             figures.charts.push(Chart {
                 file: "roc.svg",
                 caption: format!(
                     "How many positives the model finds (true-positive rate) for each share of \
                      negatives it flags by mistake, over every threshold. AUC {}: the chance \
-                     that a random positive row scores above a random negative one.",
+                     that a random positive row scores above a random negative one.{compared}",
                     format_value(auc)
                 ),
-                svg: roc_chart(&curve, auc, operating),
+                svg: roc_chart(&series, operating),
+                wide: false,
             });
         }
         _ => figures
@@ -134,19 +216,53 @@ fn classifier_charts(
                     format_value(base_rate)
                 ),
                 svg: pr_chart(&curve, ap, base_rate, operating),
+                wide: false,
             });
         }
         _ => figures
             .notes
             .push("No precision-recall curve: the evaluated rows hold no positive label.".into()),
     }
+    figures.sweep = sweep(scores, labels, &table_thresholds(threshold));
+    figures.charts.push(Chart {
+        file: "threshold-sweep.svg",
+        caption: "Precision, recall, F1 and the share of rows flagged at every decision \
+                  threshold (the dashed line is the model's): move the threshold to flag \
+                  fewer rows more surely, or more rows to miss fewer positives. The table \
+                  below gives the numbers."
+            .into(),
+        svg: sweep_chart(scores, labels, threshold),
+        wide: false,
+    });
+    if labels.contains(&1.0) {
+        figures.deciles = deciles(scores, labels);
+        figures.charts.push(Chart {
+            file: "gains.svg",
+            caption: "Rows ranked by score, highest first: the share of all positives found \
+                      in the top x % of rows. Plan a campaign with it: how many rows to \
+                      contact to reach how many positives. Lift by decile is in the table below."
+                .into(),
+            svg: gains_chart(scores, labels),
+            wide: false,
+        });
+    }
+    figures.charts.push(Chart {
+        file: "calibration.svg",
+        caption: "Rows binned by predicted probability: the bin's mean prediction against the \
+                  share of its rows that are positive. On the diagonal, a predicted 30 % means \
+                  30 % of such rows are positive."
+            .into(),
+        svg: calibration_chart(scores, labels),
+        wide: false,
+    });
     figures.charts.push(Chart {
         file: "confusion-matrix.svg",
         caption: format!(
             "Rows by actual class and predicted class at the decision threshold {}.",
-            super::scale::format_fixed(threshold, 2)
+            super::format::format_fixed(threshold, 2)
         ),
         svg: confusion_chart(&m, threshold, label),
+        wide: false,
     });
     Ok(())
 }
@@ -184,6 +300,7 @@ fn explanation_charts(figures: &mut Figures, model: &TreeEnsemble, evaluation: &
             &format!("{sampled} · features by mean |SHAP|"),
             &format!("SHAP value (impact on {unit})"),
         ),
+        wide: true,
     });
     figures.charts.push(gain_chart(model));
     let means: Vec<(String, f64)> = swarm
@@ -202,6 +319,7 @@ fn explanation_charts(figures: &mut Figures, model: &TreeEnsemble, evaluation: &
             &format!("mean |SHAP value| (impact on {unit})"),
             &means,
         ),
+        wide: false,
     });
 }
 
@@ -222,6 +340,7 @@ fn gain_chart(model: &TreeEnsemble) -> Chart {
             "Average gain per split",
             &gains,
         ),
+        wide: false,
     }
 }
 

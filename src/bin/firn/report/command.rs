@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::evaluation::plan;
-use super::{DataSource, ModelCard};
+use super::{CardRequest, DataSource, ModelCard};
 use firnml::Database;
 use firnml::Result;
 
@@ -20,6 +20,10 @@ pub struct ReportOptions {
     pub out: PathBuf,
     /// `--data`: a query or table name; `None` recomputes the held-out rows.
     pub data: Option<String>,
+    /// `--by`: a column to slice the metrics by.
+    pub by: Option<String>,
+    /// `--compare`: another version to score on the same rows.
+    pub compare: Option<String>,
 }
 
 /// Opens an existing database: a report never creates one.
@@ -53,7 +57,12 @@ async fn run(options: &ReportOptions) -> Result<(ModelCard, Vec<PathBuf>, Vec<St
         Some(data) => DataSource::Given(data.clone()),
         None => DataSource::HeldOut,
     };
-    let card = ModelCard::build(&db, &options.model, source).await?;
+    let request = CardRequest {
+        source,
+        by: options.by.clone(),
+        compare: options.compare.clone(),
+    };
+    let card = ModelCard::build_with(&db, &options.model, request).await?;
     let written = card.write(&options.out)?;
     Ok((card, written, db.warnings()))
 }

@@ -63,6 +63,9 @@ pub struct Evaluation {
     pub fingerprint: FingerprintCheck,
     /// The rows, encoded with the model's features; labels from the label column.
     pub data: Dataset,
+    /// Where each evaluated row is among the rows fetched (the held-out rows'
+    /// positions in the training query's canonical order, or every row given).
+    pub rows: Vec<usize>,
     /// Each row's prediction: a probability for classifiers, a value for regressors.
     pub predictions: Vec<f64>,
     /// The rows whose SHAP values were computed, ascending.
@@ -222,11 +225,13 @@ pub(crate) fn evaluate(
     let label = label_of(manifest)?;
     let objective = model.objective();
     let all = Dataset::for_model(batches, label, model.features(), objective)?;
-    let (data, fingerprint, description, seed) = match source {
+    let (data, rows, fingerprint, description, seed) = match source {
         DataSource::Given(_) => {
             let description = format!("{} rows given with --data", all.rows());
+            let rows = (0..all.rows()).collect();
             (
                 all,
+                rows,
                 FingerprintCheck::NotApplicable,
                 description,
                 DEFAULT_SEED,
@@ -244,7 +249,7 @@ pub(crate) fn evaluate(
             let description = format!(
                 "the {} held-out rows of the training query ({} % of {} rows, seed {}{}), recomputed",
                 test.len(),
-                crate::report::scale::format_fixed(100.0 * split.test_fraction, 0),
+                crate::report::format::format_fixed(100.0 * split.test_fraction, 0),
                 all.rows(),
                 split.seed,
                 if split.stratified {
@@ -253,7 +258,7 @@ pub(crate) fn evaluate(
                     ""
                 }
             );
-            (all.subset(&test), check, description, split.seed)
+            (all.subset(&test), test, check, description, split.seed)
         }
     };
     let predictions = predict(&CompactForest::new(model), objective, &data);
@@ -264,10 +269,28 @@ pub(crate) fn evaluate(
         query,
         fingerprint,
         data,
+        rows,
         predictions,
         sample,
         shap,
     })
+}
+
+/// The predictions of another model (`--compare`) on the same evaluated
+/// rows: its own features are read by name from the same fetched rows.
+pub(crate) fn predict_rows(
+    label: &str,
+    model: &TreeEnsemble,
+    batches: &[RecordBatch],
+    rows: &[usize],
+) -> Result<Vec<f64>> {
+    let data = Dataset::for_model(batches, label, model.features(), model.objective())?;
+    let data = data.subset(rows);
+    Ok(predict(
+        &CompactForest::new(model),
+        model.objective(),
+        &data,
+    ))
 }
 
 /// Compares the fingerprint of the training query's rows now with the manifest's.

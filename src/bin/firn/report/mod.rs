@@ -1,9 +1,11 @@
 //! Model cards: pictures of a registered model version where people look
 //! rather than read.
 //!
-//! `firn DB report model NAME[@VERSION|@ALIAS] --out DIR [--data 'SELECT …' | --data TABLE]`
+//! `firn DB report model NAME[@VERSION|@ALIAS] --out DIR [--data 'SELECT …' | --data TABLE]
+//! [--by COLUMN] [--compare previous|VERSION|ALIAS|MODEL@VERSION]`
 //! writes `DIR/index.html` — one self-contained page (inline CSS and SVG, no
-//! scripts, nothing fetched) — and each chart as an SVG file beside it:
+//! scripts, nothing fetched) — and each chart as an SVG file beside it. The
+//! charts are drawn with plotters' SVG backend (`plot.rs`):
 //!
 //! - the version: name, default/aliases, comment, created_at, trainer,
 //!   objective, label, features and kinds, parameters, stored metrics, lineage;
@@ -13,10 +15,15 @@
 //!   shown on the card and as a warning), and the rows split as `CREATE MODEL`
 //!   split them — or the rows of `--data`;
 //! - classifiers: ROC curve with AUC, precision-recall curve with average
-//!   precision and the base rate, confusion matrix at the split's threshold;
-//!   regressors: predicted against actual values;
+//!   precision and the base rate, the threshold sweep (chart and table),
+//!   cumulative gains with lift by decile, calibration, and the confusion
+//!   matrix at the split's threshold; regressors: predicted against actual values;
 //! - both: importance by gain, mean |SHAP| and the SHAP beeswarm over at most
-//!   500 rows sampled with a fixed seed.
+//!   500 rows sampled with a fixed seed;
+//! - `--by COLUMN`: metrics by the column's values; `--compare`: another
+//!   version scored on the same rows, metrics side by side and both ROC curves;
+//! - the training run from the experiment log (names, times, CV fold scores,
+//!   search candidates) and the parameters marked as set, searched or default.
 //!
 //! Output is deterministic: the same model and data give byte-identical files.
 //!
@@ -35,21 +42,25 @@
 //! # Ok(()) }
 //! ```
 
-pub mod axes;
 pub mod bars;
 pub mod beeswarm;
+pub mod calibration;
 pub mod card;
 pub mod charts;
 pub mod color;
 mod command;
 pub mod confusion;
 pub mod evaluation;
+pub mod format;
+pub mod gains;
 pub mod output;
+pub mod plot;
 pub mod pr;
 pub mod roc;
-pub mod scale;
 pub mod scatter;
-pub mod svg;
+pub mod slices;
+pub mod sweep;
+pub mod training_run;
 
 use std::path::{Path, PathBuf};
 
@@ -61,9 +72,36 @@ pub(crate) use command::open_existing;
 pub use command::{ReportOptions, report_model};
 pub use evaluation::{DataSource, FingerprintCheck};
 
+use charts::Comparison;
+use evaluation::plan;
 use firnml::Database;
 use firnml::Result;
-use firnml::registry::{ModelRef, VersionInfo};
+use firnml::ml::metric::evaluate;
+use firnml::registry::{Manifest, ModelRef, Registry, VersionInfo};
+use training_run::TrainingRun;
+
+/// What a card shows beyond the version itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardRequest {
+    /// The rows evaluated.
+    pub source: DataSource,
+    /// `--by`: a column of the evaluated rows to slice the metrics by.
+    pub by: Option<String>,
+    /// `--compare`: `previous`, a version or alias of the same model, or `model@version`.
+    pub compare: Option<String>,
+}
+
+impl CardRequest {
+    /// The card of `source`'s rows, with no slices and no comparison.
+    #[allow(dead_code)] // used by tests/report.rs and the doc example
+    pub fn of(source: DataSource) -> Self {
+        Self {
+            source,
+            by: None,
+            compare: None,
+        }
+    }
+}
 
 /// A model card, built in memory: write it with [`ModelCard::write`].
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +123,13 @@ pub struct ModelCard {
 impl ModelCard {
     /// Builds the card of `reference` (`name`, `name@version` or `name@alias`)
     /// in `db`, evaluated on `source`.
+    #[allow(dead_code)] // used by tests/report.rs and the doc example
     pub async fn build(db: &Database, reference: &str, source: DataSource) -> Result<Self> {
+        Self::build_with(db, reference, CardRequest::of(source)).await
+    }
+
+    /// Builds the card of `reference` as `request` asks.
+    pub async fn build_with(db: &Database, reference: &str, request: CardRequest) -> Result<Self> {
         let reference = ModelRef::parse(reference)?;
         let session = db.session();
         let session = &session;
@@ -94,10 +138,28 @@ impl ModelCard {
         // Load exactly the version described, even if the default moves meanwhile.
         let exact = ModelRef::at(&info.manifest.name, &info.manifest.version)?;
         let (_, model) = registry.load(&exact).await?;
-        let (batches, query) = evaluation::fetch(session, &info.manifest, &source).await?;
-        tokio::task::spawn_blocking(move || assemble(&info, &model, &source, &batches, query))
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?
+        let other = match &request.compare {
+            Some(text) => Some(compared_version(&registry, &info.manifest, text).await?),
+            None => None,
+        };
+        let run = match &info.manifest.run_id {
+            Some(id) => TrainingRun::find(&*db.tracking().refresh().await?, id),
+            None => None,
+        };
+        let (batches, query) = evaluation::fetch(session, &info.manifest, &request.source).await?;
+        tokio::task::spawn_blocking(move || {
+            assemble(&Inputs {
+                info: &info,
+                model: &model,
+                request: &request,
+                batches: &batches,
+                query,
+                other,
+                run,
+            })
+        })
+        .await
+        .map_err(|e| DataFusionError::External(Box::new(e)))?
     }
 
     /// Writes the files into `dir` (created if needed), all or nothing; returns their paths.
@@ -121,21 +183,119 @@ impl ModelCard {
     }
 }
 
-/// Evaluates, draws and lays out the card. CPU-bound.
-fn assemble(
-    info: &VersionInfo,
-    model: &TreeEnsemble,
-    source: &DataSource,
-    batches: &[RecordBatch],
+/// The version `--compare` names, relative to `manifest`'s model: `previous`
+/// (the version published just before), a version or alias of the same
+/// model, or `model@version`.
+async fn compared_version(
+    registry: &Registry,
+    manifest: &Manifest,
+    text: &str,
+) -> Result<(String, TreeEnsemble)> {
+    let text = text.trim();
+    let reference = if text.eq_ignore_ascii_case("previous") {
+        let versions = registry.list_versions(&manifest.name).await?;
+        let at = versions
+            .iter()
+            .position(|v| v.version == manifest.version)
+            .unwrap_or(0);
+        let Some(previous) = at.checked_sub(1).and_then(|i| versions.get(i)) else {
+            return Err(plan(format!(
+                "--compare previous: {}@{} is the first version of {}; name another version \
+                 (--compare VERSION) or model (--compare MODEL@VERSION)",
+                manifest.name, manifest.version, manifest.name
+            )));
+        };
+        ModelRef::at(&previous.name, &previous.version)?
+    } else if text.contains('@') && !text.starts_with('@') {
+        ModelRef::parse(text)?
+    } else {
+        ModelRef::parse(&format!(
+            "{}@{}",
+            manifest.name,
+            text.trim_start_matches('@')
+        ))?
+    };
+    let (other, model) = registry.load(&reference).await?;
+    Ok((format!("{}@{}", other.name, other.version), model))
+}
+
+/// Everything `assemble` draws from.
+struct Inputs<'a> {
+    info: &'a VersionInfo,
+    model: &'a TreeEnsemble,
+    request: &'a CardRequest,
+    batches: &'a [RecordBatch],
     query: String,
-) -> Result<ModelCard> {
+    other: Option<(String, TreeEnsemble)>,
+    run: Option<TrainingRun>,
+}
+
+/// Evaluates, draws and lays out the card. CPU-bound.
+fn assemble(inputs: &Inputs<'_>) -> Result<ModelCard> {
+    let (info, model) = (inputs.info, inputs.model);
     let manifest = &info.manifest;
-    let evaluation = evaluation::evaluate(manifest, model, source, batches, query)?;
+    let evaluation = evaluation::evaluate(
+        manifest,
+        model,
+        &inputs.request.source,
+        inputs.batches,
+        inputs.query.clone(),
+    )?;
     let threshold = manifest.split.map_or(0.5, |s| s.threshold);
     let label = manifest.label.as_deref().unwrap_or("label");
-    let figures = charts::figures(model, &evaluation, threshold, label)?;
     let name = format!("{}@{}", manifest.name, manifest.version);
-    let warnings: Vec<String> = match &evaluation.fingerprint {
+    let comparison = match &inputs.other {
+        Some((other_name, other)) => {
+            if other.objective() != model.objective() {
+                return Err(plan(format!(
+                    "--compare: {other_name} is a {} and {name} a {}; only models of the same \
+                     kind can be compared",
+                    other.objective().name(),
+                    model.objective().name()
+                )));
+            }
+            let predictions =
+                evaluation::predict_rows(label, other, inputs.batches, &evaluation.rows)?;
+            let metrics = evaluate(
+                other.objective(),
+                &predictions,
+                &evaluation.data.labels,
+                threshold,
+            )?
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+            Some(Comparison {
+                name: other_name.clone(),
+                predictions,
+                metrics,
+            })
+        }
+        None => None,
+    };
+    let figures = charts::figures(
+        model,
+        &evaluation,
+        threshold,
+        label,
+        &name,
+        comparison.as_ref(),
+    )?;
+    let slices = match &inputs.request.by {
+        Some(column) => {
+            let values = slices::slice_values(inputs.batches, column, &evaluation.rows)?;
+            let (slices, left_out) = slices::slices(
+                &values,
+                &evaluation.predictions,
+                &evaluation.data.labels,
+                model.objective(),
+                threshold,
+            )?;
+            Some((column.clone(), slices, left_out))
+        }
+        None => None,
+    };
+    let mut warnings: Vec<String> = match &evaluation.fingerprint {
         FingerprintCheck::Differs { .. } | FingerprintCheck::Failed(_) => vec![format!(
             "the training data of {name} changed since it was trained: its training query \
              no longer returns the same rows, so the card evaluates rows that are not exactly \
@@ -143,6 +303,15 @@ fn assemble(
         )],
         _ => vec![],
     };
+    if let Some(other) = &comparison
+        && matches!(inputs.request.source, DataSource::HeldOut)
+    {
+        warnings.push(format!(
+            "{} is compared on the held-out rows of {name}; {} may have been trained on \
+             some of them, which flatters it — compare on new rows with --data",
+            other.name, other.name
+        ));
+    }
     let html = card::render(&card::CardInput {
         info,
         model,
@@ -150,6 +319,11 @@ fn assemble(
         figures: &figures,
         threshold,
         warnings: &warnings,
+        slices: slices
+            .as_ref()
+            .map(|(column, s, left_out)| (column.as_str(), s.as_slice(), *left_out)),
+        comparison: comparison.as_ref(),
+        run: inputs.run.as_ref(),
     });
     let mut files: Vec<(String, String)> = figures
         .charts

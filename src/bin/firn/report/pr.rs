@@ -3,12 +3,12 @@
 //! base rate (what a random ranking gets) and the operating point.
 
 use firnml_udfs::metrics::PrPoint;
+use plotters::prelude::*;
 
-use super::axes::{Corner, Frame, Margins, Mark, legend, thin, title};
-use super::color::{CURVE, REFERENCE};
-use super::roc::{CURVE_CHART, OperatingPoint};
-use super::scale::{format_fixed, format_value, nice_ticks};
-use super::svg::{Paint, Svg};
+use super::color::{CURVE, OPERATING, REFERENCE};
+use super::format::{format_fixed, format_value};
+use super::plot::{CURVE_CHART, heading, legend, line_mark, render, thin, xy_chart};
+use super::roc::OperatingPoint;
 
 /// The steps of the curve in data space: precision `Pₖ` holds from recall
 /// `Rₖ₋₁` to `Rₖ`, as in the average-precision sum.
@@ -33,68 +33,47 @@ pub fn pr_chart(
     base_rate: f64,
     operating: Option<OperatingPoint>,
 ) -> String {
-    let (width, height) = CURVE_CHART;
-    let mut svg = Svg::new(
-        width,
-        height,
-        &format!(
-            "Precision-recall curve, average precision {}",
-            format_value(ap)
-        ),
+    let description = format!(
+        "Precision-recall curve, average precision {}",
+        format_value(ap)
     );
-    title(
-        &mut svg,
-        "Precision-recall curve",
-        &format!(
-            "average precision {} · base rate {}",
-            format_value(ap),
-            format_value(base_rate)
-        ),
-    );
-    let ticks = nice_ticks(0.0, 1.0, 5);
-    let frame = Frame::new(&svg, Margins::default(), ticks.clone(), ticks);
-    frame.draw(&mut svg, "Recall", "Precision");
-    svg.line(
-        frame.point((0.0, base_rate)),
-        frame.point((1.0, base_rate)),
-        &Paint::stroke(REFERENCE, 1.2).dashed("5 4"),
-    );
-    let points: Vec<(f64, f64)> = steps(curve).into_iter().map(|p| frame.point(p)).collect();
-    let points = thin(&points, 0.5);
-    let mut area = points.clone();
-    if let (Some(&(last_x, _)), Some(&(first_x, _))) = (points.last(), points.first()) {
-        area.push((last_x, frame.bottom()));
-        area.push((first_x, frame.bottom()));
-    }
-    svg.polygon(&area, &Paint::fill(CURVE).opacity(0.08));
-    svg.polyline(&points, &Paint::stroke(CURVE, 2.2));
-    let mut entries = vec![
-        (
-            Mark::Line(CURVE, None),
-            format!("model (AP {})", format_value(ap)),
-        ),
-        (
-            Mark::Line(REFERENCE, Some("5 4")),
-            format!("base rate {}", format_value(base_rate)),
-        ),
-    ];
-    if let Some(point) = operating {
-        svg.circle(
-            frame.point((point.x, point.y)),
-            5.0,
-            &Paint {
-                stroke: Some("#ffffff".into()),
-                width: 1.5,
-                ..Paint::fill("#d62728")
-            },
-        );
-        entries.push((
-            Mark::Dot("#d62728"),
-            format!("threshold {}", format_fixed(point.threshold, 2)),
-        ));
-    }
-    legend(&mut svg, &frame, Corner::BottomRight, &entries);
-    svg.finish()
+    render(CURVE_CHART, &description, |root| {
+        let area = heading(
+            root,
+            "Precision-recall curve",
+            &format!(
+                "average precision {} · base rate {}",
+                format_value(ap),
+                format_value(base_rate)
+            ),
+        )?;
+        let mut chart = xy_chart(&area, 0.0..1.0, 0.0..1.0, "Recall", "Precision")?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, base_rate), (1.0, base_rate)],
+                5,
+                4,
+                REFERENCE.stroke_width(1),
+            ))?
+            .label(format!(
+                "random ranking (base rate {})",
+                format_value(base_rate)
+            ))
+            .legend(line_mark(REFERENCE.stroke_width(1)));
+        let points = thin(&steps(curve), 0.002);
+        chart.draw_series(AreaSeries::new(points.clone(), 0.0, CURVE.mix(0.08)))?;
+        chart
+            .draw_series(LineSeries::new(points, CURVE.stroke_width(2)))?
+            .label(format!("model (average precision {})", format_value(ap)))
+            .legend(line_mark(CURVE.stroke_width(2)));
+        if let Some(point) = operating {
+            chart
+                .draw_series([Circle::new((point.x, point.y), 5, OPERATING.filled())])?
+                .label(format!("threshold {}", format_fixed(point.threshold, 2)))
+                .legend(|(x, y)| Circle::new((x + 9, y), 4, OPERATING.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerLeft)
+    })
 }
 
 #[cfg(test)]
@@ -115,8 +94,6 @@ mod tests {
         assert_eq!(steps.last(), Some(&(1.0, 0.5)));
         let svg = pr_chart(&curve, ap, 0.5, None);
         assert!(svg.contains("average precision 0.6845"), "{svg}");
-        assert!(svg.contains("base rate 0.5000</text>"));
-        // The base-rate line sits at precision 0.5: half way up the plot area.
-        assert!(svg.contains("y1=\"230\" x2=\"420\" y2=\"230\""), "{svg}");
+        assert!(svg.contains("base rate 0.5000"), "{svg}");
     }
 }

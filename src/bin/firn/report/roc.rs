@@ -1,15 +1,13 @@
 //! The ROC curve: true-positive rate against false-positive rate over every
-//! threshold, with its area (AUC), the chance diagonal and the operating point.
+//! threshold, with its area (AUC), the chance diagonal and the operating
+//! point; with `--compare`, a second model's curve over the same rows.
 
 use firnml_udfs::metrics::RocPoint;
+use plotters::prelude::*;
 
-use super::axes::{Corner, Frame, Margins, Mark, legend, thin, title};
-use super::color::{CURVE, REFERENCE};
-use super::scale::{format_fixed, format_value, nice_ticks};
-use super::svg::{Paint, Svg};
-
-/// Size of the square curve charts (ROC, precision-recall).
-pub(crate) const CURVE_CHART: (f64, f64) = (440.0, 460.0);
+use super::color::{CURVE, OPERATING, OTHER, REFERENCE};
+use super::format::{format_fixed, format_value};
+use super::plot::{CURVE_CHART, heading, legend, line_mark, plain, render, thin, xy_chart};
 
 /// Where the model operates: the decision threshold and the curve point it gives.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,69 +20,67 @@ pub struct OperatingPoint {
     pub y: f64,
 }
 
-/// The ROC curve of `curve` (from [`firnml_udfs::metrics::roc_curve`]) with
-/// area `auc`, as an SVG document.
-pub fn roc_chart(curve: &[RocPoint], auc: f64, operating: Option<OperatingPoint>) -> String {
-    let (width, height) = CURVE_CHART;
-    let mut svg = Svg::new(
-        width,
-        height,
-        &format!("ROC curve, AUC {}", format_value(auc)),
-    );
-    title(
-        &mut svg,
-        "ROC curve",
-        &format!(
-            "AUC {} · higher and further left is better",
-            format_value(auc)
-        ),
-    );
-    let ticks = nice_ticks(0.0, 1.0, 5);
-    let frame = Frame::new(&svg, Margins::default(), ticks.clone(), ticks);
-    frame.draw(
-        &mut svg,
-        "False-positive rate",
-        "True-positive rate (recall)",
-    );
-    svg.line(
-        frame.point((0.0, 0.0)),
-        frame.point((1.0, 1.0)),
-        &Paint::stroke(REFERENCE, 1.2).dashed("5 4"),
-    );
-    let points: Vec<(f64, f64)> = curve.iter().map(|p| frame.point((p.fpr, p.tpr))).collect();
-    let points = thin(&points, 0.5);
-    let mut area = points.clone();
-    area.push(frame.point((1.0, 0.0)));
-    area.push(frame.point((0.0, 0.0)));
-    svg.polygon(&area, &Paint::fill(CURVE).opacity(0.08));
-    svg.polyline(&points, &Paint::stroke(CURVE, 2.2));
-    let mut entries = vec![
-        (
-            Mark::Line(CURVE, None),
-            format!("model (AUC {})", format_value(auc)),
-        ),
-        (
-            Mark::Line(REFERENCE, Some("5 4")),
-            "chance (AUC 0.5)".to_string(),
-        ),
-    ];
-    if let Some(point) = operating {
-        svg.circle(
-            frame.point((point.x, point.y)),
-            5.0,
-            &Paint {
-                stroke: Some("#ffffff".into()),
-                width: 1.5,
-                ..Paint::fill("#d62728")
-            },
-        );
-        entries.push((
-            Mark::Dot("#d62728"),
-            format!("threshold {}", format_fixed(point.threshold, 2)),
-        ));
-    }
-    legend(&mut svg, &frame, Corner::BottomRight, &entries);
-    svg.finish()
+/// One model's curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocSeries<'a> {
+    /// The model, as the legend names it.
+    pub name: String,
+    /// The curve (from [`firnml_udfs::metrics::roc_curve`]).
+    pub curve: &'a [RocPoint],
+    /// Its area.
+    pub auc: f64,
+}
+
+/// The ROC curves of `series` (the card's model first), as an SVG document.
+pub fn roc_chart(series: &[RocSeries<'_>], operating: Option<OperatingPoint>) -> String {
+    let aucs: Vec<String> = series.iter().map(|s| format_value(s.auc)).collect();
+    let description = format!("ROC curve, AUC {}", aucs.join(" and "));
+    render(CURVE_CHART, &description, |root| {
+        let subtitle = match aucs.as_slice() {
+            [one] => format!("AUC {one} · higher and further left is better"),
+            _ => format!("AUC {} · same rows, both models", aucs.join(" vs ")),
+        };
+        let area = heading(root, "ROC curve", &subtitle)?;
+        let mut chart = xy_chart(
+            &area,
+            0.0..1.0,
+            0.0..1.0,
+            "False-positive rate",
+            "True-positive rate (recall)",
+        )?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, 0.0), (1.0, 1.0)],
+                5,
+                4,
+                REFERENCE.stroke_width(1),
+            ))?
+            .label("chance (AUC 0.5)")
+            .legend(line_mark(REFERENCE.stroke_width(1)));
+        for (i, s) in series.iter().enumerate() {
+            let colour = if i == 0 { CURVE } else { OTHER };
+            let points: Vec<(f64, f64)> = s.curve.iter().map(|p| (p.fpr, p.tpr)).collect();
+            let points = thin(&points, 0.002);
+            if i == 0 {
+                chart.draw_series(AreaSeries::new(points.clone(), 0.0, CURVE.mix(0.08)))?;
+            }
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+                .label(format!(
+                    "{} (AUC {})",
+                    plain(&s.name, 24),
+                    format_value(s.auc)
+                ))
+                .legend(line_mark(colour.stroke_width(2)));
+        }
+        if let Some(point) = operating {
+            chart
+                .draw_series([Circle::new((point.x, point.y), 5, OPERATING.filled())])?
+                .label(format!("threshold {}", format_fixed(point.threshold, 2)))
+                .legend(|(x, y)| Circle::new((x + 9, y), 4, OPERATING.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    })
 }
 
 #[cfg(test)]
@@ -92,14 +88,25 @@ mod tests {
     use super::*;
     use firnml_udfs::metrics::{roc_auc, roc_curve};
 
-    fn chart() -> String {
+    fn chart(compare: bool) -> String {
         let scores = [0.9, 0.8, 0.7, 0.6, 0.55, 0.4, 0.3, 0.2];
         let labels = [1., 1., 0., 1., 0., 1., 0., 0.];
         let curve = roc_curve(&scores, &labels).unwrap().unwrap();
         let auc = roc_auc(&scores, &labels).unwrap().unwrap();
-        roc_chart(
-            &curve,
+        let mut series = vec![RocSeries {
+            name: "m@v2".into(),
+            curve: &curve,
             auc,
+        }];
+        if compare {
+            series.push(RocSeries {
+                name: "m@v1".into(),
+                curve: &curve,
+                auc: 0.5,
+            });
+        }
+        roc_chart(
+            &series,
             Some(OperatingPoint {
                 threshold: 0.5,
                 x: 0.5,
@@ -109,29 +116,23 @@ mod tests {
     }
 
     #[test]
-    fn curve_runs_from_origin_to_the_top_right() {
-        let svg = chart();
-        let polyline = svg
-            .lines()
-            .find(|l| l.starts_with("<polyline"))
-            .expect("the curve");
-        let points = polyline
-            .split("points=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("points");
-        let points: Vec<&str> = points.split(' ').collect();
-        // Margins (62, 52) and a 358 × 356 plot area: (0, 0) and (1, 1) in pixels.
-        assert_eq!(points.first(), Some(&"62,408"));
-        assert_eq!(points.last(), Some(&"420,52"));
+    fn shows_the_auc_the_diagonal_and_the_operating_point() {
+        let svg = chart(false);
+        assert!(svg.contains("AUC 0.8125"), "{svg}");
+        assert!(svg.contains("chance (AUC 0.5)"));
+        assert!(svg.contains("threshold 0.50"));
+        assert!(svg.matches("<polyline").count() >= 2, "{svg}");
+        assert_eq!(svg, chart(false), "same input, same bytes");
     }
 
     #[test]
-    fn shows_the_auc_the_diagonal_and_the_operating_point() {
-        let svg = chart();
-        assert!(svg.contains("AUC 0.8125"), "{svg}");
-        assert!(svg.contains("stroke-dasharray=\"5 4\""));
-        assert!(svg.contains("threshold 0.50"));
-        assert_eq!(svg, chart(), "same input, same bytes");
+    fn a_comparison_draws_both_curves_with_their_names() {
+        let svg = chart(true);
+        assert!(svg.contains("m@v2 (AUC 0.8125)"), "{svg}");
+        assert!(svg.contains("m@v1 (AUC 0.5000)"), "{svg}");
+        assert!(
+            svg.contains("#E8710A") || svg.contains("#e8710a"),
+            "the second colour: {svg}"
+        );
     }
 }
