@@ -142,7 +142,10 @@ SELECT as_of, customer_monthly__feature_timestamp AS snapshot_used, count(*) AS 
 FROM training_dataset_pit GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- No row may use a snapshot from after its event time, nor from after the later cutoff.
+-- The check reads the training set just built (its features are recorded with it; the
+-- matched snapshot's date is the feature timestamp) rather than joining the spine again,
+-- and records its findings with the table for any model trained on it.
 SELECT coalesce(feature, '(all)') AS feature, round(auc, 3) AS auc,
        rows_after_spine_time, rows_after_cutoff, flagged
-FROM check_training_set('churn_spine', 'customer_monthly:v1', 'spine_timestamp=as_of',
-    'label=is_churned', 'cutoff=2024-07-01');
+FROM check_training_set('training_dataset_pit', 'label=is_churned', 'spine_timestamp=as_of',
+    'feature_timestamp=customer_monthly__feature_timestamp', 'cutoff=2024-07-01');
