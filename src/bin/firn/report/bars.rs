@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::color::BAR;
 use super::format::format_value;
-use super::plot::{AXIS, GRID, anchored, font, font_in, heading, plain, render, tick};
+use super::plot::{AXIS, anchored, font_in, heading, plain, render, row, rows_chart};
 
 /// Most bars drawn; the rest are counted in a note.
 pub const MAX_BARS: usize = 25;
@@ -25,12 +25,6 @@ pub fn sorted(bars: &[(String, f64)]) -> Vec<(String, f64)> {
     sorted
 }
 
-/// Room for names of at most `chars` characters at 12 px.
-pub(crate) fn name_room(names: &[String]) -> u32 {
-    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(4);
-    (longest as u32 * 7 + 16).clamp(60, 230)
-}
-
 /// A bar chart titled `heading` whose x axis reads `x_label`, as an SVG document.
 pub fn bar_chart(title: &str, subtitle: &str, x_label: &str, bars: &[(String, f64)]) -> String {
     let all = sorted(bars);
@@ -44,37 +38,9 @@ pub fn bar_chart(title: &str, subtitle: &str, x_label: &str, bars: &[(String, f6
         let (area, footer) = area.split_vertically(height - 54 - if note { 18 } else { 0 });
         let largest = shown.iter().map(|(_, v)| *v).fold(0.0, f64::max);
         let end = if largest > 0.0 { largest * 1.18 } else { 1.0 };
-        let count = shown.len() as i32;
-        let mut chart = ChartBuilder::on(&area)
-            .margin_top(6)
-            .margin_right(16)
-            .x_label_area_size(42)
-            .y_label_area_size(name_room(&names))
-            .build_cartesian_2d(0.0..end, (0..count.max(1)).into_segmented())?;
-        // Row 0 is at the bottom: the largest bar goes in the top row.
-        let name_of = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(row) => names
-                .get((count - 1 - row) as usize)
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc(plain(x_label, 60))
-            .x_labels(5)
-            .y_labels(shown.len().max(1))
-            .x_label_formatter(&tick)
-            .y_label_formatter(&name_of)
-            .bold_line_style(GRID)
-            .light_line_style(WHITE.mix(0.0))
-            .axis_style(AXIS)
-            .label_style(font(12.0))
-            .axis_desc_style(font(12.0))
-            .draw()?;
+        let mut chart = rows_chart(&area, 0.0..end, &names, x_label, false)?;
         chart.draw_series(shown.iter().enumerate().map(|(i, (_, value))| {
-            let row = count - 1 - i as i32;
+            let row = row(i, shown.len());
             let mut bar = Rectangle::new(
                 [
                     (0.0, SegmentValue::Exact(row)),
@@ -86,7 +52,7 @@ pub fn bar_chart(title: &str, subtitle: &str, x_label: &str, bars: &[(String, f6
             bar
         }))?;
         chart.draw_series(shown.iter().enumerate().map(|(i, (_, value))| {
-            let row = count - 1 - i as i32;
+            let row = row(i, shown.len());
             EmptyElement::at((*value, SegmentValue::CenterOf(row)))
                 + Text::new(
                     format_value(*value),

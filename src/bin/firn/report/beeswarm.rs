@@ -7,11 +7,11 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::bars::{NAME_CHARS, name_room};
+use super::bars::NAME_CHARS;
 use super::color::REFERENCE;
 use super::color::value_colour;
 use super::plot::{
-    AXIS, Area, Drawn, GRID, anchored, extent, font, font_in, heading, plain, render, tick,
+    AXIS, Area, Drawn, anchored, extent, font_in, heading, plain, render, row, rows_chart,
 };
 
 /// Most feature rows drawn; the rest are counted in a note.
@@ -152,43 +152,17 @@ pub fn beeswarm_chart(features: &[SwarmFeature], subtitle: &str, x_label: &str) 
                 .chain([0.0]),
         );
         let pad = (hi - lo) * 0.04;
-        let count = shown.len() as i32;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(8)
-            .margin_right(12)
-            .x_label_area_size(42)
-            .y_label_area_size(name_room(&names))
-            .build_cartesian_2d((lo - pad)..(hi + pad), (0..count.max(1)).into_segmented())?;
-        // Row 0 is at the bottom: the most important feature goes in the top row.
-        let name_of = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(row) => names
-                .get((count - 1 - row) as usize)
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .x_desc(plain(x_label, 70))
-            .x_labels(6)
-            .y_labels(shown.len().max(1))
-            .x_label_formatter(&tick)
-            .y_label_formatter(&name_of)
-            .bold_line_style(GRID)
-            .light_line_style(WHITE.mix(0.0))
-            .axis_style(AXIS)
-            .label_style(font(12.0))
-            .axis_desc_style(font(12.0))
-            .draw()?;
+        let count = shown.len().max(1) as i32;
+        let mut chart = rows_chart(&plot, (lo - pad)..(hi + pad), &names, x_label, true)?;
         chart.draw_series(LineSeries::new(
             [
                 (0.0, SegmentValue::Exact(0)),
-                (0.0, SegmentValue::Exact(count.max(1))),
+                (0.0, SegmentValue::Exact(count)),
             ],
             REFERENCE.stroke_width(1),
         ))?;
         for (i, feature) in shown.iter().enumerate() {
-            let row = count - 1 - i as i32;
+            let row = row(i, shown.len());
             let xs: Vec<f64> = feature
                 .shap
                 .iter()

@@ -4,9 +4,9 @@
 
 use plotters::prelude::*;
 
-use super::color::{CURVE, REFERENCE};
+use super::color::CURVE;
 use super::format::format_value;
-use super::plot::{CURVE_CHART, heading, legend, line_mark, render, xy_chart};
+use super::plot::{CURVE_CHART, heading, legend, line_mark, reference_line, render, xy_chart};
 
 /// Equal-width bins of predicted probability.
 pub const BINS: usize = 10;
@@ -89,15 +89,7 @@ pub fn calibration_chart(scores: &[f64], labels: &[f64]) -> String {
                 "Mean predicted probability",
                 "Share of rows that are positive",
             )?;
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(0.0, 0.0), (1.0, 1.0)],
-                    5,
-                    4,
-                    REFERENCE.stroke_width(1),
-                ))?
-                .label("perfectly calibrated")
-                .legend(line_mark(REFERENCE.stroke_width(1)));
+            reference_line(&mut chart, [(0.0, 0.0), (1.0, 1.0)], "perfectly calibrated")?;
             let points: Vec<(f64, f64)> = bins
                 .iter()
                 .map(|b| (b.mean_predicted, b.observed))

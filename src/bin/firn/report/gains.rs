@@ -6,7 +6,9 @@ use plotters::prelude::*;
 
 use super::color::{CURVE, REFERENCE};
 use super::format::format_fixed;
-use super::plot::{CURVE_CHART, heading, legend, line_mark, render, thin, xy_chart};
+use super::plot::{
+    CURVE_CHART, heading, legend, line_mark, reference_line, render, thin, xy_chart,
+};
 
 /// One tenth of the rows, ranked by score (decile 1 holds the highest scores).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -112,15 +114,7 @@ pub fn gains_chart(scores: &[f64], labels: &[f64]) -> String {
             "Share of rows, highest scores first",
             "Share of positives found",
         )?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, 0.0), (1.0, 1.0)],
-                5,
-                4,
-                REFERENCE.stroke_width(1),
-            ))?
-            .label("random order")
-            .legend(line_mark(REFERENCE.stroke_width(1)));
+        reference_line(&mut chart, [(0.0, 0.0), (1.0, 1.0)], "random order")?;
         let perfect = REFERENCE.mix(0.6).stroke_width(1);
         chart
             .draw_series(LineSeries::new(

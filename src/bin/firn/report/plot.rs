@@ -9,17 +9,23 @@
 use std::error::Error;
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::format::{escape, truncate};
+use super::color::{OPERATING, REFERENCE};
+use super::format::{escape, format_fixed, truncate};
+use super::roc::OperatingPoint;
 
 /// The area a chart draws on.
 pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// A chart with two numeric axes.
 pub type XyChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// A chart with a numeric x axis and one named row per entry (bars, beeswarm).
+pub type RowsChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordi32>>>;
 /// What drawing returns: plotters' errors, boxed.
 pub type Drawn<T = ()> = Result<T, Box<dyn Error>>;
 
@@ -176,6 +182,83 @@ pub fn xy_chart<'a, 'b>(
         .axis_desc_style(font(12.0))
         .draw()?;
     Ok(chart)
+}
+
+/// A chart on `area` over `x` with one row per name, the first on top; with
+/// `row_lines`, a grid line through each row.
+pub fn rows_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    x: std::ops::Range<f64>,
+    names: &[String],
+    x_desc: &str,
+    row_lines: bool,
+) -> Drawn<RowsChart<'a, 'b>> {
+    let count = names.len().max(1);
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(8)
+        .margin_right(14)
+        .x_label_area_size(42)
+        .y_label_area_size(name_room(names))
+        .build_cartesian_2d(x, (0..count as i32).into_segmented())?;
+    let name_of = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(at) => usize::try_from(*at)
+            .ok()
+            .and_then(|at| names.get(count - 1 - at.min(count - 1)))
+            .cloned()
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let mut mesh = chart.configure_mesh();
+    if !row_lines {
+        mesh.disable_y_mesh();
+    }
+    mesh.x_desc(plain(x_desc, 70))
+        .x_labels(6)
+        .y_labels(count)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&name_of)
+        .bold_line_style(GRID)
+        .light_line_style(WHITE.mix(0.0))
+        .axis_style(AXIS)
+        .label_style(font(12.0))
+        .axis_desc_style(font(12.0))
+        .draw()?;
+    Ok(chart)
+}
+
+/// The y of row `i` (0 on top) of a rows chart of `count` rows.
+pub fn row(i: usize, count: usize) -> i32 {
+    count.max(1) as i32 - 1 - i as i32
+}
+
+/// Room on the left for row names (12 px text, at most 230 px).
+pub fn name_room(names: &[String]) -> u32 {
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(4);
+    (longest as u32 * 7 + 16).clamp(60, 230)
+}
+
+/// A dashed grey reference line through `points` (chance, base rate,
+/// perfect calibration), named `label` in the legend.
+pub fn reference_line(chart: &mut XyChart<'_, '_>, points: [(f64, f64); 2], label: &str) -> Drawn {
+    chart
+        .draw_series(DashedLineSeries::new(
+            points,
+            5,
+            4,
+            REFERENCE.stroke_width(1),
+        ))?
+        .label(label)
+        .legend(line_mark(REFERENCE.stroke_width(1)));
+    Ok(())
+}
+
+/// The operating point (the decision threshold) on a curve, with its legend entry.
+pub fn operating_point(chart: &mut XyChart<'_, '_>, point: OperatingPoint) -> Drawn {
+    chart
+        .draw_series([Circle::new((point.x, point.y), 5, OPERATING.filled())])?
+        .label(format!("threshold {}", format_fixed(point.threshold, 2)))
+        .legend(|(x, y)| Circle::new((x + 9, y), 4, OPERATING.filled()));
+    Ok(())
 }
 
 /// Draws the legend of `chart`'s labelled series in `corner`.

@@ -5,9 +5,12 @@
 use firnml_udfs::metrics::PrPoint;
 use plotters::prelude::*;
 
-use super::color::{CURVE, OPERATING, REFERENCE};
-use super::format::{format_fixed, format_value};
-use super::plot::{CURVE_CHART, heading, legend, line_mark, render, thin, xy_chart};
+use super::color::CURVE;
+use super::format::format_value;
+use super::plot::{
+    CURVE_CHART, heading, legend, line_mark, operating_point, reference_line, render, thin,
+    xy_chart,
+};
 use super::roc::OperatingPoint;
 
 /// The steps of the curve in data space: precision `Pₖ` holds from recall
@@ -48,18 +51,11 @@ pub fn pr_chart(
             ),
         )?;
         let mut chart = xy_chart(&area, 0.0..1.0, 0.0..1.0, "Recall", "Precision")?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, base_rate), (1.0, base_rate)],
-                5,
-                4,
-                REFERENCE.stroke_width(1),
-            ))?
-            .label(format!(
-                "random ranking (base rate {})",
-                format_value(base_rate)
-            ))
-            .legend(line_mark(REFERENCE.stroke_width(1)));
+        reference_line(
+            &mut chart,
+            [(0.0, base_rate), (1.0, base_rate)],
+            &format!("random ranking (base rate {})", format_value(base_rate)),
+        )?;
         let points = thin(&steps(curve), 0.002);
         chart.draw_series(AreaSeries::new(points.clone(), 0.0, CURVE.mix(0.08)))?;
         chart
@@ -67,10 +63,7 @@ pub fn pr_chart(
             .label(format!("model (average precision {})", format_value(ap)))
             .legend(line_mark(CURVE.stroke_width(2)));
         if let Some(point) = operating {
-            chart
-                .draw_series([Circle::new((point.x, point.y), 5, OPERATING.filled())])?
-                .label(format!("threshold {}", format_fixed(point.threshold, 2)))
-                .legend(|(x, y)| Circle::new((x + 9, y), 4, OPERATING.filled()));
+            operating_point(&mut chart, point)?;
         }
         legend(&mut chart, SeriesLabelPosition::LowerLeft)
     })

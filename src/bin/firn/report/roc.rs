@@ -5,9 +5,12 @@
 use firnml_udfs::metrics::RocPoint;
 use plotters::prelude::*;
 
-use super::color::{CURVE, OPERATING, OTHER, REFERENCE};
-use super::format::{format_fixed, format_value};
-use super::plot::{CURVE_CHART, heading, legend, line_mark, plain, render, thin, xy_chart};
+use super::color::{CURVE, OTHER};
+use super::format::format_value;
+use super::plot::{
+    CURVE_CHART, heading, legend, line_mark, operating_point, plain, reference_line, render, thin,
+    xy_chart,
+};
 
 /// Where the model operates: the decision threshold and the curve point it gives.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,15 +51,7 @@ pub fn roc_chart(series: &[RocSeries<'_>], operating: Option<OperatingPoint>) ->
             "False-positive rate",
             "True-positive rate (recall)",
         )?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, 0.0), (1.0, 1.0)],
-                5,
-                4,
-                REFERENCE.stroke_width(1),
-            ))?
-            .label("chance (AUC 0.5)")
-            .legend(line_mark(REFERENCE.stroke_width(1)));
+        reference_line(&mut chart, [(0.0, 0.0), (1.0, 1.0)], "chance (AUC 0.5)")?;
         for (i, s) in series.iter().enumerate() {
             let colour = if i == 0 { CURVE } else { OTHER };
             let points: Vec<(f64, f64)> = s.curve.iter().map(|p| (p.fpr, p.tpr)).collect();
@@ -74,10 +69,7 @@ pub fn roc_chart(series: &[RocSeries<'_>], operating: Option<OperatingPoint>) ->
                 .legend(line_mark(colour.stroke_width(2)));
         }
         if let Some(point) = operating {
-            chart
-                .draw_series([Circle::new((point.x, point.y), 5, OPERATING.filled())])?
-                .label(format!("threshold {}", format_fixed(point.threshold, 2)))
-                .legend(|(x, y)| Circle::new((x + 9, y), 4, OPERATING.filled()));
+            operating_point(&mut chart, point)?;
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)
     })

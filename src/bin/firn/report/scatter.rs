@@ -4,8 +4,8 @@
 
 use plotters::prelude::*;
 
-use super::color::{CURVE, REFERENCE};
-use super::plot::{CURVE_CHART, extent, heading, legend, line_mark, plain, render, xy_chart};
+use super::color::CURVE;
+use super::plot::{CURVE_CHART, extent, heading, legend, plain, reference_line, render, xy_chart};
 
 /// Most dots drawn.
 pub const MAX_POINTS: usize = 2000;
@@ -34,15 +34,7 @@ pub fn scatter_chart(actual: &[f64], predicted: &[f64], subtitle: &str, label: &
             &format!("Actual {}", plain(label, 30)),
             "Predicted",
         )?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(lo, lo), (hi, hi)],
-                5,
-                4,
-                REFERENCE.stroke_width(1),
-            ))?
-            .label("perfect prediction")
-            .legend(line_mark(REFERENCE.stroke_width(1)));
+        reference_line(&mut chart, [(lo, lo), (hi, hi)], "perfect prediction")?;
         chart
             .draw_series(
                 rows.iter()
