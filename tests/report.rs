@@ -668,6 +668,12 @@ async fn card_compares_slices_and_tells_how_the_version_was_trained() {
             .contains("no column 'knd'")
     );
     assert!(err(None, Some("v9"), "c@v2").await.contains("v9"));
+    // m's rows (table t) lack the column `constant` that c@v1 reads.
+    let missing = err(None, Some("c@v1"), "m").await;
+    assert!(
+        missing.contains("--compare: c@v1 cannot score these rows") && missing.contains("constant"),
+        "{missing}"
+    );
     db.sql(
         "CREATE MODEL r OPTIONS (type 'gbdt_regressor', label 'x1', features 'x2, kind', \
          n_estimators 3) AS SELECT * FROM t",

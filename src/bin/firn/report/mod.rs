@@ -142,8 +142,18 @@ impl ModelCard {
             Some(text) => Some(compared_version(&registry, &info.manifest, text).await?),
             None => None,
         };
+        // The experiment log adds to the card; a log that cannot be read does not stop it.
+        let mut log_warning = None;
         let run = match &info.manifest.run_id {
-            Some(id) => TrainingRun::find(&*db.tracking().refresh().await?, id),
+            Some(id) => match db.tracking().refresh().await {
+                Ok(state) => TrainingRun::find(&state, id),
+                Err(e) => {
+                    log_warning = Some(format!(
+                        "the experiment log cannot be read, so the card shows no training run: {e}"
+                    ));
+                    None
+                }
+            },
             None => None,
         };
         let (batches, query) = evaluation::fetch(session, &info.manifest, &request.source).await?;
@@ -156,6 +166,7 @@ impl ModelCard {
                 query,
                 other,
                 run,
+                log_warning,
             })
         })
         .await
@@ -228,6 +239,7 @@ struct Inputs<'a> {
     query: String,
     other: Option<(String, TreeEnsemble)>,
     run: Option<TrainingRun>,
+    log_warning: Option<String>,
 }
 
 /// Evaluates, draws and lays out the card. CPU-bound.
@@ -255,7 +267,13 @@ fn assemble(inputs: &Inputs<'_>) -> Result<ModelCard> {
                 )));
             }
             let predictions =
-                evaluation::predict_rows(label, other, inputs.batches, &evaluation.rows)?;
+                evaluation::predict_rows(label, other, inputs.batches, &evaluation.rows).map_err(
+                    |e| {
+                        plan(format!(
+                            "--compare: {other_name} cannot score these rows: {e}"
+                        ))
+                    },
+                )?;
             let metrics = evaluate(
                 other.objective(),
                 &predictions,
@@ -303,6 +321,7 @@ fn assemble(inputs: &Inputs<'_>) -> Result<ModelCard> {
         )],
         _ => vec![],
     };
+    warnings.extend(inputs.log_warning.clone());
     if let Some(other) = &comparison
         && matches!(inputs.request.source, DataSource::HeldOut)
     {
