@@ -706,8 +706,8 @@ async fn the_card_renders_in_a_real_browser() {
     card.write(&out).expect("write");
     let page = format!("file://{}", out.join("index.html").display());
     let profile = dir.path().join("chromium-profile");
-    let browse = |extra: &[String]| {
-        let output = Command::new(&chromium)
+    let browse = |extra: &[String]| -> String {
+        let mut child = Command::new(&chromium)
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -718,12 +718,31 @@ async fn the_card_renders_in_a_real_browser() {
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(extra)
             .arg(&page)
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
             .expect("run chromium");
-        assert!(output.status.success(), "{output:?}");
-        output
+        let mut stdout = child.stdout.take().expect("piped");
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+        });
+        // A browser that hangs must not hang the test run.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for chromium") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("chromium did not finish within 120 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(status.success(), "chromium: {status}");
+        reader.join().expect("reader").expect("chromium's output")
     };
-    let dom = String::from_utf8_lossy(&browse(&["--dump-dom".to_string()]).stdout).into_owned();
+    let dom = browse(&["--dump-dom".to_string()]);
     for chart in [
         "roc",
         "precision-recall",
