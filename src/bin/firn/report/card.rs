@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use firnml_udfs::model::{Objective, TreeEnsemble};
 
-use super::charts::{Comparison, Figures};
+use super::charts::Figures;
+use super::compare::Comparison;
 use super::evaluation::{Evaluation, FingerprintCheck};
 use super::format::{
     escape, format_fixed, format_value, readable_millis, readable_seconds, readable_time,

@@ -11,6 +11,7 @@ use firnml_udfs::model::{FeatureKind, Objective, TreeEnsemble, importance};
 use super::bars::bar_chart;
 use super::beeswarm::{SwarmFeature, beeswarm_chart, category_positions, numeric_positions};
 use super::calibration::calibration_chart;
+use super::compare::Comparison;
 use super::confusion::confusion_chart;
 use super::evaluation::Evaluation;
 use super::format::format_value;
@@ -32,17 +33,6 @@ pub struct Chart {
     pub svg: String,
     /// Whether it takes two columns of the card's grid.
     pub wide: bool,
-}
-
-/// Another version scored on the same rows (`--compare`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Comparison {
-    /// `name@version`.
-    pub name: String,
-    /// Its predictions on the evaluated rows.
-    pub predictions: Vec<f64>,
-    /// Its metrics on them, by name.
-    pub metrics: Vec<(String, f64)>,
 }
 
 /// The charts and the metrics recomputed on the evaluated rows.

@@ -55,6 +55,8 @@ pub enum FingerprintCheck {
 /// The evaluated rows, their predictions and a sample's SHAP values.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
+    /// The label column.
+    pub label: String,
     /// What the rows are, in words.
     pub description: String,
     /// The query that produced them.
@@ -265,6 +267,7 @@ pub(crate) fn evaluate(
     let sample = sample_rows(data.rows(), SHAP_SAMPLE, seed);
     let shap = shap_values(model, &data.subset(&sample).column_slices());
     Ok(Evaluation {
+        label: label.to_string(),
         description,
         query,
         fingerprint,

@@ -49,6 +49,7 @@ pub mod card;
 pub mod charts;
 pub mod color;
 mod command;
+pub mod compare;
 pub mod confusion;
 pub mod evaluation;
 pub mod format;
@@ -72,12 +73,9 @@ pub(crate) use command::open_existing;
 pub use command::{ReportOptions, report_model};
 pub use evaluation::{DataSource, FingerprintCheck};
 
-use charts::Comparison;
-use evaluation::plan;
 use firnml::Database;
 use firnml::Result;
-use firnml::ml::metric::evaluate;
-use firnml::registry::{Manifest, ModelRef, Registry, VersionInfo};
+use firnml::registry::{ModelRef, VersionInfo};
 use training_run::TrainingRun;
 
 /// What a card shows beyond the version itself.
@@ -139,7 +137,7 @@ impl ModelCard {
         let exact = ModelRef::at(&info.manifest.name, &info.manifest.version)?;
         let (_, model) = registry.load(&exact).await?;
         let other = match &request.compare {
-            Some(text) => Some(compared_version(&registry, &info.manifest, text).await?),
+            Some(text) => Some(compare::resolve(&registry, &info.manifest, text).await?),
             None => None,
         };
         // The experiment log adds to the card; a log that cannot be read does not stop it.
@@ -194,42 +192,6 @@ impl ModelCard {
     }
 }
 
-/// The version `--compare` names, relative to `manifest`'s model: `previous`
-/// (the version published just before), a version or alias of the same
-/// model, or `model@version`.
-async fn compared_version(
-    registry: &Registry,
-    manifest: &Manifest,
-    text: &str,
-) -> Result<(String, TreeEnsemble)> {
-    let text = text.trim();
-    let reference = if text.eq_ignore_ascii_case("previous") {
-        let versions = registry.list_versions(&manifest.name).await?;
-        let at = versions
-            .iter()
-            .position(|v| v.version == manifest.version)
-            .unwrap_or(0);
-        let Some(previous) = at.checked_sub(1).and_then(|i| versions.get(i)) else {
-            return Err(plan(format!(
-                "--compare previous: {}@{} is the first version of {}; name another version \
-                 (--compare VERSION) or model (--compare MODEL@VERSION)",
-                manifest.name, manifest.version, manifest.name
-            )));
-        };
-        ModelRef::at(&previous.name, &previous.version)?
-    } else if text.contains('@') && !text.starts_with('@') {
-        ModelRef::parse(text)?
-    } else {
-        ModelRef::parse(&format!(
-            "{}@{}",
-            manifest.name,
-            text.trim_start_matches('@')
-        ))?
-    };
-    let (other, model) = registry.load(&reference).await?;
-    Ok((format!("{}@{}", other.name, other.version), model))
-}
-
 /// Everything `assemble` draws from.
 struct Inputs<'a> {
     info: &'a VersionInfo,
@@ -257,38 +219,15 @@ fn assemble(inputs: &Inputs<'_>) -> Result<ModelCard> {
     let label = manifest.label.as_deref().unwrap_or("label");
     let name = format!("{}@{}", manifest.name, manifest.version);
     let comparison = match &inputs.other {
-        Some((other_name, other)) => {
-            if other.objective() != model.objective() {
-                return Err(plan(format!(
-                    "--compare: {other_name} is a {} and {name} a {}; only models of the same \
-                     kind can be compared",
-                    other.objective().name(),
-                    model.objective().name()
-                )));
-            }
-            let predictions =
-                evaluation::predict_rows(label, other, inputs.batches, &evaluation.rows).map_err(
-                    |e| {
-                        plan(format!(
-                            "--compare: {other_name} cannot score these rows: {e}"
-                        ))
-                    },
-                )?;
-            let metrics = evaluate(
-                other.objective(),
-                &predictions,
-                &evaluation.data.labels,
-                threshold,
-            )?
-            .into_iter()
-            .map(|(n, v)| (n.to_string(), v))
-            .collect();
-            Some(Comparison {
-                name: other_name.clone(),
-                predictions,
-                metrics,
-            })
-        }
+        Some((other_name, other)) => Some(compare::score(
+            other_name,
+            other,
+            &name,
+            model,
+            inputs.batches,
+            &evaluation,
+            threshold,
+        )?),
         None => None,
     };
     let figures = charts::figures(
