@@ -29,6 +29,7 @@ use crate::sql::monitor::{
     CreateMonitor, DropMonitor, RunMonitor, parse_create_monitor, parse_drop_monitor,
     parse_run_monitor, starts_create_monitor, starts_drop_monitor, starts_run_monitor,
 };
+use crate::sql::shape::check_shape;
 use crate::sql::show::{Show, parse_show, starts_show};
 use crate::sql::verify_model::{VerifyModel, parse_verify_model, starts_verify_model};
 
@@ -196,8 +197,9 @@ impl<'a> FirnParser<'a> {
     }
 }
 
-/// Parses `sql` into statements.
+/// Parses `sql` into statements (after [`check_shape`] looked at its tokens).
 pub fn parse_sql(sql: &str) -> Result<Vec<FirnStatement>> {
+    check_shape(sql)?;
     FirnParser::new(sql)?.parse_statements()
 }
 
