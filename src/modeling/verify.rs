@@ -191,7 +191,7 @@ async fn rows_now(
         let first = text.lines().next().unwrap_or_default().to_string();
         format!("the training query cannot run now: {first}")
     };
-    crate::sql::check_shape(query).map_err(|e| cannot(&e))?;
+    crate::query::shape::check_shape(query).map_err(|e| cannot(&e))?;
     let plan = state
         .create_logical_plan(query)
         .await

@@ -43,7 +43,7 @@ pub(crate) async fn read_again(
         let first = first.lines().next().unwrap_or_default().to_string();
         format!("the training query cannot be read again ({first})")
     };
-    crate::sql::check_shape(query).map_err(|e| unreadable(&e))?;
+    crate::query::shape::check_shape(query).map_err(|e| unreadable(&e))?;
     let plan = state
         .create_logical_plan(query)
         .await

@@ -73,7 +73,7 @@ pub fn plan_query_now(
     let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
         return plan_err!("{function} can only be called from a Firn/DataFusion session");
     };
-    crate::sql::check_shape(sql)?;
+    crate::query::shape::check_shape(sql)?;
     state
         .create_logical_plan(sql)
         .now_or_never()

@@ -7,6 +7,7 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 
 use datafusion::sql::sqlparser::parser::Parser;
 
+use crate::query::shape::check_shape;
 use crate::sql::alter_model::{AlterModel, parse_alter_model, starts_alter_model};
 use crate::sql::create_entity::{CreateEntity, parse_create_entity, starts_create_entity};
 use crate::sql::create_feature_view::{
@@ -29,7 +30,6 @@ use crate::sql::monitor::{
     CreateMonitor, DropMonitor, RunMonitor, parse_create_monitor, parse_drop_monitor,
     parse_run_monitor, starts_create_monitor, starts_drop_monitor, starts_run_monitor,
 };
-use crate::sql::shape::check_shape;
 use crate::sql::show::{Show, parse_show, starts_show};
 use crate::sql::verify_model::{VerifyModel, parse_verify_model, starts_verify_model};
 

@@ -46,7 +46,7 @@ pub(crate) fn plan_data(
     } else {
         format!("SELECT * FROM {data}")
     };
-    crate::sql::check_shape(&sql)?;
+    crate::query::shape::check_shape(&sql)?;
     let plan = state
         .create_logical_plan(&sql)
         .now_or_never()

@@ -132,7 +132,7 @@ async fn run(
         );
     };
     let data = &monitor.data;
-    crate::sql::check_shape(&data_query(data))?;
+    crate::query::shape::check_shape(&data_query(data))?;
     let plan = state
         .create_logical_plan(&data_query(data))
         .await
