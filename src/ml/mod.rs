@@ -10,6 +10,7 @@ pub mod gbdt;
 pub mod metric;
 pub mod model_file;
 pub mod params;
+pub mod parquet_pages;
 pub mod progress;
 pub mod rng;
 pub mod search;

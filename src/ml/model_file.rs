@@ -29,6 +29,8 @@ use datafusion::parquet::file::properties::WriterProperties;
 use firnml_udfs::model::{FeatureKind, FeatureSpec, NodeTable, Objective, TreeEnsemble};
 use serde::{Deserialize, Serialize};
 
+use crate::ml::parquet_pages::check_chunk;
+
 /// Version of the model file layout.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
@@ -153,8 +155,10 @@ fn column<'a>(batch: &'a RecordBatch, name: &str, data_type: &DataType) -> Resul
     }
 }
 
-/// Refuses column chunks that lie outside the file: parquet's reader asserts
-/// on negative offsets and sizes (a panic found by fuzzing this reader).
+/// Refuses column chunks that lie outside the file (parquet's reader asserts
+/// on negative offsets and sizes) and pages whose headers claim more than
+/// their chunk and row group hold (the reader allocates what they claim):
+/// both found by fuzzing this reader.
 fn check_column_chunks(bytes: &Bytes) -> Result<()> {
     let metadata = ParquetMetaDataReader::new().parse_and_finish(bytes)?;
     let len = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
@@ -169,6 +173,14 @@ fn check_column_chunks(bytes: &Bytes) -> Result<()> {
             if !inside {
                 return exec_err!(
                     "model file: a column chunk ({start}, {size} bytes) lies outside the file"
+                );
+            }
+            let chunk = &bytes[start as usize..(start + size) as usize];
+            let repeated = column.column_descr().max_rep_level() > 0;
+            if let Err(problem) = check_chunk(chunk, row_group.num_rows(), repeated) {
+                return exec_err!(
+                    "model file: damaged: column '{}': {problem}",
+                    column.column_path().string()
                 );
             }
         }
@@ -387,6 +399,26 @@ mod tests {
                 damaged[position] ^= pattern | 1;
                 let _ = from_parquet(Bytes::from(damaged));
             }
+        }
+    }
+
+    /// cargo-fuzz's finds (tests/data/fuzz/model_file/): a 2.5 KB file whose
+    /// page header claims about two billion values made the reader allocate
+    /// 7.8 GB, and one took 5 s. Both are refused by their page headers now.
+    #[test]
+    fn pages_claiming_more_than_their_file_holds_are_refused() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz/model_file");
+        for name in ["oom-dictionary-page.parquet", "slow-page.parquet"] {
+            let bytes = std::fs::read(dir.join(name)).expect("fixture");
+            let err = from_parquet(Bytes::from(bytes))
+                .expect_err(name)
+                .to_string();
+            assert!(
+                err.contains("model file: damaged: column '"),
+                "{name}: {err}"
+            );
+            assert!(err.contains("at byte 0 of its chunk"), "{name}: {err}");
         }
     }
 }
