@@ -1,6 +1,7 @@
 //! The fuzz targets (`firnml::fuzz`, also built by cargo-fuzz in `fuzz/`) run on
 //! stable: seeds made by Firn itself (SQL from the test scripts, a model file,
-//! a manifest, a pointer entry, an XGBoost JSON export, a table commit), then
+//! a manifest, a pointer entry, an XGBoost JSON export, a table commit, and
+//! the inputs cargo-fuzz found, in `tests/data/fuzz/<target>/`), then
 //! random mutations of them (flips, insertions, deletions, splices) for a bounded
 //! time per target. Any panic fails the test. `FIRN_FUZZ_SECONDS` sets the time
 //! per target (default 3), `FIRN_FUZZ_SEED` replays a run, and
@@ -98,6 +99,16 @@ async fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         .path()
         .join("db/tables/t/_log/00000000000000000000.json");
     seeds.insert("table_commit", vec![std::fs::read(commit).expect("commit")]);
+    // What cargo-fuzz found, kept as seeds so every run replays them
+    // (tests/data/fuzz/<target>/; their exact errors are asserted beside the readers).
+    for (target, inputs) in seeds.iter_mut() {
+        let Ok(entries) = std::fs::read_dir(root.join("tests/data/fuzz").join(target)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            inputs.push(std::fs::read(entry.path()).expect("found input"));
+        }
+    }
     seeds
 }
 
