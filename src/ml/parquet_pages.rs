@@ -8,7 +8,11 @@
 //! [`MAX_PAGE_BYTES`] once decompressed.
 //!
 //! Page headers are Thrift's compact protocol; parquet keeps its own reader of
-//! them private, so this module reads the few fields it needs and skips the rest.
+//! them private, so this module reads them as parquet does — the fields it
+//! knows by their own type, the rest skipped as its reader skips them — and
+//! refuses where the two could read the same bytes differently: a check that
+//! saw other fields than parquet then reads would protect nothing (cargo-fuzz
+//! found such a header on the first try of this check).
 
 /// Most bytes one page may claim decompressed: far above what Parquet writers
 /// emit (parquet-rs writes pages of about 1 MiB), far below memory.
@@ -29,7 +33,7 @@ pub fn check_chunk(chunk: &[u8], rows: i64, repeated: bool) -> Result<(), String
             at: 0,
         };
         let header = reader
-            .read_struct(0)
+            .read_struct(PAGE_HEADER, 0)
             .map_err(|e| format!("the page header at byte {at} of its chunk is damaged: {e}"))?;
         let compressed = header.int(3).unwrap_or(-1);
         let uncompressed = header.int(2).unwrap_or(-1);
@@ -62,7 +66,52 @@ pub fn check_chunk(chunk: &[u8], rows: i64, repeated: bool) -> Result<(), String
     Ok(())
 }
 
-/// The integer and struct fields of a Thrift struct, by field id; the rest is skipped.
+/// The fields parquet 59 reads by their id, as the type it knows them by
+/// whatever type the bytes give (any other field it skips by the bytes' type).
+/// A field whose bytes say another type is refused: the two readers would
+/// part there.
+type Schema = &'static [(i16, Known)];
+
+enum Known {
+    I32,
+    Bool,
+    Struct(Schema),
+}
+
+/// `PageHeader` as parquet's `read_thrift_without_stats` reads it (the
+/// statistics inside data page headers are skipped by their bytes' type).
+const PAGE_HEADER: Schema = &[
+    (1, Known::I32), // type
+    (2, Known::I32), // uncompressed_page_size
+    (3, Known::I32), // compressed_page_size
+    (4, Known::I32), // crc
+    (5, Known::Struct(DATA_PAGE)),
+    (6, Known::Struct(&[])), // index page
+    (7, Known::Struct(DICTIONARY_PAGE)),
+    (8, Known::Struct(DATA_PAGE_V2)),
+];
+/// num_values, encoding, definition and repetition level encodings.
+const DATA_PAGE: Schema = &[
+    (1, Known::I32),
+    (2, Known::I32),
+    (3, Known::I32),
+    (4, Known::I32),
+];
+/// num_values, encoding, is_sorted.
+const DICTIONARY_PAGE: Schema = &[(1, Known::I32), (2, Known::I32), (3, Known::Bool)];
+/// num_values, num_nulls, num_rows, encoding, level byte lengths, is_compressed.
+const DATA_PAGE_V2: Schema = &[
+    (1, Known::I32),
+    (2, Known::I32),
+    (3, Known::I32),
+    (4, Known::I32),
+    (5, Known::I32),
+    (6, Known::I32),
+    (7, Known::Bool),
+];
+
+/// The integer and struct fields of a Thrift struct that its schema knows, by
+/// field id; a field given twice counts as parquet counts it, the last time.
 #[derive(Default, Debug)]
 struct Fields {
     ints: Vec<(i16, i64)>,
@@ -71,11 +120,19 @@ struct Fields {
 
 impl Fields {
     fn int(&self, id: i16) -> Option<i64> {
-        self.ints.iter().find(|(i, _)| *i == id).map(|(_, v)| *v)
+        self.ints
+            .iter()
+            .rev()
+            .find(|(i, _)| *i == id)
+            .map(|(_, v)| *v)
     }
 
     fn child(&self, id: i16) -> Option<&Fields> {
-        self.children.iter().find(|(i, _)| *i == id).map(|(_, f)| f)
+        self.children
+            .iter()
+            .rev()
+            .find(|(i, _)| *i == id)
+            .map(|(_, f)| f)
     }
 }
 
@@ -92,6 +149,7 @@ const LIST: u8 = 9;
 const SET: u8 = 10;
 const MAP: u8 = 11;
 const STRUCT: u8 = 12;
+const UUID: u8 = 13;
 
 struct Compact<'a> {
     bytes: &'a [u8],
@@ -131,7 +189,7 @@ impl Compact<'_> {
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
 
-    fn read_struct(&mut self, depth: u32) -> Result<Fields, String> {
+    fn read_struct(&mut self, schema: Schema, depth: u32) -> Result<Fields, String> {
         if depth > MAX_DEPTH {
             return Err(format!("structs nest deeper than {MAX_DEPTH}"));
         }
@@ -139,7 +197,8 @@ impl Compact<'_> {
         let mut last_id: i16 = 0;
         loop {
             let header = self.byte()?;
-            if header == 0 {
+            // Type 0 ends the struct whatever the high bits hold, as in parquet's reader.
+            if header & 0x0f == 0 {
                 return Ok(fields);
             }
             let kind = header & 0x0f;
@@ -150,22 +209,33 @@ impl Compact<'_> {
                     .ok_or("a field id overflows")?,
             };
             last_id = id;
-            match kind {
-                I16 | I32 | I64 => fields.ints.push((id, self.zigzag()?)),
-                STRUCT => fields.children.push((id, self.read_struct(depth + 1)?)),
-                BOOL_TRUE | BOOL_FALSE => {}
-                other => self.skip(other, depth + 1)?,
+            match (schema.iter().find(|(known, _)| *known == id), kind) {
+                (Some((_, Known::I32)), I32) => fields.ints.push((id, self.zigzag()?)),
+                (Some((_, Known::Bool)), BOOL_TRUE | BOOL_FALSE) => {}
+                (Some((_, Known::Struct(inner))), STRUCT) => fields
+                    .children
+                    .push((id, self.read_struct(inner, depth + 1)?)),
+                (Some(_), other) => {
+                    return Err(format!("field {id} has Thrift type {other}, not its own"));
+                }
+                (None, other) => self.skip(other, depth + 1)?,
             }
         }
     }
 
-    /// Skips one value of `kind` (a bool inside a list or map takes a byte).
+    /// Skips one value of `kind` exactly as parquet's reader does, so that both
+    /// read the same bytes as the same fields: a bool takes no byte, even
+    /// inside a list or map (where the compact protocol gives it one). Were
+    /// the two to part, parquet would read headers this check never saw —
+    /// cargo-fuzz found one that way, a list of two billion bools parquet
+    /// skipped one by one for 17 s.
     fn skip(&mut self, kind: u8, depth: u32) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err(format!("values nest deeper than {MAX_DEPTH}"));
         }
         match kind {
-            BOOL_TRUE | BOOL_FALSE | BYTE => self.advance(1),
+            BOOL_TRUE | BOOL_FALSE => Ok(()),
+            BYTE => self.advance(1),
             I16 | I32 | I64 => self.varint().map(drop),
             DOUBLE => self.advance(8),
             BINARY => {
@@ -188,14 +258,15 @@ impl Compact<'_> {
                 let types = self.byte()?;
                 self.skip_elements(size, &[types >> 4, types & 0x0f], depth)
             }
-            STRUCT => self.read_struct(depth).map(drop),
+            STRUCT => self.read_struct(&[], depth).map(drop),
+            UUID => self.advance(16),
             other => Err(format!("unknown Thrift type {other}")),
         }
     }
 
-    /// Skips `size` elements, each one value of every kind in `kinds`; every
-    /// value takes at least a byte, so a size beyond the bytes left is refused
-    /// before looping.
+    /// Skips `size` elements, each one value of every kind in `kinds`. A list
+    /// of more elements than bytes left is refused before looping: in a real
+    /// header every element takes a byte at least (bools too, by the spec).
     fn skip_elements(&mut self, size: u64, kinds: &[u8], depth: u32) -> Result<(), String> {
         let left = (self.bytes.len() - self.at) as u64;
         if size.saturating_mul(kinds.len() as u64) > left {
@@ -282,12 +353,28 @@ mod tests {
         // a header that ends early
         assert!(check_chunk(&[0x15], 9, false).is_err());
         // a list field claiming 2^60 elements in a few bytes
-        let mut chunk = vec![0x19, 0xf5];
+        let mut chunk = vec![0x99, 0xf5]; // field 9 (unknown), a list of i32
         varint(1 << 60, &mut chunk);
         let err = check_chunk(&chunk, 9, false).expect_err("huge list");
         assert!(err.contains("elements"), "{err}");
+        // a list of more bools than bytes, which parquet would skip one by one
+        let mut chunk = vec![0x99, 0xf1]; // field 9, a list of bools
+        varint(1 << 31, &mut chunk);
+        chunk.extend([0u8; 8]);
+        let err = check_chunk(&chunk, 9, false).expect_err("bools");
+        assert!(err.contains("a list claims 2147483648 elements"), "{err}");
+        // a known field whose bytes give another type (parquet would read it as its own)
+        let mut chunk = Vec::new();
+        int_field(1, I32, 0, &mut chunk);
+        chunk.push(0x48); // field 5, data_page_header, as BINARY
+        varint(3, &mut chunk);
+        let err = check_chunk(&chunk, 9, false).expect_err("typed");
+        assert!(
+            err.contains("field 5 has Thrift type 8, not its own"),
+            "{err}"
+        );
         // structs nested past the limit
-        let chunk = vec![0x1c; 64];
+        let chunk = vec![0x9c; 64]; // field 9 (unknown), a struct, again and again
         let err = check_chunk(&chunk, 9, false).expect_err("deep");
         assert!(err.contains("nest deeper"), "{err}");
     }
