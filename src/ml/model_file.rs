@@ -404,9 +404,8 @@ mod tests {
 
     /// cargo-fuzz's finds (tests/data/fuzz/model_file/): a 2.5 KB file whose
     /// page header claims about two billion values made the reader allocate
-    /// 7.8 GB, and three took 5 to 17 s (page headers holding lists of two
-    /// billion bools, which parquet skips one by one). Each is refused by its
-    /// page headers now, before any decoder reads it.
+    /// 7.8 GB, and three took 5 to 17 s in parquet's page header reader. Each
+    /// is refused by its page headers now, before any decoder reads it.
     #[test]
     fn pages_claiming_more_than_their_file_holds_are_refused() {
         let dir =

@@ -227,8 +227,7 @@ impl Compact<'_> {
     /// read the same bytes as the same fields: a bool takes no byte, even
     /// inside a list or map (where the compact protocol gives it one). Were
     /// the two to part, parquet would read headers this check never saw —
-    /// cargo-fuzz found one that way, a list of two billion bools parquet
-    /// skipped one by one for 17 s.
+    /// cargo-fuzz found one that way, which held parquet's skipping for 17 s.
     fn skip(&mut self, kind: u8, depth: u32) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err(format!("values nest deeper than {MAX_DEPTH}"));
