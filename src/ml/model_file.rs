@@ -22,9 +22,9 @@ use datafusion::arrow::datatypes::{
 use datafusion::common::{Result, exec_err};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
-use datafusion::parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
+use datafusion::parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
 use datafusion::parquet::file::properties::WriterProperties;
 use firnml_udfs::model::{FeatureKind, FeatureSpec, NodeTable, Objective, TreeEnsemble};
 use serde::{Deserialize, Serialize};
@@ -158,8 +158,9 @@ fn column<'a>(batch: &'a RecordBatch, name: &str, data_type: &DataType) -> Resul
 /// Refuses column chunks that lie outside the file (parquet's reader asserts
 /// on negative offsets and sizes) and pages whose headers claim more than
 /// their chunk and row group hold (the reader allocates what they claim):
-/// both found by fuzzing this reader.
-fn check_column_chunks(bytes: &Bytes) -> Result<()> {
+/// both found by fuzzing this reader. Returns the parsed footer, which the
+/// reader then uses rather than parsing it again.
+fn check_column_chunks(bytes: &Bytes) -> Result<ParquetMetaData> {
     let metadata = ParquetMetaDataReader::new().parse_and_finish(bytes)?;
     let len = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     for row_group in metadata.row_groups() {
@@ -185,7 +186,7 @@ fn check_column_chunks(bytes: &Bytes) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(metadata)
 }
 
 /// Reads a model from the bytes of its Parquet file; any damage is an error,
@@ -201,9 +202,10 @@ pub(crate) fn decode(bytes: Bytes) -> Result<TreeEnsemble> {
     // The Arrow schema Parquet writers embed is not needed (the columns are
     // checked by name and type below) and is where damaged bytes reached
     // arrow-ipc's panics: skip it.
-    check_column_chunks(&bytes)?;
+    let metadata = check_column_chunks(&bytes)?;
     let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(bytes, options)?;
+    let metadata = ArrowReaderMetadata::try_new(Arc::new(metadata), options)?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, metadata);
     let kv: HashMap<String, String> = builder
         .metadata()
         .file_metadata()

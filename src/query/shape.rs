@@ -21,7 +21,7 @@ use datafusion::sql::sqlparser::tokenizer::{Location, Token, Tokenizer};
 pub const MAX_DOTTED_PARTS: usize = 12;
 
 /// The chain being read at one level of brackets.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Chain {
     /// Periods of the chains this level is nested in (each re-parses it).
     inherited: usize,
@@ -39,11 +39,7 @@ pub fn check_shape(sql: &str) -> Result<()> {
     let Ok(tokens) = Tokenizer::new(&GenericDialect {}, sql).tokenize_with_location() else {
         return Ok(());
     };
-    let mut chain = Chain {
-        inherited: 0,
-        periods: 0,
-        start: None,
-    };
+    let mut chain = Chain::default();
     let mut outer: Vec<Chain> = Vec::new();
     let mut after_period = false;
     for token in tokens
@@ -80,9 +76,8 @@ pub fn check_shape(sql: &str) -> Result<()> {
             Token::RBracket | Token::RParen => {
                 // The chain the brackets followed may go on (`a.b[1].c`, `a.f(x).g`).
                 chain = outer.pop().unwrap_or(Chain {
-                    inherited: 0,
-                    periods: 0,
                     start: Some(at),
+                    ..Chain::default()
                 });
                 after_period = false;
             }
