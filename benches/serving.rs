@@ -1,5 +1,5 @@
 //! Serving benchmarks (issue: Flight SQL server and embedding), run through
-//! `benches/serving.sh`, which builds this with `--profile bench-ml` and
+//! `benches/serving.sh`, which builds this with the release profile and
 //! appends the printed section to `benches/RESULTS.md`:
 //!
 //! 1. a 10,000,000-row result (a stored 4-column table) read in-process
@@ -13,7 +13,12 @@
 //!    (the seed's model: 8 features, 150 trees of depth 5): median per call.
 //!
 //! Arguments: `--python PATH` (the ADBC client's interpreter), `--rows N`,
-//! `--clients N`, `--rounds N`, `--reps N`.
+//! `--clients N`, `--rounds N`, `--reps N`, `--pin yes|no`.
+//!
+//! With `--pin yes` (the default where `taskset` and two CPUs exist) this
+//! process — the in-process query and the server — runs on CPU 1 and the
+//! streaming client on CPU 0, so that each side has a core of its own, as if
+//! the client ran on another machine; the in-process figure is then one core's.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or bench may stop at the first failure
 
 /// The shell's script splitter and variables (part of the `firn` binary).
@@ -40,6 +45,7 @@ struct Args {
     clients: usize,
     rounds: usize,
     reps: usize,
+    pin: bool,
 }
 
 fn args() -> Result<Args, Error> {
@@ -50,6 +56,7 @@ fn args() -> Result<Args, Error> {
         clients: 32,
         rounds: 3,
         reps: 5,
+        pin: can_pin(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -64,10 +71,39 @@ fn args() -> Result<Args, Error> {
             "--clients" => parsed.clients = value.parse()?,
             "--rounds" => parsed.rounds = value.parse()?,
             "--reps" => parsed.reps = value.parse()?,
+            "--pin" => {
+                parsed.pin = match value.as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    other => return Err(format!("--pin takes yes or no, not {other}").into()),
+                }
+            }
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
     Ok(parsed)
+}
+
+/// Whether each side can have a CPU of its own: `taskset` runs and there are two CPUs.
+fn can_pin() -> bool {
+    let two_cpus = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    two_cpus
+        && Command::new("taskset")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+}
+
+/// Moves every thread of this process to CPU 1 (the server's and the in-process query's core).
+fn pin_self_to_cpu1() -> Result<(), Error> {
+    let status = Command::new("taskset")
+        .args(["-a", "-cp", "1", &std::process::id().to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        return Err("taskset could not move this process to CPU 1".into());
+    }
+    Ok(())
 }
 
 /// CPU seconds this process has used (user + system; Linux, 100 ticks a second).
@@ -107,10 +143,14 @@ fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
 
 fn client(args: &Args, params: &[String]) -> Result<serde_json::Value, Error> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/serving_clients.py");
-    let output = Command::new(&args.python)
-        .arg(script)
-        .args(params)
-        .output()?;
+    let mut command = if args.pin {
+        let mut taskset = Command::new("taskset");
+        taskset.args(["-c", "0"]).arg(&args.python);
+        taskset
+    } else {
+        Command::new(&args.python)
+    };
+    let output = command.arg(script).args(params).output()?;
     if !output.status.success() {
         return Err(format!(
             "the Python client failed: {}",
@@ -122,6 +162,33 @@ fn client(args: &Args, params: &[String]) -> Result<serde_json::Value, Error> {
     Ok(serde_json::from_str(
         stdout.lines().last().unwrap_or_default(),
     )?)
+}
+
+/// A remote run of `query` over `uri`, `args.reps` times: medians.
+struct Remote {
+    seconds: f64,
+    server_cpu: f64,
+    client_cpu: f64,
+}
+
+fn stream_remotely(args: &Args, uri: &str, query: &str) -> Result<Remote, Error> {
+    let server_cpu_started = process_cpu();
+    let remote = client(
+        args,
+        &[
+            "stream".into(),
+            uri.into(),
+            query.into(),
+            args.reps.to_string(),
+        ],
+    )?;
+    assert_eq!(remote["rows"].as_u64(), Some(args.rows));
+    Ok(Remote {
+        seconds: median(numbers(&remote["seconds"])),
+        // The server runs in this process: its CPU over all repetitions, per repetition.
+        server_cpu: (process_cpu() - server_cpu_started) / args.reps as f64,
+        client_cpu: median(numbers(&remote["cpu"])),
+    })
 }
 
 fn numbers(value: &serde_json::Value) -> Vec<f64> {
@@ -164,6 +231,9 @@ async fn seed_model(db: &Database) -> Result<(), Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = args()?;
+    if args.pin {
+        pin_self_to_cpu1()?;
+    }
     let dir = tempfile::tempdir()?;
     let db = Database::open(dir.path().join("db").to_string_lossy()).await?;
     db.sql(&format!(
@@ -193,26 +263,17 @@ async fn main() -> Result<(), Error> {
         db.clone(),
         ServerConfig {
             port: 0,
+            unix_socket: Some(dir.path().join("firn.sock")),
             ..ServerConfig::default()
         },
     )
     .await?;
     let uri = format!("grpc://{}", server.local_addr());
-    let server_cpu_started = process_cpu();
-    let remote = client(
-        &args,
-        &[
-            "stream".into(),
-            uri.clone(),
-            query.into(),
-            args.reps.to_string(),
-        ],
-    )?;
-    assert_eq!(remote["rows"].as_u64(), Some(args.rows));
-    // The server runs in this process: its CPU over all repetitions, per repetition.
-    let server_cpu = (process_cpu() - server_cpu_started) / args.reps as f64;
-    let (local_s, remote_s) = (median(local), median(numbers(&remote["seconds"])));
-    let (local_cpu_s, client_cpu_s) = (median(local_cpu), median(numbers(&remote["cpu"])));
+    let unix_uri = format!("grpc+unix://{}", dir.path().join("firn.sock").display());
+    let local_s = median(local);
+    let local_cpu_s = median(local_cpu);
+    let tcp = stream_remotely(&args, &uri, query)?;
+    let unix = stream_remotely(&args, &unix_uri, query)?;
 
     // 2. Concurrent clients scoring 10,000 rows each.
     seed_model(&db).await?;
@@ -278,9 +339,15 @@ async fn main() -> Result<(), Error> {
     });
 
     let rate = |s: f64| args.rows as f64 / s / 1e6;
-    let ratio = local_s / remote_s;
     let mark = |ok: bool| if ok { "yes" } else { "**no**" };
-    println!("1-minute load average when the measurements started: {load_before} (2 cores).\n");
+    println!("1-minute load average when the measurements started: {load_before} (2 cores).");
+    if args.pin {
+        println!(
+            "Pinned: this process (in-process query and server) on CPU 1, the streaming client on CPU 0 (`taskset`).\n"
+        );
+    } else {
+        println!("Not pinned: server and client share the cores.\n");
+    }
     println!("| figure | target | measured | met |");
     println!("|---|---|---|---|");
     println!(
@@ -289,16 +356,27 @@ async fn main() -> Result<(), Error> {
         args.reps,
         rate(local_s)
     );
-    println!(
-        "| the same over Flight SQL into a pyarrow Table (ADBC), median of {} | — | {remote_s:.2} s ({:.1} M rows/s; server {server_cpu:.2} CPU-s, client {client_cpu_s:.2} CPU-s) | — |",
-        args.reps,
-        rate(remote_s)
-    );
-    println!(
-        "| Flight SQL rate ÷ in-process rate | ≥ 70 % | {:.1} % | {} |",
-        100.0 * ratio,
-        mark(ratio >= 0.7)
-    );
+    for (transport, remote) in [("TCP", &tcp), ("a Unix socket", &unix)] {
+        let ratio = local_s / remote.seconds;
+        let cpu_ratio = remote.server_cpu / local_cpu_s;
+        println!(
+            "| the same over Flight SQL on {transport} into a pyarrow Table (ADBC), median of {} | — | {:.2} s ({:.1} M rows/s; server {:.2} CPU-s, client {:.2} CPU-s) | — |",
+            args.reps,
+            remote.seconds,
+            rate(remote.seconds),
+            remote.server_cpu,
+            remote.client_cpu,
+        );
+        println!(
+            "| … Flight SQL rate ÷ in-process rate ({transport}) | ≥ 70 % | {:.1} % | {} |",
+            100.0 * ratio,
+            mark(ratio >= 0.7)
+        );
+        println!(
+            "| … the server's CPU per row ÷ the in-process query's ({transport}) | ≤ 1.3× | {cpu_ratio:.2}× | {} |",
+            mark(cpu_ratio <= 1.3)
+        );
+    }
     println!(
         "| {} concurrent clients × predict over 10,000 rows, {} rounds: errors | 0 | {errors}{} | {} |",
         args.clients,

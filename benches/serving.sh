@@ -2,11 +2,12 @@
 # Serving figures (issue: Flight SQL server and embedding): a 10M-row result
 # in-process vs streamed to the Python ADBC client, 32 concurrent clients each
 # scoring 10,000 rows with predict(...), and embedded single-row scoring with a
-# warm model. Builds benches/serving.rs with the bench-ml profile (the ML crates
-# at opt-level 3, everything else at 1), prints a markdown table and appends it,
+# warm model. Builds benches/serving.rs with the release profile (the SQL engine
+# and Arrow IPC fully optimised, sharing the `firn` release build's dependencies),
+# prints a markdown table and appends it,
 # with the date and this command, to benches/RESULTS.md.
 #
-# Usage: benches/serving.sh [--rows N] [--clients N] [--rounds N] [--reps N] [--no-append]
+# Usage: benches/serving.sh [--rows N] [--clients N] [--rounds N] [--reps N] [--pin yes|no] [--no-append]
 # Needs the test client (scripts/test-env.sh makes it) and ../shared/seed-data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,13 +19,13 @@ done
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/firn-target}"
 scripts/test-env.sh >/dev/null
 python="${FIRN_TEST_PYTHON:-$HOME/.cache/firn-test-venv/bin/python}"
-cargo bench --profile bench-ml --bench serving --no-run
-table=$(cargo bench --profile bench-ml --bench serving -- --python "$python" "${pass[@]}")
+cargo bench --bench serving --no-run
+table=$(cargo bench --bench serving -- --python "$python" "${pass[@]}")
 section="
 ## Serving: Flight SQL and embedded scoring (issue: Flight SQL server, library)
 
-\`$command_line\` — $(date +%Y-%m-%d), profile \`bench-ml\`, server and client on the same
-2-core machine (the Python client competes with the server for the CPUs).
+\`$command_line\` — $(date +%Y-%m-%d), release profile, 2-core machine; pinned unless
+\`--pin no\` (see the table's first line).
 
 $table
 "

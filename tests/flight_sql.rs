@@ -99,6 +99,59 @@ async fn queries_types_statements_and_metadata_over_adbc() {
     server.shutdown().await.expect("stops");
 }
 
+/// A client on the same machine over the Unix domain socket: the same ADBC
+/// script as over TCP; the socket is its owner's only, a stale one is
+/// replaced, a live one or any other file is refused, and it goes at shutdown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn local_clients_connect_over_a_unix_socket() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("firn.sock");
+    // A socket left by a server that died: nobody listens on it.
+    drop(std::os::unix::net::UnixListener::bind(&path).expect("a stale socket"));
+    assert!(path.exists());
+    let with_socket = |path: &Path| ServerConfig {
+        port: 0,
+        unix_socket: Some(path.to_path_buf()),
+        ..ServerConfig::default()
+    };
+    let db = Database::in_memory().await.expect("db");
+    let server = serve(db.clone(), with_socket(&path)).await;
+    assert_eq!(server.unix_socket(), Some(path.as_path()));
+    let mode = std::fs::metadata(&path)
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only: {mode:o}");
+
+    let unix_uri = format!("grpc+unix://{}", path.display());
+    let facts = run_script("queries.py", &server, &[("FIRN_URI", unix_uri)]).await;
+    assert_eq!(facts["rows"], 200_000);
+    assert_eq!(facts["sum"], 200_000u64 * 200_001 / 2);
+    // TCP serves on beside it.
+    let batches = rust_query(&server, "SELECT count(*) AS n FROM scores")
+        .await
+        .expect("tcp");
+    assert_eq!(batches[0].num_rows(), 1);
+
+    let live = firnml::server::start(db.clone(), with_socket(&path))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(live.contains("already listening on the socket"), "{live}");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "keep me").expect("file");
+    let other = firnml::server::start(db, with_socket(&file))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(other.contains("exists and is not a socket"), "{other}");
+    assert_eq!(std::fs::read_to_string(&file).expect("kept"), "keep me");
+
+    server.shutdown().await.expect("stops");
+    assert!(!path.exists(), "the socket is removed at shutdown");
+}
+
 /// The seed pipeline's scripts.
 const SEED_SCRIPTS: [&str; 6] = [
     "sql/01_data_exploration.sql",

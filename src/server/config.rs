@@ -27,6 +27,10 @@ pub struct ServerConfig {
     pub host: String,
     /// The port (default 50051; 0 picks a free one).
     pub port: u16,
+    /// Also listen on this Unix domain socket, for clients on the same machine
+    /// (`grpc+unix://PATH`): made readable and writable by the server's user
+    /// only, replaced when a dead server left it behind, removed at shutdown.
+    pub unix_socket: Option<PathBuf>,
     /// Accepted tokens and users; empty means no authentication.
     pub credentials: Credentials,
     /// TLS, when given.
@@ -49,6 +53,7 @@ impl Default for ServerConfig {
         Self {
             host: "127.0.0.1".into(),
             port: 50051,
+            unix_socket: None,
             credentials: Credentials::new(),
             tls: None,
             allowed_paths: Vec::new(),

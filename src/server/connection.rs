@@ -1,6 +1,7 @@
-//! Accepted TCP connections, numbered, so a client's session can belong to its
-//! connection and be dropped — with its prepared statements and unread results —
-//! the moment the client goes away.
+//! Accepted connections (TCP, or a Unix domain socket for clients on the same
+//! machine), numbered, so a client's session can belong to its connection and
+//! be dropped — with its prepared statements and unread results — the moment
+//! the client goes away.
 
 use std::io;
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use futures::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tonic::Request;
 use tonic::transport::server::{Connected, TlsConnectInfo};
 
@@ -23,7 +24,7 @@ use crate::server::sessions::Sessions;
 pub(crate) struct ConnectionInfo {
     /// Unique for the life of the server.
     pub(crate) id: u64,
-    /// The client's address.
+    /// The client's address (none on a Unix domain socket).
     pub(crate) remote: Option<SocketAddr>,
 }
 
@@ -37,9 +38,39 @@ pub(crate) fn connection_of<T>(request: &Request<T>) -> Option<ConnectionInfo> {
     })
 }
 
-/// A TCP connection that tells the session registry when it closes.
+/// A listening socket: TCP, or a Unix domain socket (a local client's data
+/// then skips the TCP/IP stack: one copy into the peer's socket buffer).
+pub(crate) enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl Listener {
+    async fn accept(&self) -> io::Result<(Transport, Option<SocketAddr>)> {
+        match self {
+            Listener::Tcp(listener) => {
+                let (stream, remote) = listener.accept().await?;
+                // Small messages (metadata calls) should not wait for Nagle's algorithm.
+                let _ = stream.set_nodelay(true);
+                Ok((Transport::Tcp(stream), Some(remote)))
+            }
+            Listener::Unix(listener) => {
+                let (stream, _) = listener.accept().await?;
+                Ok((Transport::Unix(stream), None))
+            }
+        }
+    }
+}
+
+/// An accepted connection's byte stream.
+enum Transport {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+/// A connection that tells the session registry when it closes.
 pub(crate) struct TrackedStream {
-    stream: TcpStream,
+    stream: Transport,
     info: ConnectionInfo,
     sessions: Weak<Sessions>,
 }
@@ -60,13 +91,23 @@ impl Connected for TrackedStream {
     }
 }
 
+/// Calls `$call` on whichever stream the transport holds.
+macro_rules! on_stream {
+    ($transport:expr, $stream:ident => $call:expr) => {
+        match $transport {
+            Transport::Tcp($stream) => $call,
+            Transport::Unix($stream) => $call,
+        }
+    };
+}
+
 impl AsyncRead for TrackedStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        on_stream!(&mut self.stream, s => Pin::new(s).poll_read(cx, buf))
     }
 }
 
@@ -76,15 +117,15 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        on_stream!(&mut self.stream, s => Pin::new(s).poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        on_stream!(&mut self.stream, s => Pin::new(s).poll_flush(cx))
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        on_stream!(&mut self.stream, s => Pin::new(s).poll_shutdown(cx))
     }
 
     fn poll_write_vectored(
@@ -92,21 +133,23 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        on_stream!(&mut self.stream, s => Pin::new(s).poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        on_stream!(&self.stream, s => s.is_write_vectored())
     }
 }
 
 /// The connections `listener` accepts. A failed accept (out of file
 /// descriptors, say) is retried after a pause rather than ending the server.
+/// `next_id` numbers connections across all of a server's listeners.
 pub(crate) fn incoming(
-    listener: TcpListener,
+    listener: Listener,
     sessions: &Arc<Sessions>,
+    next_id: &Arc<AtomicU64>,
 ) -> impl Stream<Item = io::Result<TrackedStream>> + use<> {
-    let next_id = Arc::new(AtomicU64::new(1));
+    let next_id = Arc::clone(next_id);
     let sessions = Arc::downgrade(sessions);
     futures::stream::unfold(listener, move |listener| {
         let next_id = Arc::clone(&next_id);
@@ -115,11 +158,9 @@ pub(crate) fn incoming(
             loop {
                 match listener.accept().await {
                     Ok((stream, remote)) => {
-                        // Small messages (metadata calls) should not wait for Nagle's algorithm.
-                        let _ = stream.set_nodelay(true);
                         let info = ConnectionInfo {
                             id: next_id.fetch_add(1, Ordering::Relaxed),
-                            remote: Some(remote),
+                            remote,
                         };
                         let tracked = TrackedStream {
                             stream,

@@ -25,13 +25,15 @@
 //! TLS, checks), `connection` (numbered connections), `sessions` (one per
 //! client), `service` (the Flight SQL calls), `prepared` and `params`
 //! (prepared statements and their parameters), `results` (results between
-//! `GetFlightInfo` and `DoGet`, streaming), `metadata` (catalog calls),
+//! `GetFlightInfo` and `DoGet`, streaming), `encoder` (results as Arrow IPC
+//! messages), `metadata` (catalog calls),
 //! `status` (errors as gRPC statuses), `guard` (malformed requests), [`run`]
 //! (`firn serve`).
 
 pub mod auth;
 pub mod config;
 mod connection;
+mod encoder;
 mod guard;
 mod metadata;
 mod params;
@@ -43,12 +45,14 @@ mod sessions;
 mod status;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::{Credentials, Principal};
@@ -56,6 +60,7 @@ pub use config::{ServerConfig, TlsFiles, parse_size};
 
 use crate::Database;
 use crate::session::FileAccess;
+use connection::{Listener, TrackedStream};
 use guard::Guarded;
 use results::StreamCounter;
 use service::FirnFlightSql;
@@ -96,7 +101,8 @@ const MAX_DECODING_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub struct RunningServer {
     local_addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    unix_socket: Option<PathBuf>,
+    shutdown: Option<watch::Sender<bool>>,
     task: JoinHandle<Result<(), ServerError>>,
     sessions: Arc<Sessions>,
     streams: Arc<StreamCounter>,
@@ -110,10 +116,25 @@ impl std::fmt::Debug for Sessions {
     }
 }
 
+impl Drop for RunningServer {
+    /// The socket file goes with the server (dropping a server also stops it:
+    /// its shutdown sender goes too).
+    fn drop(&mut self) {
+        if let Some(path) = &self.unix_socket {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 impl RunningServer {
     /// The address the server listens on (with the port it got).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The Unix domain socket the server also listens on, if asked to.
+    pub fn unix_socket(&self) -> Option<&Path> {
+        self.unix_socket.as_deref()
     }
 
     /// Client sessions alive now.
@@ -135,7 +156,7 @@ impl RunningServer {
     /// [`SHUTDOWN_GRACE`], then closes what is left.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
         if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
+            let _ = shutdown.send(true);
         }
         match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await {
             Ok(result) => result?,
@@ -185,6 +206,10 @@ pub async fn start(db: Database, config: ServerConfig) -> Result<RunningServer, 
         },
     ));
     let listener = bind(&addresses).await?;
+    let unix_listener = match &config.unix_socket {
+        Some(path) => Some(bind_unix(path)?),
+        None => None,
+    };
     let local_addr = listener.local_addr().map_err(|source| ServerError::Io {
         context: "cannot read the listening address".into(),
         source,
@@ -198,33 +223,113 @@ pub async fn start(db: Database, config: ServerConfig) -> Result<RunningServer, 
             metadata::sql_info().map_err(|s| ServerError::Config(s.message().to_string()))?,
         ),
     };
-    let mut builder = tonic::transport::Server::builder();
+    let service = FlightServiceServer::new(Guarded(Arc::new(service)))
+        .max_decoding_message_size(MAX_DECODING_MESSAGE_BYTES);
+    let mut tcp_builder = tonic::transport::Server::builder();
     if let Some(tls) = tls {
-        builder = builder.tls_config(tls).map_err(|e| {
+        tcp_builder = tcp_builder.tls_config(tls).map_err(|e| {
             ServerError::Config(format!("the TLS certificate or key cannot be used: {e}"))
         })?;
     }
-    let incoming = connection::incoming(listener, &sessions);
-    let (shutdown, stopped) = oneshot::channel::<()>();
-    let router = builder.add_service(
-        FlightServiceServer::new(Guarded(Arc::new(service)))
-            .max_decoding_message_size(MAX_DECODING_MESSAGE_BYTES),
+    let next_id = Arc::new(AtomicU64::new(1));
+    let (shutdown, stopped) = watch::channel(false);
+    let tcp = serve_on(
+        tcp_builder,
+        service.clone(),
+        connection::incoming(Listener::Tcp(listener), &sessions, &next_id),
+        stopped.clone(),
     );
+    // The local socket is plain: TLS protects traffic between machines, and the
+    // socket file's permissions guard who may connect.
+    let unix = unix_listener.map(|listener| {
+        serve_on(
+            tonic::transport::Server::builder(),
+            service,
+            connection::incoming(Listener::Unix(listener), &sessions, &next_id),
+            stopped,
+        )
+    });
     let task = tokio::spawn(async move {
-        router
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = stopped.await;
-            })
-            .await
-            .map_err(ServerError::from)
+        match unix {
+            None => tcp.await,
+            Some(unix) => tokio::try_join!(tcp, unix).map(|_| ()),
+        }
     });
     Ok(RunningServer {
         local_addr,
+        unix_socket: config.unix_socket.clone(),
         shutdown: Some(shutdown),
         task,
         sessions,
         streams,
     })
+}
+
+/// Serves `service` on the connections of `incoming` until `stopped` turns true
+/// (or its sender is dropped).
+async fn serve_on<S>(
+    mut builder: tonic::transport::Server,
+    service: FlightServiceServer<S>,
+    incoming: impl futures::Stream<Item = std::io::Result<TrackedStream>> + Send + 'static,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<(), ServerError>
+where
+    S: arrow_flight::flight_service_server::FlightService,
+{
+    builder
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+        .map_err(ServerError::from)
+}
+
+/// Listens on the Unix domain socket `path`, readable and writable by this
+/// user only. A socket file nobody listens on (a server that died) is
+/// replaced; a live server's socket, or any other kind of file, is refused.
+fn bind_unix(path: &Path) -> Result<UnixListener, ServerError> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let shown = path.display();
+    if let Ok(existing) = std::fs::symlink_metadata(path) {
+        if !existing.file_type().is_socket() {
+            return Err(ServerError::Config(format!(
+                "'{shown}' exists and is not a socket: refusing to replace it \
+                 (give --socket a path that does not exist yet)"
+            )));
+        }
+        match std::os::unix::net::UnixStream::connect(path) {
+            Ok(_) => {
+                return Err(ServerError::Config(format!(
+                    "another server is already listening on the socket '{shown}'"
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                std::fs::remove_file(path).map_err(|source| ServerError::Io {
+                    context: format!("cannot remove the stale socket '{shown}'"),
+                    source,
+                })?;
+            }
+            Err(source) => {
+                return Err(ServerError::Io {
+                    context: format!("cannot check the existing socket '{shown}'"),
+                    source,
+                });
+            }
+        }
+    }
+    let listener = UnixListener::bind(path).map_err(|source| ServerError::Io {
+        context: format!("cannot listen on the Unix socket '{shown}'"),
+        source,
+    })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+        let _ = std::fs::remove_file(path);
+        ServerError::Io {
+            context: format!("cannot restrict the Unix socket '{shown}' to its owner"),
+            source,
+        }
+    })?;
+    Ok(listener)
 }
 
 async fn bind(addresses: &[SocketAddr]) -> Result<TcpListener, ServerError> {

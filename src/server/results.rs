@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
 use arrow_flight::sql::{ProstMessageExt, TicketStatementQuery};
 use arrow_flight::{FlightData, FlightDescriptor, FlightEndpoint, FlightInfo, Ticket};
@@ -24,6 +23,7 @@ use prost::Message;
 use tonic::Status;
 
 use crate::error::Error;
+use crate::server::encoder;
 use crate::server::status::{datafusion_status, status};
 use crate::session::statement_timeout;
 use crate::session::{QueryOutput, Submitted};
@@ -187,10 +187,7 @@ pub(crate) async fn stream(
             futures::stream::iter(output.batches.into_iter().map(Ok)).boxed(),
         ),
     };
-    let encoded = FlightDataEncoderBuilder::new()
-        .with_schema(schema)
-        .build(batches)
-        .map_err(Status::from);
+    let encoded = encoder::encode_result(schema, batches).map_err(Status::from);
     Ok(Box::pin(Counted::new(
         Prefetched::spawn(encoded.boxed()),
         Arc::clone(counter),

@@ -71,9 +71,13 @@ pub async fn run(options: ServeOptions) -> ExitCode {
     // A closed standard output (a detached server) must not stop the server,
     // so these writes ignore errors where println! would panic.
     let mut out = std::io::stdout();
+    let local = match server.unix_socket() {
+        Some(path) => format!("\n  local clients: grpc+unix://{}", path.display()),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "Firn Flight SQL server on {scheme}://{}\n  database: {database}\n  \
+        "Firn Flight SQL server on {scheme}://{}{local}\n  database: {database}\n  \
          authentication: {auth}\n  remote file access: {allowed}\n  query memory: {memory}\n  \
          queries run: {execution}\n\
          Press Ctrl-C to stop.",

@@ -207,6 +207,10 @@ struct ServeArgs {
     /// Credentials file: lines 'token <secret> [name]' and 'user <name> <password|sha256:hex>'
     #[arg(long, value_name = "FILE")]
     auth_file: Option<PathBuf>,
+    /// Also listen on this Unix domain socket, for clients on this machine
+    /// (grpc+unix://PATH; owner-only permissions, plain even with --tls-cert)
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
     /// TLS certificate chain (PEM); needs --tls-key
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -261,6 +265,7 @@ impl ServeArgs {
             config: ServerConfig {
                 host: self.host,
                 port: self.port,
+                unix_socket: self.socket,
                 credentials,
                 tls,
                 allowed_paths: self.allow_paths,
