@@ -37,7 +37,7 @@ use super::definition::{
 };
 use super::lineage::VIEW_PREFIX;
 use super::names::{self, ViewRef};
-use super::unique::{KeyHashes, check_unique_keys};
+use super::unique::{KeyHashes, check_unique_keys, unique_by_plan};
 use super::{FeatureStore, layout, listing, plan_error, snapshot};
 use crate::error::{Error, ObjectKind, Result};
 use crate::storage::crash_point;
@@ -348,11 +348,13 @@ impl FeatureStore {
 
         let what = format!("feature view {reference}");
         let schema = Arc::new(schema);
+        let checked: Vec<String> = keys.iter().cloned().chain(new.timestamp.clone()).collect();
         let hashes = Arc::new(KeyHashes::new(
             what.clone(),
             &schema,
             &keys,
             new.timestamp.as_deref(),
+            unique_by_plan(plan.schema(), &checked),
         )?);
         let streams = DataFrame::new(state.clone(), plan.clone())
             .execute_stream_partitioned()
