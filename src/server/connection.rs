@@ -5,6 +5,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -17,6 +18,7 @@ use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tonic::Request;
 use tonic::transport::server::{Connected, TlsConnectInfo};
 
+use crate::server::ServerError;
 use crate::server::sessions::Sessions;
 
 /// What a request knows about its connection.
@@ -60,6 +62,53 @@ impl Listener {
             }
         }
     }
+}
+
+/// Listens on the Unix domain socket `path`, readable and writable by this
+/// user only. A socket file nobody listens on (a server that died) is
+/// replaced; a live server's socket, or any other kind of file, is refused.
+pub(crate) fn bind_unix(path: &Path) -> Result<UnixListener, ServerError> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let shown = path.display();
+    if let Ok(existing) = std::fs::symlink_metadata(path) {
+        if !existing.file_type().is_socket() {
+            return Err(ServerError::Config(format!(
+                "'{shown}' exists and is not a socket: refusing to replace it \
+                 (give --socket a path that does not exist yet)"
+            )));
+        }
+        match std::os::unix::net::UnixStream::connect(path) {
+            Ok(_) => {
+                return Err(ServerError::Config(format!(
+                    "another server is already listening on the socket '{shown}'"
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                std::fs::remove_file(path).map_err(|source| ServerError::Io {
+                    context: format!("cannot remove the stale socket '{shown}'"),
+                    source,
+                })?;
+            }
+            Err(source) => {
+                return Err(ServerError::Io {
+                    context: format!("cannot check the existing socket '{shown}'"),
+                    source,
+                });
+            }
+        }
+    }
+    let listener = UnixListener::bind(path).map_err(|source| ServerError::Io {
+        context: format!("cannot listen on the Unix socket '{shown}'"),
+        source,
+    })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+        let _ = std::fs::remove_file(path);
+        ServerError::Io {
+            context: format!("cannot restrict the Unix socket '{shown}' to its owner"),
+            source,
+        }
+    })?;
+    Ok(listener)
 }
 
 /// An accepted connection's byte stream.

@@ -22,7 +22,7 @@
 //! ```
 //!
 //! The pieces, one per file: [`auth`] (tokens, users), [`config`] (address,
-//! TLS, checks), `connection` (numbered connections), `sessions` (one per
+//! TLS, checks), `connection` (listeners, numbered connections), `sessions` (one per
 //! client), `service` (the Flight SQL calls), `prepared` and `params`
 //! (prepared statements and their parameters), `results` (results between
 //! `GetFlightInfo` and `DoGet`, streaming), `encoder` (results as Arrow IPC
@@ -51,7 +51,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -207,7 +207,7 @@ pub async fn start(db: Database, config: ServerConfig) -> Result<RunningServer, 
     ));
     let listener = bind(&addresses).await?;
     let unix_listener = match &config.unix_socket {
-        Some(path) => Some(bind_unix(path)?),
+        Some(path) => Some(connection::bind_unix(path)?),
         None => None,
     };
     let local_addr = listener.local_addr().map_err(|source| ServerError::Io {
@@ -283,53 +283,6 @@ where
         })
         .await
         .map_err(ServerError::from)
-}
-
-/// Listens on the Unix domain socket `path`, readable and writable by this
-/// user only. A socket file nobody listens on (a server that died) is
-/// replaced; a live server's socket, or any other kind of file, is refused.
-fn bind_unix(path: &Path) -> Result<UnixListener, ServerError> {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    let shown = path.display();
-    if let Ok(existing) = std::fs::symlink_metadata(path) {
-        if !existing.file_type().is_socket() {
-            return Err(ServerError::Config(format!(
-                "'{shown}' exists and is not a socket: refusing to replace it \
-                 (give --socket a path that does not exist yet)"
-            )));
-        }
-        match std::os::unix::net::UnixStream::connect(path) {
-            Ok(_) => {
-                return Err(ServerError::Config(format!(
-                    "another server is already listening on the socket '{shown}'"
-                )));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                std::fs::remove_file(path).map_err(|source| ServerError::Io {
-                    context: format!("cannot remove the stale socket '{shown}'"),
-                    source,
-                })?;
-            }
-            Err(source) => {
-                return Err(ServerError::Io {
-                    context: format!("cannot check the existing socket '{shown}'"),
-                    source,
-                });
-            }
-        }
-    }
-    let listener = UnixListener::bind(path).map_err(|source| ServerError::Io {
-        context: format!("cannot listen on the Unix socket '{shown}'"),
-        source,
-    })?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
-        let _ = std::fs::remove_file(path);
-        ServerError::Io {
-            context: format!("cannot restrict the Unix socket '{shown}' to its owner"),
-            source,
-        }
-    })?;
-    Ok(listener)
 }
 
 async fn bind(addresses: &[SocketAddr]) -> Result<TcpListener, ServerError> {
