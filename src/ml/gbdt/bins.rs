@@ -334,6 +334,7 @@ impl BinnedMatrix {
     }
 
     /// The bin of row `row`, feature `f`.
+    #[cfg(test)]
     pub(crate) fn bin(&self, row: usize, f: usize) -> usize {
         let at = f * self.rows + row;
         match &self.columns {

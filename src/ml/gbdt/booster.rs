@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::ml::gbdt::bins::{BinnedMatrix, mix};
 use crate::ml::gbdt::config::Config;
+use crate::ml::gbdt::flat::FlatTree;
 use crate::ml::gbdt::grow::{Grower, Grown};
 use crate::ml::gbdt::histogram::FeatureSet;
 use crate::ml::gbdt::objective::{GradSum, Scale, base_score, gradient, gradients, known_bounds};
@@ -60,12 +61,17 @@ impl Margins {
     }
 }
 
-/// Whether row `row` is drawn for tree `tree` (`subsample` < 1).
-fn drawn(seed: u64, tree: usize, row: u32, cut: u64) -> bool {
-    mix(mix(seed ^ mix(tree as u64)) ^ u64::from(row)) < cut
+/// Tree `tree`'s key for its row draws: [`drawn`] hashes it with the row.
+fn tree_key(seed: u64, tree: usize) -> u64 {
+    mix(seed ^ mix(tree as u64))
 }
 
-/// The features tree `tree` may split on, ascending: all, or
+/// Whether row `row` is drawn for the tree of key `key` (`subsample` < 1).
+#[inline(always)]
+fn drawn(key: u64, row: u32, cut: u64) -> bool {
+    mix(key ^ u64::from(row)) < cut
+}
+
 /// `max(1, ⌊colsample · features⌋)` of them drawn without replacement.
 fn draw_features(features: usize, config: &Config, tree: usize) -> Vec<usize> {
     let mut all: Vec<usize> = (0..features).collect();
@@ -120,7 +126,8 @@ pub(crate) fn boost(
         (config.subsample < 1.0).then_some((config.subsample * u64::MAX as f64) as u64);
     let eta = config.eta;
     for tree in 0..config.trees {
-        let is_drawn = |r: u32| sample_cut.is_none_or(|cut| drawn(config.seed, tree, r, cut));
+        let key = tree_key(config.seed, tree);
+        let is_drawn = |r: u32| sample_cut.is_none_or(|cut| drawn(key, r, cut));
         let grad_of = |r: u32| {
             let r = r as usize;
             gradient(objective, margins.get(r), labels[r], weight(r))
@@ -143,14 +150,20 @@ pub(crate) fn boost(
                 Scale::new(rows.len(), g, h)
             }
         };
-        gh.par_chunks_mut(ROW_BLOCK)
+        // One pass over the fit's rows: each row is drawn (or not) once; drawn
+        // rows get their gradient pair, the others are kept, in order, for the
+        // margin update after the tree. Blocks come back in row order.
+        let sampled = sample_cut.is_some();
+        let blocks: Vec<(Vec<u32>, Vec<u32>)> = gh
+            .par_chunks_mut(ROW_BLOCK)
             .enumerate()
-            .for_each(|(block, out)| {
+            .map(|(block, out)| {
                 let lo = block * ROW_BLOCK;
                 let mut margin = [0.0; GATHER];
                 let mut label = [0.0; GATHER];
                 let mut pairs = [GradSum::default(); GATHER];
                 let mut chosen = [0u32; GATHER];
+                let (mut drawn_rows, mut left_out) = (Vec::new(), Vec::new());
                 let mut block_rows = rows_in(rows, lo, lo + out.len()).iter().copied();
                 loop {
                     // Gather up to GATHER drawn rows, compute their pairs in one straight loop.
@@ -164,6 +177,8 @@ pub(crate) fn boost(
                             if n == GATHER {
                                 break;
                             }
+                        } else {
+                            left_out.push(r);
                         }
                     }
                     if n == 0 {
@@ -180,11 +195,18 @@ pub(crate) fn boost(
                     for (&r, &pair) in chosen[..n].iter().zip(&pairs[..n]) {
                         out[r as usize - lo] = pair;
                     }
+                    if sampled {
+                        drawn_rows.extend_from_slice(&chosen[..n]);
+                    }
                 }
-            });
+                (drawn_rows, left_out)
+            })
+            .collect();
         tree_rows.clear();
-        if sample_cut.is_some() {
-            tree_rows.par_extend(rows.par_iter().copied().filter(|&r| is_drawn(r)));
+        if sampled {
+            for (drawn_rows, _) in &blocks {
+                tree_rows.extend_from_slice(drawn_rows);
+            }
         } else {
             tree_rows.extend_from_slice(rows);
         }
@@ -209,11 +231,10 @@ pub(crate) fn boost(
             }
         });
         // Rows not drawn: walk the tree on their bins.
-        if sample_cut.is_some() {
-            rows.par_chunks(ROW_BLOCK).for_each(|chunk| {
-                for &r in chunk.iter().filter(|&&r| !is_drawn(r)) {
-                    margins.add(r as usize, grown.predict_binned(matrix, r as usize, &value));
-                }
+        if sampled {
+            let flat = FlatTree::new(&grown, matrix, &value);
+            blocks.par_iter().for_each(|(_, left_out)| {
+                flat.for_each_value(matrix, left_out, |r, v| margins.add(r, v));
             });
         }
         push_tree(&mut nodes, tree, &grown, &scale, &value)?;
@@ -272,7 +293,7 @@ mod tests {
         };
         assert_eq!(draw_features(10, &tiny, 0).len(), 1);
         let cut = (0.3 * u64::MAX as f64) as u64;
-        let share = (0..100_000u32).filter(|&r| drawn(1, 2, r, cut)).count();
+        let share = (0..100_000u32).filter(|&r| drawn(tree_key(1, 2), r, cut)).count();
         assert!((29_000..31_000).contains(&share), "{share}");
         assert_eq!(rows_in(&[1, 4, 9, 16], 4, 10), &[4, 9]);
     }

@@ -299,7 +299,9 @@ impl Grown {
         out
     }
 
-    /// The leaf value `weight` gives the leaf row `row` of `matrix` reaches.
+    /// The leaf value `weight` gives the leaf row `row` of `matrix` reaches
+    /// (the reference the flat walk is tested against).
+    #[cfg(test)]
     pub fn predict_binned(
         &self,
         matrix: &BinnedMatrix,

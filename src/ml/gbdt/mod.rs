@@ -17,6 +17,8 @@
 //!   into its children's (rows stay node-ordered and ascending).
 //! - [`grow`]: one tree, depth-first with both children in parallel, or
 //!   best-first when `max_leaves` limits it.
+//! - [`flat`]: a grown tree as a flat node array, walked for the rows a
+//!   subsample left out of it.
 //! - [`booster`]: the boosting loop — row (`subsample`) and feature
 //!   (`colsample_bytree`) draws, gradients, margins, the node table.
 //! - [`pool`]: which threads a fit runs on.
@@ -51,6 +53,7 @@
 pub mod bins;
 pub(crate) mod booster;
 pub(crate) mod config;
+pub(crate) mod flat;
 pub(crate) mod grow;
 pub(crate) mod histogram;
 pub(crate) mod objective;
