@@ -163,25 +163,29 @@ pub(crate) fn boost(
                 let mut label = [0.0; GATHER];
                 let mut pairs = [GradSum::default(); GATHER];
                 let mut chosen = [0u32; GATHER];
+                let mut skipped = [0u32; GATHER];
                 let (mut drawn_rows, mut left_out) = (Vec::new(), Vec::new());
                 let mut block_rows = rows_in(rows, lo, lo + out.len()).iter().copied();
                 loop {
-                    // Gather up to GATHER drawn rows, compute their pairs in one straight loop.
-                    let mut n = 0;
+                    // Gather up to GATHER drawn rows, compute their pairs in one
+                    // straight loop. Without a branch on the draw: each row is
+                    // written to both lists and the count of its side moves on
+                    // (a branch on a subsample's draws is mispredicted often).
+                    let (mut n, mut k) = (0, 0);
                     for r in block_rows.by_ref() {
-                        if is_drawn(r) {
-                            chosen[n] = r;
-                            margin[n] = margins.get(r as usize);
-                            label[n] = labels[r as usize];
-                            n += 1;
-                            if n == GATHER {
-                                break;
-                            }
-                        } else {
-                            left_out.push(r);
+                        let d = usize::from(is_drawn(r));
+                        chosen[n] = r;
+                        skipped[k] = r;
+                        margin[n] = margins.get(r as usize);
+                        label[n] = labels[r as usize];
+                        n += d;
+                        k += 1 - d;
+                        if n == GATHER || k == GATHER {
+                            break;
                         }
                     }
-                    if n == 0 {
+                    left_out.extend_from_slice(&skipped[..k]);
+                    if n == 0 && k == 0 {
                         break;
                     }
                     gradients(
