@@ -297,7 +297,9 @@ mod tests {
         };
         assert_eq!(draw_features(10, &tiny, 0).len(), 1);
         let cut = (0.3 * u64::MAX as f64) as u64;
-        let share = (0..100_000u32).filter(|&r| drawn(tree_key(1, 2), r, cut)).count();
+        let share = (0..100_000u32)
+            .filter(|&r| drawn(tree_key(1, 2), r, cut))
+            .count();
         assert!((29_000..31_000).contains(&share), "{share}");
         assert_eq!(rows_in(&[1, 4, 9, 16], 4, 10), &[4, 9]);
     }

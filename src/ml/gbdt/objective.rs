@@ -345,7 +345,11 @@ mod tests {
             assert_eq!(dispatched, baseline, "{objective:?}");
             for (i, pair) in dispatched.iter().enumerate() {
                 let w = if labels[i] == 1.0 { 3.0 } else { 1.0 };
-                let w = if objective == Objective::BinaryLogistic { w } else { 1.0 };
+                let w = if objective == Objective::BinaryLogistic {
+                    w
+                } else {
+                    1.0
+                };
                 let (g, h) = gradient(objective, margins[i], labels[i], w);
                 assert_eq!(*pair, scale.quantize(g, h), "{objective:?} row {i}");
             }
