@@ -21,6 +21,9 @@ use crate::ml::gbdt::objective::{GradSum, Scale};
 use crate::ml::gbdt::partition::partition;
 use crate::ml::gbdt::split::{Split, best_split};
 
+/// Rows below which a node's two subtrees are grown by the same thread.
+const JOIN_ROWS: usize = 4_096;
+
 /// A grown tree (or subtree).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Grown {
@@ -158,30 +161,36 @@ impl Grower<'_> {
             return leaf;
         };
         let (lefts, left_hist, right_hist) = self.apply(&split, rows, scratch, depth, hist);
+        let rows_len = rows.len();
         let (left_rows, right_rows) = rows.split_at_mut(lefts);
         let (left_scratch, right_scratch) = scratch.split_at_mut(lefts);
-        let (left, right) = rayon::join(
-            || {
-                self.node(
-                    left_rows,
-                    left_scratch,
-                    start,
-                    depth + 1,
-                    split.left,
-                    left_hist,
-                )
-            },
-            || {
-                self.node(
-                    right_rows,
-                    right_scratch,
-                    start + lefts,
-                    depth + 1,
-                    split.right,
-                    right_hist,
-                )
-            },
-        );
+        let left = || {
+            self.node(
+                left_rows,
+                left_scratch,
+                start,
+                depth + 1,
+                split.left,
+                left_hist,
+            )
+        };
+        let right = || {
+            self.node(
+                right_rows,
+                right_scratch,
+                start + lefts,
+                depth + 1,
+                split.right,
+                right_hist,
+            )
+        };
+        // Small nodes grow their children one after the other: handing a
+        // subtree of a few rows to another thread costs more than growing it.
+        let (left, right) = if rows_len < JOIN_ROWS {
+            (left(), right())
+        } else {
+            rayon::join(left, right)
+        };
         Grown::Split {
             split,
             sums,
