@@ -72,6 +72,7 @@ fn drawn(key: u64, row: u32, cut: u64) -> bool {
     mix(key ^ u64::from(row)) < cut
 }
 
+/// The features tree `tree` may split on, ascending: all, or
 /// `max(1, ⌊colsample · features⌋)` of them drawn without replacement.
 fn draw_features(features: usize, config: &Config, tree: usize) -> Vec<usize> {
     let mut all: Vec<usize> = (0..features).collect();

@@ -91,18 +91,17 @@ impl FlatTree {
 
     /// Calls `add(row, value)` for each of `rows` with the value of its leaf.
     pub fn for_each_value(&self, matrix: &BinnedMatrix, rows: &[u32], add: impl Fn(usize, f64)) {
-        let width = matrix.num_features();
         match matrix.bins() {
-            Bins::U8(bins) => {
-                for &r in rows {
-                    add(r as usize, self.value_of(bins, width, r as usize));
-                }
-            }
-            Bins::U16(bins) => {
-                for &r in rows {
-                    add(r as usize, self.value_of(bins, width, r as usize));
-                }
-            }
+            Bins::U8(bins) => self.walk(bins, matrix.num_features(), rows, add),
+            Bins::U16(bins) => self.walk(bins, matrix.num_features(), rows, add),
+        }
+    }
+
+    /// [`FlatTree::for_each_value`] over bins of one width.
+    #[inline(always)]
+    fn walk<B: Bin>(&self, bins: &[B], width: usize, rows: &[u32], add: impl Fn(usize, f64)) {
+        for &r in rows {
+            add(r as usize, self.value_of(bins, width, r as usize));
         }
     }
 }
