@@ -23,7 +23,7 @@ use crate::session::statement_timeout::{self, FirnSettings};
 
 /// Above this ratio of groups to rows (after DataFusion's probe of the first
 /// rows), a partition skips its partial aggregate (DataFusion's default: 0.8).
-pub(crate) const PARTIAL_AGGREGATION_SKIP_RATIO: f64 = 0.1;
+const PARTIAL_AGGREGATION_SKIP_RATIO: f64 = 0.1;
 
 /// Builds sessions over a database (see [`crate::Database::session_builder`]).
 pub struct SessionBuilder {
