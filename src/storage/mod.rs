@@ -14,7 +14,9 @@
 //! - [`store`]: the object store of one database, with put-if-absent publishing;
 //! - [`s3`]: databases in S3-compatible object storage, configured from `AWS_*`;
 //! - [`table_log`]: a table's numbered commit log (Delta-style);
-//! - [`data_writer`]: one writer of Parquet data files;
+//! - [`data_writer`]: one writer of Parquet data files, with
+//!   [`parallel_parquet`] (each batch's columns encoded at once) and
+//!   [`dictionary_choice`] (unique-valued columns written without a dictionary);
 //! - [`persistent_table`]: a table whose data is that log's files;
 //! - [`object_name`]: the one naming rule for stored objects;
 //! - [`clock`]: "now", injectable for reproducible timestamps.
@@ -22,7 +24,9 @@
 pub mod clock;
 pub mod crash_point;
 pub mod data_writer;
+pub mod dictionary_choice;
 pub mod object_name;
+pub mod parallel_parquet;
 pub mod persistent_table;
 pub mod s3;
 pub mod store;
