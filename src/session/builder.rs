@@ -18,6 +18,7 @@ use crate::functions;
 use crate::ml::progress::{Progress, ProgressHandle};
 use crate::services::Services;
 use crate::session::Session;
+use crate::session::day_interval_rule::DayIntervalArithmetic;
 use crate::session::file_access::FileAccess;
 use crate::session::statement_timeout::{self, FirnSettings};
 
@@ -113,7 +114,8 @@ impl SessionBuilder {
             .with_runtime_env(runtime)
             .with_catalog_list(Arc::clone(&self.services.catalogs))
             .with_default_features()
-            .with_table_factories(case_folding_factories());
+            .with_table_factories(case_folding_factories())
+            .with_optimizer_rule(Arc::new(DayIntervalArithmetic));
         if let Some(target) = self.cluster {
             state = state
                 .with_query_planner(Arc::new(ClusterQueryPlanner::new(target)))
