@@ -16,9 +16,9 @@ use crate::catalog::{DEFAULT_CATALOG, DEFAULT_SCHEMA};
 use crate::cluster::{ClusterQueryPlanner, ClusterTarget, client_config, logical_rules};
 use crate::functions;
 use crate::ml::progress::{Progress, ProgressHandle};
+use crate::query::day_interval_rule::DayIntervalArithmetic;
 use crate::services::Services;
 use crate::session::Session;
-use crate::session::day_interval_rule::DayIntervalArithmetic;
 use crate::session::file_access::FileAccess;
 use crate::session::statement_timeout::{self, FirnSettings};
 

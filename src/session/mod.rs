@@ -1,7 +1,6 @@
 //! A session: runs Firn SQL (DataFusion's dialect plus Firn's statements).
 
 mod builder;
-mod day_interval_rule;
 mod ddl;
 mod feature_store;
 pub mod file_access;
