@@ -79,19 +79,16 @@ async fn encode(
         sampled += batch.num_rows();
         sample.push(batch);
     }
-    let mut props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    // Row groups are cut by the writer itself (`ROW_GROUP_ROWS`), not by the properties.
+    let mut props =
+        WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?));
     for column in dictionary_choice::plain_columns(&schema, &sample)? {
         props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
     }
     let mut writer = ParallelParquetWriter::try_new(schema, props.build(), ROW_GROUP_ROWS)?;
     let mut rows = 0u64;
-    for batch in sample {
-        rows += batch.num_rows() as u64;
-        put(upload, writer.write(&batch)?).await?;
-    }
-    while let Some(batch) = stream.next().await {
+    let mut batches = futures::stream::iter(sample.into_iter().map(Ok)).chain(stream);
+    while let Some(batch) = batches.next().await {
         let batch = batch?;
         rows += batch.num_rows() as u64;
         put(upload, writer.write(&batch)?).await?;
