@@ -23,3 +23,5 @@ pub mod xgboost_json;
 pub use dataset::Dataset;
 pub use params::GbdtParams;
 pub use trainer::{SharedData, Trainer, default_trainer, trainer_for};
+
+pub(crate) use gbdt::pool::run_with_threads;

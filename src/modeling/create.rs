@@ -29,6 +29,7 @@ use super::training::{Trained, train};
 use crate::error::{Error, Result};
 use crate::ml::metric::Metric;
 use crate::ml::progress::{NoProgress, Progress, ProgressHandle};
+use crate::ml::run_with_threads;
 use crate::ml::search::SearchResult;
 use crate::ml::trainer_for;
 use crate::monitoring::profile::training_profile;
@@ -293,7 +294,9 @@ async fn train_and_register(
     // The profile describes every row the query returned, held-out rows included.
     let (trained, profile) = tokio::task::spawn_blocking(move || {
         let trained = train(&batches, &training_options, &progress)?;
-        let profile = training_profile(&batches, &trained.model)?;
+        // On the fit's threads, like the fit.
+        let threads = training_options.params.threads;
+        let profile = run_with_threads(threads, || training_profile(&batches, &trained.model))??;
         Ok::<_, DataFusionError>((trained, profile))
     })
     .await

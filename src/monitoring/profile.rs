@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
 use firnml_udfs::model::{CompactForest, FeatureKind, TreeEnsemble, encode_columns};
+use rayon::prelude::*;
 
 use super::bins::bin_counts;
+use super::float_sort::sort_total;
 use super::quantile::percentile;
 use crate::registry::profile::{
     CategoricalProfile, CategoryCount, DECILE_BINS, Distribution, FeatureProfile, NumericProfile,
@@ -21,7 +23,7 @@ use crate::registry::profile::{
 /// The finite values of `values`, sorted (NULL, NaN and ±infinity are missing).
 pub(crate) fn present_sorted(values: &[f64]) -> Vec<f64> {
     let mut present: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    present.sort_by(f64::total_cmp);
+    sort_total(&mut present);
     present
 }
 
@@ -81,32 +83,58 @@ pub(crate) fn categorical_profile(values: &[Option<String>]) -> CategoricalProfi
 /// The profile of every feature of `model` and of its predictions over all of
 /// `batches` (the rows of its training query). `None` when a numeric feature
 /// has no finite value at all: there is no distribution to record.
+///
+/// Features are profiled in parallel (rayon, in the caller's pool) and the
+/// batches are encoded one by one, without a concatenated copy of the table.
 pub(crate) fn training_profile(
     batches: &[RecordBatch],
     model: &TreeEnsemble,
 ) -> Result<Option<TrainingProfile>> {
+    let specs = model.features();
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let Some(first) = batches.first() else {
         return Ok(None);
     };
-    let batch = concat_batches(&first.schema(), batches)?;
-    let mut arrays = Vec::with_capacity(model.features().len());
-    for spec in model.features() {
-        match batch.column_by_name(&spec.name) {
-            Some(array) => arrays.push(ArrayRef::clone(array)),
-            None => return plan_err!("the training data has no column '{}'", spec.name),
+    for spec in specs {
+        if first.column_by_name(&spec.name).is_none() {
+            return plan_err!("the training data has no column '{}'", spec.name);
         }
     }
-    let columns = encode_columns(model.features(), &arrays)?;
-    let mut features = Vec::with_capacity(arrays.len());
-    for ((spec, array), column) in model.features().iter().zip(&arrays).zip(&columns) {
-        let distribution = match spec.kind {
-            FeatureKind::Numeric => match numeric_profile(column) {
-                Some(profile) => Distribution::Numeric(profile),
-                None => return Ok(None),
-            },
-            FeatureKind::Categorical { .. } => {
-                Distribution::Categorical(categorical_profile(&text_values(array)?))
+    let mut columns: Vec<Vec<f64>> = specs.iter().map(|_| Vec::with_capacity(rows)).collect();
+    let mut texts: Vec<Vec<Option<String>>> = specs.iter().map(|_| Vec::new()).collect();
+    for batch in batches {
+        let mut arrays = Vec::with_capacity(specs.len());
+        for spec in specs {
+            match batch.column_by_name(&spec.name) {
+                Some(array) => arrays.push(ArrayRef::clone(array)),
+                None => return plan_err!("the training data has no column '{}'", spec.name),
             }
+        }
+        let encoded = encode_columns(specs, &arrays)?;
+        for (column, values) in columns.iter_mut().zip(encoded) {
+            column.extend_from_slice(&values);
+        }
+        for ((spec, array), text) in specs.iter().zip(&arrays).zip(&mut texts) {
+            if let FeatureKind::Categorical { .. } = spec.kind {
+                text.extend(text_values(array)?);
+            }
+        }
+    }
+    let distributions: Vec<Option<Distribution>> = specs
+        .par_iter()
+        .zip(&columns)
+        .zip(&texts)
+        .map(|((spec, column), text)| match spec.kind {
+            FeatureKind::Numeric => numeric_profile(column).map(Distribution::Numeric),
+            FeatureKind::Categorical { .. } => {
+                Some(Distribution::Categorical(categorical_profile(text)))
+            }
+        })
+        .collect();
+    let mut features = Vec::with_capacity(specs.len());
+    for (spec, distribution) in specs.iter().zip(distributions) {
+        let Some(distribution) = distribution else {
+            return Ok(None);
         };
         features.push(FeatureProfile {
             name: spec.name.clone(),
@@ -119,21 +147,37 @@ pub(crate) fn training_profile(
         return Ok(None);
     };
     Ok(Some(TrainingProfile {
-        rows: batch.num_rows() as u64,
+        rows: rows as u64,
         features,
         prediction,
     }))
 }
 
+/// Rows scored by one task of [`predictions`].
+const PREDICTION_CHUNK: usize = 65_536;
+
 /// The predictions of `model` on encoded feature columns, as `predict(…)` returns
-/// them (probabilities for a classifier).
+/// them (probabilities for a classifier). Chunks of rows are scored in
+/// parallel; every row's score is its own, so the result does not depend on
+/// the chunks.
 pub(crate) fn predictions(model: &TreeEnsemble, columns: &[&[f64]]) -> Vec<f64> {
     let objective = model.objective();
-    CompactForest::new(model)
-        .predict_margin(columns)
-        .into_iter()
-        .map(|m| objective.transform(m))
-        .collect()
+    let forest = CompactForest::new(model);
+    let rows = columns.first().map_or(0, |c| c.len());
+    let starts: Vec<usize> = (0..rows).step_by(PREDICTION_CHUNK).collect();
+    let chunks: Vec<Vec<f64>> = starts
+        .par_iter()
+        .map(|&start| {
+            let end = (start + PREDICTION_CHUNK).min(rows);
+            let slices: Vec<&[f64]> = columns.iter().map(|c| &c[start..end]).collect();
+            forest
+                .predict_margin(&slices)
+                .into_iter()
+                .map(|m| objective.transform(m))
+                .collect()
+        })
+        .collect();
+    chunks.concat()
 }
 
 #[cfg(test)]
@@ -153,6 +197,69 @@ mod tests {
         // Edges at index 0.3, 0.6, …, 2.7 of [1, 2, 3, 4].
         assert_eq!(profile.decile_counts, vec![1, 0, 0, 1, 0, 0, 1, 0, 0, 1]);
         assert!(numeric_profile(&[f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn the_profile_does_not_depend_on_batches_or_threads() {
+        use std::sync::Arc;
+
+        use datafusion::arrow::array::Float64Array;
+        use datafusion::arrow::datatypes::{Field, Schema};
+
+        use crate::ml::{GbdtParams, default_trainer};
+
+        let data = crate::ml::forust::tests::synthetic(3_000, 7);
+        let params = GbdtParams {
+            n_estimators: 5,
+            max_depth: 3,
+            ..GbdtParams::default()
+        };
+        let model = default_trainer().fit(&data, &params).expect("fit");
+        let schema = Arc::new(Schema::new(
+            data.features
+                .iter()
+                .map(|f| Field::new(&f.name, DataType::Float64, true))
+                .collect::<Vec<_>>(),
+        ));
+        let columns: Vec<ArrayRef> = data
+            .columns
+            .iter()
+            .map(|c| Arc::new(Float64Array::from(c.clone())) as ArrayRef)
+            .collect();
+        let whole = RecordBatch::try_new(schema, columns).expect("batch");
+        let one = training_profile(std::slice::from_ref(&whole), &model)
+            .expect("profile")
+            .expect("values");
+        assert_eq!(one.rows, 3_000);
+        let parts = [
+            whole.slice(0, 1_000),
+            whole.slice(1_000, 1),
+            whole.slice(1_001, 1_999),
+        ];
+        let pool = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+        };
+        for threads in [1, 3] {
+            let split = pool(threads)
+                .install(|| training_profile(&parts, &model))
+                .expect("profile");
+            assert_eq!(split.as_ref(), Some(&one), "{threads} threads, 3 batches");
+        }
+        // The predictions, chunk by chunk, are the rows' own.
+        let rows: usize = 2 * PREDICTION_CHUNK + 17;
+        let column: Vec<f64> = (0..rows).map(|i| (i % 101) as f64 / 10.0 - 5.0).collect();
+        let slices = [column.as_slice(), column.as_slice(), column.as_slice()];
+        let chunked = predictions(&model, &slices);
+        let forest = CompactForest::new(&model);
+        let whole: Vec<f64> = forest
+            .predict_margin(&slices)
+            .into_iter()
+            .map(|m| model.objective().transform(m))
+            .collect();
+        assert_eq!(chunked, whole);
     }
 
     #[test]
