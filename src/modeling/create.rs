@@ -397,7 +397,7 @@ mod tests {
         };
         assert_eq!((v1.version.as_str(), v2.version.as_str()), ("v1", "v2"));
         assert_eq!(v1.comment.as_deref(), Some("searched"));
-        assert!(v1.training_data_fingerprint.starts_with("fnv1a64:"));
+        assert!(v1.training_data_fingerprint.starts_with("firn64:"));
         assert_eq!(v1.training_data_fingerprint, v2.training_data_fingerprint);
         assert_eq!(v1.params, v2.params, "same seed, same search");
         let param = |name: &str| v1.params.iter().find(|(n, _)| n == name).map(|(_, v)| v);

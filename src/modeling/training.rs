@@ -15,7 +15,7 @@ use firnml_udfs::model::{CompactForest, FeatureKind, Objective, TreeEnsemble};
 use super::options::ModelOptions;
 use crate::ml::canonical::canonical_rows;
 use crate::ml::cv::{CvResult, cross_validate_with_progress, predict};
-use crate::ml::fingerprint::fingerprint;
+use crate::ml::fingerprint::{fingerprint, fingerprint_like};
 use crate::ml::metric::{Metric, evaluate};
 use crate::ml::progress::{Progress, cancelled_error};
 use crate::ml::search::{SearchConfig, SearchResult, search_with_progress};
@@ -90,6 +90,7 @@ pub(crate) fn training_data(
     label: &str,
     features: Option<&[String]>,
     objective: Objective,
+    recorded: Option<&str>,
 ) -> DFResult<(Dataset, String)> {
     let schema = batches
         .first()
@@ -97,7 +98,11 @@ pub(crate) fn training_data(
         .unwrap_or_else(|| Arc::new(Schema::empty()));
     let rows = canonical_rows(&schema, batches)?;
     let data = Dataset::for_training(std::slice::from_ref(&rows), label, features, objective)?;
-    let fingerprint = fingerprint(&schema, &data);
+    // In the format of the fingerprint a version recorded, when one is compared.
+    let fingerprint = match recorded {
+        Some(recorded) => fingerprint_like(recorded, &schema, &data),
+        None => fingerprint(&schema, &data),
+    };
     Ok((data, fingerprint))
 }
 
@@ -141,6 +146,7 @@ pub(crate) fn train(
         &options.label,
         options.features.as_deref(),
         objective,
+        None,
     )?;
     let id_like = id_like_features(&data);
     let stratified = objective == Objective::BinaryLogistic;

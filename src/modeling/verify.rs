@@ -277,7 +277,14 @@ pub(crate) async fn verify(
             }
             Ok(batches) => {
                 let names: Vec<String> = stored.features().iter().map(|f| f.name.clone()).collect();
-                training_data(&batches, label, Some(&names), stored.objective()).map_err(|e| {
+                training_data(
+                    &batches,
+                    label,
+                    Some(&names),
+                    stored.objective(),
+                    Some(&manifest.training_data_fingerprint),
+                )
+                .map_err(|e| {
                     let text = e.to_string();
                     format!(
                         "the training query's rows are no training set for this model now: {}",

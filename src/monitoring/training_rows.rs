@@ -12,7 +12,7 @@ use firnml_udfs::model::{FeatureKind, TreeEnsemble};
 use super::profile::predictions;
 use crate::ml::Dataset;
 use crate::ml::canonical::canonical_rows;
-use crate::ml::fingerprint::fingerprint;
+use crate::ml::fingerprint::fingerprint_like;
 use crate::registry::Manifest;
 
 /// The training values of a model version, read again.
@@ -64,7 +64,8 @@ pub(crate) async fn read_again(
         model.objective(),
     )
     .map_err(|e| unreadable(&e))?;
-    if fingerprint(&schema, &data) != manifest.training_data_fingerprint {
+    let recorded = &manifest.training_data_fingerprint;
+    if fingerprint_like(recorded, &schema, &data) != *recorded {
         return Err("the training query returns other rows now".to_string());
     }
     let slices = data.column_slices();
