@@ -90,16 +90,11 @@ pub(crate) fn training_profile(
     batches: &[RecordBatch],
     model: &TreeEnsemble,
 ) -> Result<Option<TrainingProfile>> {
+    if batches.is_empty() {
+        return Ok(None);
+    }
     let specs = model.features();
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    let Some(first) = batches.first() else {
-        return Ok(None);
-    };
-    for spec in specs {
-        if first.column_by_name(&spec.name).is_none() {
-            return plan_err!("the training data has no column '{}'", spec.name);
-        }
-    }
     let mut columns: Vec<Vec<f64>> = specs.iter().map(|_| Vec::with_capacity(rows)).collect();
     let mut texts: Vec<Vec<Option<String>>> = specs.iter().map(|_| Vec::new()).collect();
     for batch in batches {
