@@ -587,7 +587,7 @@ async fn the_pipeline_trains_registers_and_scores_as_the_seed_describes() {
         ]
     );
     let columns = encode_columns(model.features(), &arrays).expect("encode");
-    let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let slices: Vec<&[f64]> = columns.iter().map(|c| &c[..]).collect();
     let probabilities: Vec<f64> = CompactForest::new(&model)
         .predict_margin(&slices)
         .into_iter()

@@ -141,7 +141,10 @@ impl Dataset {
         }
         let labels = label_values(&batch, label)?;
         check_labels(&labels, label, objective)?;
-        let columns = encode_columns(&specs, &arrays)?;
+        let columns = encode_columns(&specs, &arrays)?
+            .into_iter()
+            .map(Vec::from)
+            .collect();
         Ok(Self {
             features: specs,
             columns,
@@ -182,7 +185,10 @@ impl Dataset {
             }
         })?;
         Ok(Self {
-            columns: encode_columns(features, &arrays)?,
+            columns: encode_columns(features, &arrays)?
+                .into_iter()
+                .map(Vec::from)
+                .collect(),
             features: features.to_vec(),
             labels,
         })

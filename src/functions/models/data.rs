@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::buffer::ScalarBuffer;
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Float64Type, SchemaRef};
 use datafusion::catalog::Session;
@@ -133,7 +134,7 @@ pub(crate) struct Scored {
     /// All input rows in one batch.
     pub batch: RecordBatch,
     /// The model's features, encoded, one column per feature.
-    pub columns: Vec<Vec<f64>>,
+    pub columns: Vec<ScalarBuffer<f64>>,
     /// The model's raw input columns, in feature order.
     pub inputs: Vec<ArrayRef>,
     /// The prediction of each row (probability for a classifier).
@@ -156,7 +157,7 @@ pub(crate) fn score(
         }
     }
     let columns = encode_columns(ensemble.features(), &inputs)?;
-    let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let slices: Vec<&[f64]> = columns.iter().map(|c| &c[..]).collect();
     let margins = model.model.forest.predict_margin(&slices);
     let objective = ensemble.objective();
     let predictions = margins.iter().map(|m| objective.transform(*m)).collect();

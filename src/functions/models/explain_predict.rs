@@ -116,7 +116,7 @@ impl TableFunctionImpl for ExplainPredict {
             Box::pin(async move {
                 let scored = score(&batches, &input_schema, &model)?;
                 let forest = ShapForest::new(&model.model.ensemble);
-                let slices: Vec<&[f64]> = scored.columns.iter().map(Vec::as_slice).collect();
+                let slices: Vec<&[f64]> = scored.columns.iter().map(|c| &c[..]).collect();
                 let shap = forest.shap_values(&slices);
                 let width = features + 1;
                 let names: Vec<&str> = model

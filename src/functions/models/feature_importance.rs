@@ -81,7 +81,7 @@ impl TableFunctionImpl for FeatureImportanceFunction {
                     Some(input_schema) => {
                         let scored = score(&batches, input_schema, &model)?;
                         let slices: Vec<&[f64]> =
-                            scored.columns.iter().map(Vec::as_slice).collect();
+                            scored.columns.iter().map(|c| &c[..]).collect();
                         Some(mean_abs_shap(ensemble, &slices))
                     }
                     None => None,

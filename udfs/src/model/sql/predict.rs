@@ -305,7 +305,7 @@ impl ScalarUDFImpl for PredictUdf {
             .map(|v| v.to_array(rows))
             .collect::<Result<_>>()?;
         let columns = encode_columns(model.ensemble.features(), &arrays)?;
-        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let slices: Vec<&[f64]> = columns.iter().map(|c| &c[..]).collect();
         let mut scores = vec![0.0; rows];
         model.forest.predict_margin_into(&slices, &mut scores);
         let objective = model.ensemble.objective();
