@@ -80,8 +80,7 @@ impl TableFunctionImpl for FeatureImportanceFunction {
                 let shap: Option<Vec<f64>> = match &input_schema {
                     Some(input_schema) => {
                         let scored = score(&batches, input_schema, &model)?;
-                        let slices: Vec<&[f64]> =
-                            scored.columns.iter().map(|c| &c[..]).collect();
+                        let slices: Vec<&[f64]> = scored.columns.iter().map(|c| &c[..]).collect();
                         Some(mean_abs_shap(ensemble, &slices))
                     }
                     None => None,

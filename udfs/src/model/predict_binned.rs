@@ -182,6 +182,20 @@ pub struct FeatureCuts {
     pub columns: usize,
 }
 
+impl FeatureCuts {
+    /// A feature's cuts (sorted and distinct), binned from column `first_column`.
+    pub fn new(cuts: &[f64], first_column: usize) -> Self {
+        let mut padded = cuts.to_vec();
+        padded.resize((cuts.len() + 1).next_power_of_two(), f64::NAN);
+        Self {
+            search: search_levels(&padded),
+            padded,
+            first_column,
+            columns: cuts.len().div_ceil(MAX_CUTS),
+        }
+    }
+}
+
 /// The cuts of every feature and every tree in the binned layout.
 #[derive(Debug, Clone)]
 pub struct BinnedForest {
@@ -251,16 +265,9 @@ impl BinnedForest {
             column.sort_by(f64::total_cmp);
             // Equal under `>=` is one cut (so -0.0 and 0.0 are one).
             column.dedup_by(|a, b| a == b);
-            let count = column.len().div_ceil(MAX_CUTS);
-            let mut padded = column.clone();
-            padded.resize((column.len() + 1).next_power_of_two(), f64::NAN);
-            features.push(FeatureCuts {
-                search: search_levels(&padded),
-                padded,
-                first_column: columns,
-                columns: count,
-            });
-            columns += count;
+            let feature = FeatureCuts::new(column, columns);
+            columns += feature.columns;
+            features.push(feature);
         }
         if columns > MAX_COLUMNS {
             return None;
