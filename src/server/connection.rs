@@ -20,6 +20,7 @@ use tonic::transport::server::{Connected, TlsConnectInfo};
 
 use crate::server::ServerError;
 use crate::server::sessions::Sessions;
+use crate::server::write_coalescing::CoalescingWriter;
 
 /// What a request knows about its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,9 +118,10 @@ enum Transport {
     Unix(UnixStream),
 }
 
-/// A connection that tells the session registry when it closes.
+/// A connection that tells the session registry when it closes. Its writes
+/// are coalesced ([`CoalescingWriter`]).
 pub(crate) struct TrackedStream {
-    stream: Transport,
+    stream: CoalescingWriter<Transport>,
     info: ConnectionInfo,
     sessions: Weak<Sessions>,
 }
@@ -150,13 +152,53 @@ macro_rules! on_stream {
     };
 }
 
+impl AsyncRead for Transport {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        on_stream!(&mut *self, s => Pin::new(s).poll_read(cx, buf))
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        on_stream!(&mut *self, s => Pin::new(s).poll_write(cx, buf))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        on_stream!(&mut *self, s => Pin::new(s).poll_flush(cx))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        on_stream!(&mut *self, s => Pin::new(s).poll_shutdown(cx))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        on_stream!(&mut *self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        on_stream!(self, s => s.is_write_vectored())
+    }
+}
+
 impl AsyncRead for TrackedStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        on_stream!(&mut self.stream, s => Pin::new(s).poll_read(cx, buf))
+        Pin::new(&mut self.stream).poll_read(cx, buf)
     }
 }
 
@@ -166,15 +208,15 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        on_stream!(&mut self.stream, s => Pin::new(s).poll_write(cx, buf))
+        Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_stream!(&mut self.stream, s => Pin::new(s).poll_flush(cx))
+        Pin::new(&mut self.stream).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_stream!(&mut self.stream, s => Pin::new(s).poll_shutdown(cx))
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 
     fn poll_write_vectored(
@@ -182,11 +224,11 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        on_stream!(&mut self.stream, s => Pin::new(s).poll_write_vectored(cx, bufs))
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        on_stream!(&self.stream, s => s.is_write_vectored())
+        self.stream.is_write_vectored()
     }
 }
 
@@ -212,7 +254,7 @@ pub(crate) fn incoming(
                             remote,
                         };
                         let tracked = TrackedStream {
-                            stream,
+                            stream: CoalescingWriter::new(stream),
                             info,
                             sessions: sessions.clone(),
                         };

@@ -43,6 +43,7 @@ pub mod run;
 mod service;
 mod sessions;
 mod status;
+mod write_coalescing;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
