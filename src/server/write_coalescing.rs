@@ -273,7 +273,10 @@ mod tests {
         assert_eq!(wakes.0.load(Ordering::SeqCst), 3);
         // The flush that follows no write: everything, in order, in one write.
         assert!(matches!(flush(&mut w, &mut cx), Poll::Ready(Ok(()))));
-        assert_eq!(w.get_ref().writes, vec![b"headerframe oneframe two".to_vec()]);
+        assert_eq!(
+            w.get_ref().writes,
+            vec![b"headerframe oneframe two".to_vec()]
+        );
         assert_eq!(w.get_ref().flushes, 1);
         // Nothing held: another flush writes nothing.
         assert!(matches!(flush(&mut w, &mut cx), Poll::Ready(Ok(()))));
