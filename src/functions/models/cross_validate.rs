@@ -16,6 +16,7 @@ use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
 use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableProvider;
 use firnml_udfs::model::Objective;
+use rayon::prelude::*;
 
 use crate::functions::args::{number_arg, string_arg};
 use crate::functions::models::data::{check_columns, label_name, model_and_data, plan_data};
@@ -23,7 +24,7 @@ use crate::ml::canonical::canonical_rows;
 use crate::ml::cv::predict;
 use crate::ml::metric::Metric;
 use crate::ml::split::{complement, k_folds};
-use crate::ml::{Dataset, GbdtParams, default_trainer};
+use crate::ml::{Dataset, GbdtParams, default_trainer, run_with_threads};
 use crate::query::deferred::DeferredTable;
 use crate::scoring::resolver::{RegistryResolver, ResolvedModel};
 
@@ -137,19 +138,28 @@ impl TableFunctionImpl for CrossValidate {
                         params.objective,
                     )?;
                     let classification = params.objective == Objective::BinaryLogistic;
-                    let mut out = Vec::with_capacity(folds);
-                    for held_out in k_folds(&data.labels, folds, params.seed, classification)? {
-                        let train = data.subset(&complement(data.rows(), &held_out));
-                        let test = data.subset(&held_out);
-                        let fitted = default_trainer().fit(&train, &params)?;
-                        let forest = firnml_udfs::model::CompactForest::new(&fitted);
-                        let predictions = predict(&forest, params.objective, &test);
-                        out.push((
-                            held_out.len(),
-                            metric.score(&predictions, &test.labels, threshold)?,
-                        ));
-                    }
-                    Ok(out)
+                    let held_out = k_folds(&data.labels, folds, params.seed, classification)?;
+                    // The folds' fits are tasks of one pool of the version's
+                    // `threads` (each fit runs in it too): side by side on a
+                    // small table, each spread over the cores on a big one.
+                    // Every fit is the one it would be alone, and the rows
+                    // come back in fold order.
+                    run_with_threads(params.threads, || {
+                        held_out
+                            .par_iter()
+                            .map(|held_out| {
+                                let train = data.subset(&complement(data.rows(), held_out));
+                                let test = data.subset(held_out);
+                                let fitted = default_trainer().fit(&train, &params)?;
+                                let forest = firnml_udfs::model::CompactForest::new(&fitted);
+                                let predictions = predict(&forest, params.objective, &test);
+                                Ok((
+                                    held_out.len(),
+                                    metric.score(&predictions, &test.labels, threshold)?,
+                                ))
+                            })
+                            .collect::<Result<Vec<_>>>()
+                    })?
                 })
                 .await
                 .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))??;
