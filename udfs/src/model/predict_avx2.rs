@@ -127,21 +127,7 @@ fn load_f64s(values: &[f64], at: usize) -> __m256d {
 #[inline]
 #[target_feature(enable = "avx2")]
 fn bin_feature(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
-    let levels = cuts.padded.len().trailing_zeros() as usize;
-    let Ok(search) = <&[f64; SEARCH_TABLE]>::try_from(&cuts.search[..]) else {
-        return binned::bin_feature(cuts, values, out);
-    };
-    match levels {
-        1 => bin_levels::<1>(cuts, search, values, out),
-        2 => bin_levels::<2>(cuts, search, values, out),
-        3 => bin_levels::<3>(cuts, search, values, out),
-        4 => bin_levels::<4>(cuts, search, values, out),
-        5 => bin_levels::<5>(cuts, search, values, out),
-        6 => bin_levels::<6>(cuts, search, values, out),
-        7 => bin_levels::<7>(cuts, search, values, out),
-        8 => bin_levels::<8>(cuts, search, values, out),
-        _ => binned::bin_feature(cuts, values, out),
-    }
+    binned::bin_by_search_levels!(bin_levels, cuts, values, out)
 }
 
 /// The probe of level `k` (below [`REGISTER_LEVELS`]) for each lane whose

@@ -684,6 +684,33 @@ fn search_all(padded: &[f64], values: &[f64], mut emit: impl FnMut(usize, usize,
     }
 }
 
+/// The body of a vector path's `bin_feature(cuts, values, out)`: calls its
+/// `bin_levels::<L>(cuts, search, values, out)` for the feature's number of
+/// search levels `L` (1 to [`SEARCH_LEVELS`]) when the feature has a search
+/// table, else the portable [`bin_feature`].
+macro_rules! bin_by_search_levels {
+    ($bin_levels:ident, $cuts:expr, $values:expr, $out:expr) => {{
+        let (cuts, values, out) = ($cuts, $values, $out);
+        let levels = cuts.padded.len().trailing_zeros() as usize;
+        match <&[f64; binned::SEARCH_TABLE]>::try_from(&cuts.search[..]) {
+            Ok(search) => match levels {
+                1 => $bin_levels::<1>(cuts, search, values, out),
+                2 => $bin_levels::<2>(cuts, search, values, out),
+                3 => $bin_levels::<3>(cuts, search, values, out),
+                4 => $bin_levels::<4>(cuts, search, values, out),
+                5 => $bin_levels::<5>(cuts, search, values, out),
+                6 => $bin_levels::<6>(cuts, search, values, out),
+                7 => $bin_levels::<7>(cuts, search, values, out),
+                8 => $bin_levels::<8>(cuts, search, values, out),
+                _ => binned::bin_feature(cuts, values, out),
+            },
+            Err(_) => binned::bin_feature(cuts, values, out),
+        }
+    }};
+}
+#[cfg(target_arch = "x86_64")]
+pub(crate) use bin_by_search_levels;
+
 /// Bins one feature's values into its columns (`out`: [`CHUNK`] bins per
 /// column); returns whether any value is missing.
 pub fn bin_feature(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
