@@ -15,7 +15,8 @@
 //! handshake reads the client's answer after writing its own part), whichever
 //! comes first. Small replies therefore wait for one more poll of their task,
 //! microseconds, not for a timer; a buffer that reaches [`LIMIT`] is sent at
-//! once.
+//! once. A connection keeps its buffer's capacity (at most [`LIMIT`]) for
+//! its life: a fresh buffer every turn would fault in fresh pages.
 
 use std::io;
 use std::pin::Pin;
@@ -65,7 +66,6 @@ impl<S: AsyncWrite + Unpin> CoalescingWriter<S> {
                 Poll::Pending => return Poll::Pending,
             }
         }
-        // Keep the capacity: a fresh buffer per turn would fault in new pages.
         self.buffer.clear();
         self.sent = 0;
         Poll::Ready(Ok(()))
