@@ -103,21 +103,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for CoalescingWriter<S> {
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for CoalescingWriter<S> {
     fn poll_write(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if data.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let room = match self.poll_room(cx, data.len()) {
-            Poll::Ready(Ok(room)) => room,
-            other => return other,
-        };
-        let taken = &data[..room.min(data.len())];
-        self.buffer.extend_from_slice(taken);
-        self.written_since_flush = true;
-        Poll::Ready(Ok(taken.len()))
+        self.poll_write_vectored(cx, &[io::IoSlice::new(data)])
     }
 
     fn poll_write_vectored(

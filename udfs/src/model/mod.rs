@@ -10,6 +10,7 @@ mod predict_avx2;
 #[cfg(target_arch = "x86_64")]
 mod predict_avx512;
 mod predict_binned;
+mod predict_binning;
 #[cfg(target_arch = "aarch64")]
 mod predict_neon;
 mod predict_path;

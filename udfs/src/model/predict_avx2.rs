@@ -23,8 +23,10 @@
 use std::arch::x86_64::*;
 
 use crate::model::predict_binned::{
-    self as binned, BinnedForest, BinnedTree, CHUNK, FeatureCuts, LEVEL_WIDTH, MAX_CUTS, MAX_LOCAL,
-    MISSING, SEARCH_LEVEL_START, SEARCH_TABLE,
+    BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_CUTS, MAX_LOCAL, MISSING,
+};
+use crate::model::predict_binning::{
+    self as binning, FeatureCuts, SEARCH_LEVEL_START, SEARCH_TABLE,
 };
 
 /// Rows per step: one register of byte bins.
@@ -63,9 +65,9 @@ fn load_piece(bytes: &[u8], at: usize) -> __m256i {
     }
 }
 
-/// Scores the span of `rows` rows (at most [`binned::SPAN`]) from `start` of
+/// Scores the span of `rows` rows (at most [`SPAN`](super::predict_binned::SPAN)) from `start` of
 /// `columns` (one slice per feature) into `sums` (which holds the base score;
-/// [`binned::SPAN`] values): bins it into `bins` (`forest.columns()` columns of
+/// [`SPAN`](super::predict_binned::SPAN) values): bins it into `bins` (`forest.columns()` columns of
 /// [`CHUNK`] bins per chunk), then adds every tree's leaf
 /// ([`BinnedForest::score_span`]).
 ///
@@ -122,12 +124,12 @@ fn load_f64s(values: &[f64], at: usize) -> __m256d {
     }
 }
 
-/// Bins one feature's values into its columns like [`binned::bin_feature`];
+/// Bins one feature's values into its columns like [`binning::bin_feature`];
 /// returns whether any value is missing.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn bin_feature(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
-    binned::bin_by_search_levels!(bin_levels, cuts, values, out)
+    binning::bin_by_search_levels!(bin_levels, cuts, values, out)
 }
 
 /// The probe of level `k` (below [`REGISTER_LEVELS`]) for each lane whose
@@ -277,7 +279,7 @@ fn bin_levels<const LEVELS: usize>(
             }
         }
     }
-    let rest = binned::bin_feature_from(cuts, values.get(full..rows).unwrap_or(&[]), full, out);
+    let rest = binning::bin_feature_from(cuts, values.get(full..rows).unwrap_or(&[]), full, out);
     _mm256_movemask_pd(missing) != 0 || rest
 }
 
@@ -436,7 +438,7 @@ mod tests {
                 let size = feature.columns.max(1) * CHUNK;
                 let mut expected = vec![MISSING; size];
                 let mut got = vec![MISSING; size];
-                let expected_missing = binned::bin_feature(&feature, &values, &mut expected);
+                let expected_missing = binning::bin_feature(&feature, &values, &mut expected);
                 // SAFETY: AVX2 is present (checked above).
                 let got_missing = unsafe { bin_feature(&feature, &values, &mut got) };
                 assert_eq!(

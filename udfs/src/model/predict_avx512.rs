@@ -24,8 +24,10 @@
 use std::arch::x86_64::*;
 
 use crate::model::predict_binned::{
-    self as binned, BinnedForest, BinnedTree, CHUNK, FeatureCuts, LEVEL_WIDTH, MAX_CUTS, MAX_LOCAL,
-    MISSING, SEARCH_LEVEL_START, SEARCH_TABLE,
+    BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_CUTS, MAX_LOCAL, MISSING,
+};
+use crate::model::predict_binning::{
+    self as binning, FeatureCuts, SEARCH_LEVEL_START, SEARCH_TABLE,
 };
 
 /// Searches side by side in the binning (even: results are stored in pairs).
@@ -90,9 +92,9 @@ fn load_f64s(values: &[f64], at: usize) -> __m512d {
     }
 }
 
-/// Scores the span of `rows` rows (at most [`binned::SPAN`]) from `start` of
+/// Scores the span of `rows` rows (at most [`SPAN`](super::predict_binned::SPAN)) from `start` of
 /// `columns` (one slice per feature) into `sums` (which holds the base score;
-/// [`binned::SPAN`] values): bins it into `bins` (`forest.columns()` columns of
+/// [`SPAN`](super::predict_binned::SPAN) values): bins it into `bins` (`forest.columns()` columns of
 /// [`CHUNK`] bins per chunk), then adds every tree's leaf
 /// ([`BinnedForest::score_span`]).
 ///
@@ -134,12 +136,12 @@ pub unsafe fn score_span(
     );
 }
 
-/// Bins one feature's values into its columns like [`binned::bin_feature`];
+/// Bins one feature's values into its columns like [`binning::bin_feature`];
 /// returns whether any value is missing.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 fn bin_feature(cuts: &FeatureCuts, values: &[f64], out: &mut [u8]) -> bool {
-    binned::bin_by_search_levels!(bin_levels, cuts, values, out)
+    binning::bin_by_search_levels!(bin_levels, cuts, values, out)
 }
 
 /// [`bin_feature`] for a search of `LEVELS` levels (its table checked).
@@ -231,7 +233,7 @@ fn bin_levels<const LEVELS: usize>(
             }
         }
     }
-    let rest = binned::bin_feature_from(cuts, values.get(full..rows).unwrap_or(&[]), full, out);
+    let rest = binning::bin_feature_from(cuts, values.get(full..rows).unwrap_or(&[]), full, out);
     missing != 0 || rest
 }
 

@@ -1,7 +1,7 @@
 //! The NEON path (aarch64): a chunk's binned rows routed through each
 //! tree's top levels 16 rows per 128-bit step, four blocks interleaved so that
 //! the steps' latencies overlap (see [`super::predict_binned`] for the layout;
-//! values are binned by the portable search).
+//! values are binned by the portable search, [`super::predict_binning`]).
 //!
 //! NEON's table lookups take up to four registers (64 bytes): a level's split
 //! tests and codes are one lookup each (level 7's 128 entries a lookup and an
@@ -23,9 +23,7 @@
 
 use std::arch::aarch64::*;
 
-use crate::model::predict_binned::{
-    self as binned, BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_LOCAL,
-};
+use crate::model::predict_binned::{BinnedForest, BinnedTree, CHUNK, LEVEL_WIDTH, MAX_LOCAL};
 
 /// Rows per step: one register of byte bins.
 const BLOCK: usize = 16;
@@ -49,9 +47,9 @@ fn load_bytes(bytes: &[u8], at: usize) -> uint8x16_t {
     }
 }
 
-/// Scores the span of `rows` rows (at most [`binned::SPAN`]) from `start` of
+/// Scores the span of `rows` rows (at most [`SPAN`](super::predict_binned::SPAN)) from `start` of
 /// `columns` (one slice per feature) into `sums` (which holds the base score;
-/// [`binned::SPAN`] values): bins it into `bins` (`forest.columns()` columns of
+/// [`SPAN`](super::predict_binned::SPAN) values): bins it into `bins` (`forest.columns()` columns of
 /// [`CHUNK`] bins per chunk), then adds every tree's leaf
 /// ([`BinnedForest::score_span`]).
 ///
@@ -72,7 +70,7 @@ pub unsafe fn score_span(
         start..start + rows,
         bins,
         sums,
-        binned::bin_feature,
+        crate::model::predict_binning::bin_feature,
         |tree, bins, missing, sums| {
             for (group, out) in at.chunks_exact_mut(GROUP * BLOCK).enumerate() {
                 let positions = if missing {
