@@ -317,6 +317,11 @@ async fn explain_shows_the_sorted_merge_join_and_the_key_join() {
         physical.contains("SortExec: expr=[customer_id@0 ASC, month@1 ASC]"),
         "{physical}"
     );
+    // Only the months the spine's times can pick are read: 2024-01-10 less 7 days to 2024-02-15.
+    assert!(
+        physical.contains("month@1 >= 2024-01-03 AND month@1 <= 2024-02-15"),
+        "{physical}"
+    );
 }
 
 #[tokio::test]

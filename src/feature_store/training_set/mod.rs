@@ -19,12 +19,16 @@
 //! plans as parallel hash joins (a live view's keys are checked for repeats as
 //! they are read). Views with one join point in time in Firn's own sort-merge
 //! operator ([`merge_exec`]): DataFusion 55's SQL planner rejects `ASOF JOIN`,
-//! and a merge over sorted inputs never holds a whole side in memory.
+//! and a merge over sorted inputs never holds a whole side in memory. Before it
+//! sorts, a view's side is cut to the rows the spine's event times can pick
+//! ([`time_window`]): those up to its latest time, and within the lookback of
+//! its earliest.
 
 pub mod merge_exec;
 mod merger;
 pub mod options;
 pub mod resolve;
+mod time_window;
 pub mod times;
 
 use std::borrow::Cow;
@@ -76,8 +80,10 @@ impl TrainingSetTable {
 
     /// The physical plan of all rows and columns.
     pub async fn physical_plan(&self, state: &SessionState) -> Result<Arc<dyn ExecutionPlan>> {
+        let rights =
+            time_window::restrict_to_spine_times(state, &self.plan.spine, &self.plan.joins).await?;
         let mut left = state.create_physical_plan(&self.plan.base).await?;
-        for (right, spec) in &self.plan.joins {
+        for (right, (_, spec)) in rights.iter().zip(&self.plan.joins) {
             let right = state.create_physical_plan(right).await?;
             left = Arc::new(FeatureJoinExec::try_new(left, right, spec.clone())?);
         }

@@ -34,6 +34,8 @@ pub struct FeatureGroup {
 /// Everything needed to build a training set's physical plan.
 #[derive(Debug, Clone)]
 pub struct JoinPlan {
+    /// The spine alone (its columns are the first of `base`).
+    pub spine: LogicalPlan,
     /// The spine's rows with the features of the views joined by key alone
     /// (a logical plan of LEFT JOINs): the spine's columns, then those features.
     pub base: LogicalPlan,
@@ -347,7 +349,9 @@ pub fn resolve(
     // Views without TIMESTAMP join first, as logical LEFT JOINs (hash joins);
     // views with one join after them, point in time, in FeatureJoinExec.
     let spine_width = spine_schema.fields().len();
-    let mut base = LogicalPlanBuilder::from(spine).alias(BASE)?.build()?;
+    let mut base = LogicalPlanBuilder::from(spine.clone())
+        .alias(BASE)?
+        .build()?;
     let mut width = spine_width;
     let mut positions: Vec<Vec<usize>> = vec![Vec::new(); pending.len()];
     let mut joins = Vec::new();
@@ -408,6 +412,7 @@ pub fn resolve(
         features: feature_names,
     };
     Ok(JoinPlan {
+        spine,
         base,
         joins,
         output,
