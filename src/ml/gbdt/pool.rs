@@ -2,7 +2,11 @@
 //!
 //! All parallel work of the trainer is rayon tasks. A fit started outside any
 //! rayon pool runs in a pool of `threads` threads (kept for reuse, one per
-//! thread count) or, for `threads = 0`, in rayon's global pool (all cores).
+//! thread count; `threads = 0` is as many as rayon's global pool has, all
+//! cores unless `RAYON_NUM_THREADS` says otherwise). The fit itself runs on one
+//! of the pool's threads, so a parallel step too small to split (every step
+//! of a fit on a few thousand rows) runs where it is, with no hand-off to a
+//! sleeping thread and back.
 //! A fit started inside a pool — a fold of a search, which runs its fits as
 //! tasks of one pool — runs in that pool, so folds and candidates share the
 //! cores without oversubscribing them. Results never depend on the pool:
@@ -44,9 +48,13 @@ pub(crate) fn run_with_threads<R: Send>(
     threads: usize,
     work: impl FnOnce() -> R + Send,
 ) -> Result<R> {
-    if threads == 0 || rayon::current_thread_index().is_some() {
+    if rayon::current_thread_index().is_some() {
         return Ok(work());
     }
+    let threads = match threads {
+        0 => rayon::current_num_threads(),
+        n => n,
+    };
     Ok(pool(threads)?.install(work))
 }
 
@@ -59,6 +67,15 @@ mod tests {
         assert_eq!(
             run_with_threads(3, rayon::current_num_threads).expect("runs"),
             3
+        );
+        // 0: as many as the global pool, and the work runs on one of them.
+        assert_eq!(
+            run_with_threads(0, || (
+                rayon::current_num_threads(),
+                rayon::current_thread_index().is_some()
+            ))
+            .expect("runs"),
+            (rayon::current_num_threads(), true)
         );
         let outer = ThreadPoolBuilder::new()
             .num_threads(2)
