@@ -324,6 +324,101 @@ async fn explain_shows_the_sorted_merge_join_and_the_key_join() {
     );
 }
 
+/// The rows of `sql` in one session with `target_partitions` set, sorted.
+async fn sorted_rows_with_partitions(
+    db: &Database,
+    partitions: usize,
+    sql: &str,
+) -> Vec<Vec<String>> {
+    let session = db.session();
+    session
+        .sql(&format!(
+            "SET datafusion.execution.target_partitions = {partitions}"
+        ))
+        .await
+        .expect("set");
+    let batches = session
+        .sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut out = Vec::new();
+    for batch in &batches {
+        for row in 0..batch.num_rows() {
+            out.push(
+                batch
+                    .columns()
+                    .iter()
+                    .map(|column| {
+                        if column.is_null(row) {
+                            return "NULL".to_string();
+                        }
+                        let text = cast(column, &DataType::Utf8).expect("as text");
+                        text.as_string::<i32>().value(row).to_string()
+                    })
+                    .collect::<Vec<String>>(),
+            );
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn point_in_time_joins_in_any_number_of_partitions_equal_brute_force() {
+    let db = Database::in_memory().await.expect("db");
+    // 97 keys with 50–52 snapshots each, every 3 days; a spine of 3,000 rows over 101 keys
+    // (four unknown) at days 0–199, some rows repeated.
+    db.sql(
+        "CREATE TABLE snaps AS SELECT concat('C', value % 97) AS customer_id,
+                CAST(CAST(DATE '2024-01-01' AS INT) + (value / 97) * 3 AS DATE) AS snapshot_date,
+                value * 1.5 AS amount
+         FROM generate_series(0, 4999);
+         CREATE TABLE spine AS SELECT value AS id, concat('C', (value * 7) % 101) AS customer_id,
+                CAST(CAST(DATE '2024-01-01' AS INT) + (value * 13) % 200 AS DATE) AS as_of
+         FROM generate_series(0, 2999);
+         CREATE ENTITY customer KEYS (customer_id);
+         CREATE FEATURE VIEW snap VERSION v1 ENTITY customer TIMESTAMP snapshot_date MATERIALIZED
+           AS SELECT * FROM snaps;",
+    )
+    .await
+    .expect("setup");
+    let joined = "SELECT id, amount, snap__feature_timestamp FROM training_set('spine', 'snap:v1',
+                  'spine_timestamp=as_of', 'lookback=20 days', 'feature_timestamps=true')
+                  WHERE amount IS NOT NULL";
+    let brute_force = "SELECT id, amount, snapshot_date FROM (
+           SELECT s.id, v.amount, v.snapshot_date,
+                  row_number() OVER (PARTITION BY s.id ORDER BY v.snapshot_date DESC) AS n
+           FROM spine s JOIN snaps v ON v.customer_id = s.customer_id
+             AND v.snapshot_date <= s.as_of AND v.snapshot_date >= s.as_of - INTERVAL '20 days')
+         WHERE n = 1";
+    let expected = sorted_rows_with_partitions(&db, 1, brute_force).await;
+    assert!(expected.len() > 2_000, "{} matched rows", expected.len());
+    for partitions in [1, 2, 3, 8] {
+        assert_eq!(
+            sorted_rows_with_partitions(&db, partitions, joined).await,
+            expected,
+            "{partitions} partitions"
+        );
+    }
+    // Every spine row comes out once, matched or not.
+    let all = "SELECT id FROM training_set('spine', 'snap:v1', 'spine_timestamp=as_of')";
+    assert_eq!(sorted_rows_with_partitions(&db, 3, all).await.len(), 3_000);
+    // Split over partitions, the merge says so in the plan: both sides hashed on the key.
+    let plan = sorted_rows_with_partitions(&db, 3, &format!("EXPLAIN {all}")).await;
+    let physical = plan
+        .iter()
+        .find(|r| r[0] == "physical_plan")
+        .map(|r| r[1].clone())
+        .expect("a physical plan");
+    assert_eq!(
+        physical
+            .matches("RepartitionExec: partitioning=Hash([customer_id@")
+            .count(),
+        2,
+        "{physical}"
+    );
+}
+
 #[tokio::test]
 async fn models_record_the_feature_views_they_were_trained_from() {
     let db = Database::in_memory().await.expect("db");

@@ -1,10 +1,15 @@
 //! `FeatureJoinExec`: joins a spine to one feature view by merging two inputs
 //! sorted on the join keys — the point-in-time (as-of) join of a training set.
 //!
-//! Both inputs arrive as one partition, ordered by key (and time) ascending,
-//! NULLs first; DataFusion's sort enforcement puts the (spilling, parallel)
-//! sorts below this node because [`ExecutionPlan::required_input_ordering`]
-//! says so. The merge then reads each input once: for every spine row it moves
+//! Both inputs arrive hash-partitioned on the keys (so a key's rows, spine and
+//! features, are in the same partition) and, within a partition, ordered by key
+//! (and time) ascending, NULLs first; DataFusion's distribution and sort
+//! enforcement put the repartitions and (spilling) sorts below this node
+//! because [`ExecutionPlan::input_distribution_requirements`] and
+//! [`ExecutionPlan::required_input_ordering`] say so. Each partition is merged
+//! on its own, in parallel. An entity of several keys, or key types that
+//! differ between the sides (say `INT` against `BIGINT`, whose hashes differ),
+//! merges in one partition instead. The merge then reads each input once: for every spine row it moves
 //! the feature cursor past rows with a smaller key, or the same key and a time
 //! at or before the spine's time, remembering the last of them. That row — the
 //! latest feature row with `feature_time <= spine_time` (within the lookback,
@@ -29,8 +34,8 @@ use datafusion::physical_expr::{
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, InputDistributionRequirements,
-    Partitioning, PlanProperties,
+    DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, ExecutionPlanProperties,
+    InputDistributionRequirements, Partitioning, PlanProperties,
 };
 use futures::StreamExt;
 
@@ -84,6 +89,17 @@ fn ordering(columns: &[usize], schema: &Schema) -> Option<LexOrdering> {
     }))
 }
 
+/// Key columns as expressions.
+type KeyExprs = Vec<Arc<dyn PhysicalExpr>>;
+
+/// The key columns of `schema` at `columns`, as expressions.
+fn key_exprs(columns: &[usize], schema: &Schema) -> KeyExprs {
+    columns
+        .iter()
+        .map(|&i| Arc::new(Column::new(schema.field(i).name(), i)) as _)
+        .collect()
+}
+
 /// The merge join of a spine and one feature view (see the module docs).
 pub struct FeatureJoinExec {
     left: Arc<dyn ExecutionPlan>,
@@ -92,6 +108,8 @@ pub struct FeatureJoinExec {
     schema: SchemaRef,
     left_order: Option<LexOrdering>,
     right_order: Option<LexOrdering>,
+    /// The keys both sides are hash-partitioned on, when their types agree.
+    partition_keys: Option<(KeyExprs, KeyExprs)>,
     properties: Arc<PlanProperties>,
 }
 
@@ -131,14 +149,32 @@ impl FeatureJoinExec {
         right_columns.extend(spec.right_time);
         let left_order = ordering(&left_columns, &left_schema);
         let right_order = ordering(&right_columns, &right_schema);
-        // The output keeps the spine's order; its columns come first, so the
-        // same sort expressions describe the output.
+        // One key of one type on both sides: with several, a side already
+        // hashed on some of them, or in another order, would satisfy the
+        // requirement but place keys differently from the other side.
+        let one_key_of_one_type = match (spec.left_keys.as_slice(), spec.right_keys.as_slice()) {
+            ([l], [r]) => left_schema.field(*l).data_type() == right_schema.field(*r).data_type(),
+            _ => false,
+        };
+        let partition_keys = one_key_of_one_type.then(|| {
+            (
+                key_exprs(&spec.left_keys, &left_schema),
+                key_exprs(&spec.right_keys, &right_schema),
+            )
+        });
+        // The output keeps the spine's partitions and their order; its columns
+        // come first, so the same expressions describe the output.
+        let partitioning = if partition_keys.is_some() {
+            left.output_partitioning().clone()
+        } else {
+            Partitioning::UnknownPartitioning(1)
+        };
         let properties = PlanProperties::new(
             EquivalenceProperties::new_with_orderings(
                 Arc::clone(&schema),
                 left_order.clone().into_iter().map(Vec::from),
             ),
-            Partitioning::UnknownPartitioning(1),
+            partitioning,
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
@@ -149,6 +185,7 @@ impl FeatureJoinExec {
             schema,
             left_order,
             right_order,
+            partition_keys,
             properties: Arc::new(properties),
         })
     }
@@ -191,10 +228,13 @@ impl ExecutionPlan for FeatureJoinExec {
     }
 
     fn input_distribution_requirements(&self) -> InputDistributionRequirements {
-        InputDistributionRequirements::new(vec![
-            Distribution::SinglePartition,
-            Distribution::SinglePartition,
-        ])
+        InputDistributionRequirements::new(match &self.partition_keys {
+            Some((left, right)) => vec![
+                Distribution::KeyPartitioned(left.clone()),
+                Distribution::KeyPartitioned(right.clone()),
+            ],
+            None => vec![Distribution::SinglePartition, Distribution::SinglePartition],
+        })
     }
 
     fn required_input_ordering(&self) -> Vec<Option<OrderingRequirements>> {
@@ -231,11 +271,34 @@ impl ExecutionPlan for FeatureJoinExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!("FeatureJoinExec has one partition, asked for {partition}");
+        // A key's rows must be in the same partition on both sides: one
+        // partition each, or both hashed (by the same function) into as many.
+        let (left_parts, right_parts) = (
+            self.left.output_partitioning(),
+            self.right.output_partitioning(),
+        );
+        let partitions = left_parts.partition_count();
+        let co_partitioned = match (left_parts, right_parts) {
+            _ if partitions == 1 => right_parts.partition_count() == 1,
+            (Partitioning::Hash(_, l), Partitioning::Hash(_, r)) => {
+                self.partition_keys.is_some() && l == r
+            }
+            _ => false,
+        };
+        if !co_partitioned {
+            return internal_err!(
+                "FeatureJoinExec({}): the spine is partitioned as {left_parts} and the view as {right_parts}",
+                self.spec.view
+            );
         }
-        let left = self.left.execute(0, Arc::clone(&context))?;
-        let right = self.right.execute(0, context)?;
+        if partition >= partitions {
+            return internal_err!(
+                "FeatureJoinExec({}) has {partitions} partitions, asked for partition {partition}",
+                self.spec.view
+            );
+        }
+        let left = self.left.execute(partition, Arc::clone(&context))?;
+        let right = self.right.execute(partition, context)?;
         let merger = Merger::new(Arc::clone(&self.spec), Arc::clone(&self.schema), right)?;
         let stream = futures::stream::unfold(Some((left, merger)), |state| async move {
             let (mut left, mut merger) = state?;

@@ -13,7 +13,7 @@
 //! `prefix=true` named `<view>__<feature>`; with `feature_timestamps=true`
 //! followed by `<view>__feature_timestamp`), then the rest of the spine (labels).
 //! A name clash is an error. Rows come in no particular order (as from any
-//! table; with a point-in-time join they happen to be sorted by key and time).
+//! table; a point-in-time join sorts by key and time within each partition).
 //!
 //! Views without `TIMESTAMP` join by key as logical LEFT JOINs, which DataFusion
 //! plans as parallel hash joins (a live view's keys are checked for repeats as
