@@ -28,10 +28,15 @@ CREATE TABLE training AS SELECT * FROM training_set('spine', 'monthly:v1', 'spen
 
 async fn rows(db: &Database, sql: &str) -> Vec<Vec<String>> {
     let batches = db.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    text_rows(&batches)
+}
+
+/// Every row of `batches` as text, NULL as "NULL".
+fn text_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     let Some(first) = batches.first() else {
         return vec![];
     };
-    let batch = concat_batches(&first.schema(), &batches).expect("concat");
+    let batch = concat_batches(&first.schema(), batches).expect("concat");
     (0..batch.num_rows())
         .map(|row| {
             batch
@@ -341,24 +346,7 @@ async fn sorted_rows_with_partitions(
         .sql(sql)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut out = Vec::new();
-    for batch in &batches {
-        for row in 0..batch.num_rows() {
-            out.push(
-                batch
-                    .columns()
-                    .iter()
-                    .map(|column| {
-                        if column.is_null(row) {
-                            return "NULL".to_string();
-                        }
-                        let text = cast(column, &DataType::Utf8).expect("as text");
-                        text.as_string::<i32>().value(row).to_string()
-                    })
-                    .collect::<Vec<String>>(),
-            );
-        }
-    }
+    let mut out = text_rows(&batches);
     out.sort();
     out
 }
