@@ -9,7 +9,9 @@
 //! [`ExecutionPlan::required_input_ordering`] say so. Each partition is merged
 //! on its own, in parallel. An entity of several keys, or key types that
 //! differ between the sides (say `INT` against `BIGINT`, whose hashes differ),
-//! merges in one partition instead. The merge then reads each input once: for every spine row it moves
+//! merges in one partition instead.
+//!
+//! The merge reads each input once: for every spine row it moves
 //! the feature cursor past rows with a smaller key, or the same key and a time
 //! at or before the spine's time, remembering the last of them. That row — the
 //! latest feature row with `feature_time <= spine_time` (within the lookback,
