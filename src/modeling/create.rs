@@ -371,6 +371,11 @@ async fn train_and_register(
     let manifest = manifest?;
     crash_point::reached("model.before_run");
     modeling.tracking.record(&records).await?;
+    // Logged: nothing is left for the next open to finish. Should the delete
+    // fail, the next open finds the run logged and deletes the file then.
+    let _ = registry
+        .forget_pending_run(&manifest.name, &manifest.version)
+        .await;
     output(&manifest.name, &manifest.version, objective, &trained)
 }
 

@@ -23,11 +23,15 @@ pub(super) fn manifest_path(name: &str, version: &str) -> String {
     format!("{MODELS_DIR}/{name}/{version}/{MANIFEST_FILE}")
 }
 
+/// File name of a version's runs still to log (see [`pending_run_path`]).
+pub(super) const PENDING_RUN_FILE: &str = "run.json";
+
 /// `models/<name>/<version>/run.json`: the experiment runs to log with the
 /// version, written before its manifest so a crash between publishing and
-/// logging can be finished when the database next opens.
+/// logging can be finished when the database next opens; deleted once they
+/// are logged.
 pub(super) fn pending_run_path(name: &str, version: &str) -> String {
-    format!("{MODELS_DIR}/{name}/{version}/run.json")
+    format!("{MODELS_DIR}/{name}/{version}/{PENDING_RUN_FILE}")
 }
 
 /// `models/<name>/<version>/<file>`.

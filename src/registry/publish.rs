@@ -163,6 +163,14 @@ impl Registry {
             .unwrap_or(0);
         Ok(format!("v{}", highest.saturating_add(1)))
     }
+
+    /// Deletes the runs stored beside `name@version` once they are in the
+    /// experiment log, so that opening the database finds nothing to finish.
+    pub async fn forget_pending_run(&self, name: &str, version: &str) -> Result<()> {
+        let name = names::model_name(name)?;
+        let path = layout::pending_run_path(&name, version);
+        self.store.delete(&self.store.path(&path)).await
+    }
 }
 
 #[cfg(test)]

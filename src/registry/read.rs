@@ -186,6 +186,31 @@ impl Registry {
         }
     }
 
+    /// The versions whose runs are stored beside them (`run.json`) and not yet
+    /// known to be logged, as (model, version), sorted: one listing of
+    /// `models/`, no manifest read. A version's file is forgotten once its runs
+    /// are logged ([`Registry::forget_pending_run`]), so a database opens
+    /// without reading every manifest.
+    pub async fn versions_with_pending_runs(&self) -> Result<Vec<(String, String)>> {
+        let root = self.store.path(layout::MODELS_DIR);
+        let mut pending: Vec<(String, String)> = self
+            .store
+            .list(&root)
+            .await?
+            .iter()
+            .filter_map(|meta| {
+                let mut parts = meta.location.prefix_match(&root)?;
+                let (model, version, file) = (parts.next()?, parts.next()?, parts.next()?);
+                let is_run_file = parts.next().is_none()
+                    && file.as_ref() == layout::PENDING_RUN_FILE
+                    && names::model_name(model.as_ref()).ok().as_deref() == Some(model.as_ref());
+                is_run_file.then(|| (model.as_ref().to_string(), version.as_ref().to_string()))
+            })
+            .collect();
+        pending.sort();
+        Ok(pending)
+    }
+
     /// Every model, sorted by name.
     pub async fn list_models(&self) -> Result<Vec<ModelSummary>> {
         let mut models = Vec::new();
