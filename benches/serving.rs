@@ -231,6 +231,8 @@ async fn seed_model(db: &Database) -> Result<(), Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = args()?;
+    // As `firn serve` does (src/server/allocator.rs).
+    firnml::server::allocator::keep_freed_memory_for_reuse();
     if args.pin {
         pin_self_to_cpu1()?;
     }

@@ -28,8 +28,9 @@
 //! `GetFlightInfo` and `DoGet`, streaming), `encoder` (results as Arrow IPC
 //! messages), `metadata` (catalog calls),
 //! `status` (errors as gRPC statuses), `guard` (malformed requests), [`run`]
-//! (`firn serve`).
+//! (`firn serve`), [`allocator`] (freed memory kept for the next message).
 
+pub mod allocator;
 pub mod auth;
 pub mod config;
 mod connection;

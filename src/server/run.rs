@@ -20,6 +20,7 @@ pub struct ServeOptions {
 
 /// Runs the server until Ctrl-C; the exit code says whether it started.
 pub async fn run(options: ServeOptions) -> ExitCode {
+    super::allocator::keep_freed_memory_for_reuse();
     let location = options.database.as_deref().unwrap_or(":memory:");
     let db = match Database::open_with(location, options.database_options.clone()).await {
         Ok(db) => db,
